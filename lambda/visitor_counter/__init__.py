@@ -1,0 +1,1 @@
+"""Visitor counter Lambda: `GET /visitors` atomically increments a DynamoDB counter."""

@@ -1,0 +1,173 @@
+"""API Gateway HTTP API (payload 2.0) handler for the visitor counter.
+
+`GET /visitors` adds 1 to one DynamoDB item and answers `{"count": N}`. Every other outcome is a
+JSON error response: no exception escapes, no body carries a traceback. CORS is deliberately not
+handled here: the HTTP API's CORS configuration owns it, and headers from the function would
+mask a wrong API configuration.
+"""
+
+import json
+import os
+import sys
+import time
+from functools import lru_cache
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+
+COUNTER_KEY = {"id": {"S": "visitors"}}
+ROUTE_PATH = "/visitors"
+ROUTE_METHOD = "GET"
+RETRY_AFTER_SECONDS = "1"
+
+# DynamoDB answers these when it is overloaded or briefly unavailable: the client may retry.
+UNAVAILABLE_ERROR_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+    }
+)
+UNAVAILABLE_TRANSPORT_ERRORS = (
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    EndpointConnectionError,
+    ConnectionClosedError,
+)
+
+# Short timeouts: API Gateway gives up after 30 s, and a counter is worth less than a hung request.
+CLIENT_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=3,
+    retries={"mode": "standard", "max_attempts": 3},
+)
+
+
+class BadRequest(Exception):
+    """The event is not an HTTP API payload 2.0 request."""
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client() -> Any:
+    """One client per container: created on first use, reused by warm invocations."""
+    return boto3.client("dynamodb", config=CLIENT_CONFIG)
+
+
+def handler(event: Any, context: Any) -> dict:
+    """Lambda entry point (`visitor_counter.handler.handler`)."""
+    request_id = getattr(context, "aws_request_id", None) or _event_request_id(event)
+    try:
+        method, path = _method_and_path(event)
+    except BadRequest as error:
+        return _failure(400, "Bad Request", request_id, str(error))
+
+    if path != ROUTE_PATH:
+        return _response(404, {"message": "Not Found"})
+    if method != ROUTE_METHOD:
+        return _response(405, {"message": "Method Not Allowed"}, {"allow": ROUTE_METHOD})
+
+    table_name = os.environ.get("TABLE_NAME")
+    if not table_name:
+        return _failure(500, "Internal Server Error", request_id, "TABLE_NAME is not set")
+
+    try:
+        count = increment(table_name)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "Unknown")
+        if code in UNAVAILABLE_ERROR_CODES:
+            return _unavailable(request_id, f"DynamoDB {code}")
+        return _failure(500, "Internal Server Error", request_id, f"DynamoDB {code}: {error}")
+    except UNAVAILABLE_TRANSPORT_ERRORS as error:
+        return _unavailable(request_id, f"{type(error).__name__}: {error}")
+    except BotoCoreError as error:
+        return _failure(500, "Internal Server Error", request_id, f"{type(error).__name__}: {error}")
+    except Exception as error:  # the last line of defence: never let a traceback out
+        return _failure(500, "Internal Server Error", request_id, f"{type(error).__name__}: {error}")
+    return _response(200, {"count": count})
+
+
+def increment(table_name: str) -> int:
+    """Atomically add 1 to the counter (creating it at 1) and return the new value."""
+    result = dynamodb_client().update_item(
+        TableName=table_name,
+        Key=COUNTER_KEY,
+        UpdateExpression="ADD #count :one",
+        ExpressionAttributeNames={"#count": "count"},
+        ExpressionAttributeValues={":one": {"N": "1"}},
+        ReturnValues="UPDATED_NEW",
+    )
+    return int(result["Attributes"]["count"]["N"])
+
+
+def _method_and_path(event: Any) -> tuple[str, str]:
+    """Method and stage-relative path of a payload 2.0 event; BadRequest for anything else."""
+    if not isinstance(event, dict) or not event:
+        raise BadRequest("event is empty or not an object")
+    if event.get("version") != "2.0":
+        raise BadRequest("event is not an HTTP API payload format 2.0 request")
+    context = event.get("requestContext")
+    http = context.get("http") if isinstance(context, dict) else None
+    if not isinstance(http, dict):
+        raise BadRequest("event has no requestContext.http")
+    method, path = http.get("method"), event.get("rawPath", http.get("path"))
+    if not isinstance(method, str) or not method or not isinstance(path, str) or not path:
+        raise BadRequest("event has no HTTP method or path")
+    # On a named stage the raw path starts with the stage (`/prod/visitors`); routes do not.
+    stage = context.get("stage")
+    if isinstance(stage, str) and stage != "$default" and path.startswith(f"/{stage}/"):
+        path = path[len(stage) + 1 :]
+    return method.upper(), path
+
+
+def _event_request_id(event: Any) -> str | None:
+    if isinstance(event, dict) and isinstance(event.get("requestContext"), dict):
+        request_id = event["requestContext"].get("requestId")
+        return request_id if isinstance(request_id, str) else None
+    return None
+
+
+def _unavailable(request_id: str | None, reason: str) -> dict:
+    return _failure(
+        503, "Service Unavailable", request_id, reason, {"retry-after": RETRY_AFTER_SECONDS}
+    )
+
+
+def _failure(
+    status: int, message: str, request_id: str | None, reason: str, headers: dict | None = None
+) -> dict:
+    """Log one structured line for the operator, answer a terse JSON error to the caller."""
+    record = {
+        "level": "ERROR" if status >= 500 else "WARNING",
+        "status": status,
+        "reason": reason,
+        "requestId": request_id,
+        "timestamp": round(time.time(), 3),
+    }
+    sys.stdout.write(json.dumps(record) + "\n")
+    sys.stdout.flush()
+    return _response(status, {"message": message}, headers)
+
+
+def _response(status: int, body: dict, headers: dict | None = None) -> dict:
+    return {
+        "statusCode": status,
+        "headers": {
+            "content-type": "application/json",
+            "cache-control": "no-store",
+            **(headers or {}),
+        },
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
