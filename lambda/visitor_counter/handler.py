@@ -16,7 +16,6 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from botocore.exceptions import (
-    BotoCoreError,
     ClientError,
     ConnectionClosedError,
     ConnectTimeoutError,
@@ -90,11 +89,9 @@ def handler(event: Any, context: Any) -> dict:
             return _unavailable(request_id, f"DynamoDB {code}")
         return _failure(500, "Internal Server Error", request_id, f"DynamoDB {code}: {error}")
     except UNAVAILABLE_TRANSPORT_ERRORS as error:
-        return _unavailable(request_id, f"{type(error).__name__}: {error}")
-    except BotoCoreError as error:
-        return _failure(500, "Internal Server Error", request_id, f"{type(error).__name__}: {error}")
-    except Exception as error:  # the last line of defence: never let a traceback out
-        return _failure(500, "Internal Server Error", request_id, f"{type(error).__name__}: {error}")
+        return _unavailable(request_id, _describe(error))
+    except Exception as error:  # BotoCoreError, or anything else: never let a traceback out
+        return _failure(500, "Internal Server Error", request_id, _describe(error))
     return _response(200, {"count": count})
 
 
@@ -136,6 +133,10 @@ def _event_request_id(event: Any) -> str | None:
         request_id = event["requestContext"].get("requestId")
         return request_id if isinstance(request_id, str) else None
     return None
+
+
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
 
 
 def _unavailable(request_id: str | None, reason: str) -> dict:

@@ -12,7 +12,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "build", help="build the Lambda zip deterministically and print its path and sha256"
     )
     parser.add_argument(
-        "--output", type=Path, default=DEFAULT_PACKAGE, help=f"zip path (default: {DEFAULT_PACKAGE})"
+        "--output",
+        type=Path,
+        default=DEFAULT_PACKAGE,
+        help=f"where to write the zip (default: {DEFAULT_PACKAGE})",
     )
     parser.set_defaults(func=run)
 
