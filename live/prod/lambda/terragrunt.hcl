@@ -1,0 +1,50 @@
+# The counter function: a deterministic zip of lambda/visitor_counter, allowed exactly one action on
+# exactly one table. Wiring only: values come from env.hcl through the root include.
+include "root" {
+  path   = find_in_parent_folders("terragrunt.hcl")
+  expose = true
+}
+
+locals {
+  # One zip per unit, so dev and prod builds never write the same file at the same time.
+  package_path = "${get_repo_root()}/build/${path_relative_to_include()}/visitor_counter.zip"
+}
+
+terraform {
+  source = "${get_repo_root()}/modules/lambda"
+
+  # Same sources, same bytes: the zip's hash only changes when the code does, so plans stay quiet.
+  before_hook "build_package" {
+    commands = ["init", "validate", "plan", "apply", "destroy", "refresh", "import"]
+    execute  = ["counterstack", "build", "--output", local.package_path]
+  }
+}
+
+dependency "dynamodb" {
+  config_path = "../dynamodb"
+
+  mock_outputs = {
+    name = "mock-visitor-counter"
+    arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock-visitor-counter"
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
+}
+
+inputs = {
+  function_name                  = include.root.locals.env.function_name
+  package_path                   = local.package_path
+  handler                        = "visitor_counter.handler.handler"
+  reserved_concurrent_executions = include.root.locals.env.reserved_concurrent_executions
+  log_retention_days             = include.root.locals.env.log_retention_days
+
+  environment_variables = {
+    TABLE_NAME = dependency.dynamodb.outputs.name
+  }
+
+  policy_statements = [
+    {
+      actions   = ["dynamodb:UpdateItem"]
+      resources = [dependency.dynamodb.outputs.arn]
+    },
+  ]
+}

@@ -1,0 +1,134 @@
+# Root Terragrunt configuration, shared by every unit under live/.
+#
+# This file is *included* by units (include "root" { path = find_in_parent_folders("terragrunt.hcl") });
+# it is never a unit itself: it has no terraform.source, and `terragrunt run --all` is always run from
+# an environment folder (live/dev, live/prod), so discovery never reaches this folder.
+# Current Terragrunt docs call this file root.hcl; the layout card fixes the name terragrunt.hcl
+# (see README, "Terragrunt").
+#
+# Switch: COUNTERSTACK_ENDPOINT=http://127.0.0.1:4566 points provider and backend at the offline
+# ephemeral account (`counterstack account --port 4566`) instead of AWS. Unset, everything is AWS.
+
+locals {
+  # Per-environment values: live/<env>/env.hcl, found from the unit that includes this file.
+  env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
+
+  project  = "visitor-counter"
+  endpoint = get_env("COUNTERSTACK_ENDPOINT", "")
+  is_local = local.endpoint != ""
+
+  # The local account is moto's default account unless told otherwise.
+  local_account_id = get_env("COUNTERSTACK_LOCAL_ACCOUNT_ID", "123456789012")
+
+  # Account that owns the state bucket: pinned in env.hcl, else asked of STS. HCL evaluates both
+  # arms of a conditional, so the STS call sits in a filtered for-expression: it runs only when the
+  # filter lets it through (AWS target, no pinned id), never in local mode.
+  account_id = local.is_local ? local.local_account_id : (
+    local.env.aws_account_id != "" ? local.env.aws_account_id : join("", [
+      for target in ["aws"] : get_aws_account_id() if !local.is_local && local.env.aws_account_id == ""
+    ])
+  )
+
+  # Provider settings that only exist in local mode. Every endpoint the stack (and the provider's own
+  # account lookup) touches goes to the one local port; fake credentials; no EC2 metadata, no
+  # credential or region checks. skip_requesting_account_id stays false on purpose: the modules read
+  # the account id (aws_caller_identity) and the local account answers STS.
+  local_services = [
+    "apigateway", "apigatewayv2", "cloudwatch", "cloudwatchlogs", "dynamodb", "iam", "kms", "lambda",
+    "s3", "sts",
+  ]
+
+  # Backend settings that only exist in local mode. force_path_style is the name Terragrunt's own S3
+  # client reads (Terraform >= 1.6 accepts it with a deprecation warning; setting use_path_style as
+  # well is an error). The skip_bucket_* keys are Terragrunt-only bootstrap knobs, not sent to
+  # Terraform.
+  local_backend_settings = {
+    endpoints = {
+      s3  = local.endpoint
+      sts = local.endpoint
+      iam = local.endpoint
+    }
+    access_key                         = "test"
+    secret_key                         = "test"
+    force_path_style                   = true
+    skip_credentials_validation        = true
+    skip_region_validation             = true
+    skip_metadata_api_check            = true
+    skip_requesting_account_id         = true
+    skip_s3_checksum                   = true
+    skip_bucket_versioning             = true
+    skip_bucket_ssencryption           = true
+    skip_bucket_root_access            = true
+    skip_bucket_enforced_tls           = true
+    skip_bucket_public_access_blocking = true
+    skip_bucket_accesslogging          = true
+    disable_bucket_update              = true
+  }
+  # A conditional between objects of different shapes is a type error in HCL; a filtered
+  # for-expression gives the settings in local mode and an empty object on AWS.
+  backend_overrides = { for key, value in local.local_backend_settings : key => value if local.is_local }
+}
+
+remote_state {
+  backend = "s3"
+
+  generate = {
+    path      = "backend.tf"
+    if_exists = "overwrite_terragrunt"
+  }
+
+  config = merge(
+    {
+      bucket       = "counterstack-tfstate-${local.account_id}-${local.env.environment}"
+      key          = "${path_relative_to_include()}/terraform.tfstate"
+      region       = local.env.aws_region
+      encrypt      = true
+      use_lockfile = true
+    },
+    local.backend_overrides,
+  )
+}
+
+generate "provider" {
+  path      = "provider.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<-EOF
+    provider "aws" {
+      region = "${local.env.aws_region}"
+    %{~if !local.is_local && local.env.aws_account_id != ""}
+      allowed_account_ids = ["${local.env.aws_account_id}"]
+    %{~endif}
+    %{~if local.is_local}
+
+      access_key                  = "test"
+      secret_key                  = "test"
+      skip_credentials_validation = true
+      skip_metadata_api_check     = true
+      skip_region_validation      = true
+      s3_use_path_style           = true
+
+      endpoints {
+    %{~for service in local.local_services}
+        ${service} = "${local.endpoint}"
+    %{~endfor}
+      }
+    %{~endif}
+
+      default_tags {
+        tags = {
+          project      = "${local.project}"
+          environment  = "${local.env.environment}"
+          "managed-by" = "terragrunt"
+        }
+      }
+    }
+  EOF
+}
+
+# Common inputs, merged under every unit's own inputs. Every module has a `tags` input; the unit tag
+# says which unit made a resource (default_tags already carry project, environment, managed-by).
+inputs = {
+  tags = {
+    unit = path_relative_to_include()
+  }
+}

@@ -1,0 +1,262 @@
+"""Static contract checks of the Terragrunt tree: the real tree is clean, broken copies caught."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from counterstack.harness.terragrunt_contract import (
+    REQUIRED_ENV_KEYS,
+    block,
+    blocks,
+    check_tree,
+    literal,
+    load_hcl,
+)
+from counterstack.paths import LIVE_DIR, REPO_ROOT
+
+pytestmark = pytest.mark.live
+
+ENVIRONMENTS = ("dev", "prod")
+UNITS = ("dynamodb", "lambda", "http-api")
+SITE_ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+
+
+def env_locals(env: str) -> dict:
+    return block(load_hcl(LIVE_DIR / env / "env.hcl"), "locals")
+
+
+def unit_doc(env: str, unit: str) -> dict:
+    return load_hcl(LIVE_DIR / env / unit / "terragrunt.hcl")
+
+
+def rendered(problems) -> str:
+    return "\n".join(str(p) for p in problems)
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace one exact snippet in a file, failing loudly if the snippet is not there."""
+    text = path.read_text()
+    assert old in text, f"{old!r} not found in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def reported(tree: Path, unit: str, key: str, fragment: str) -> None:
+    """check_tree reports a problem of this unit and key whose message contains the fragment."""
+    problems = check_tree(tree)
+    matches = [p for p in problems if p.unit == unit and p.key == key and fragment in p.message]
+    assert matches, f"no {unit}: {key}: ...{fragment}... in\n{rendered(problems)}"
+
+
+# --- the real tree ------------------------------------------------------------------------------
+
+
+def test_real_tree_has_no_contract_problems():
+    problems = check_tree(REPO_ROOT)
+    assert problems == [], rendered(problems)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_every_environment_has_the_three_units_and_no_unit_at_its_own_level(env):
+    assert sorted(p.parent.name for p in (LIVE_DIR / env).glob("*/terragrunt.hcl")) == sorted(UNITS)
+    assert not (LIVE_DIR / env / "terragrunt.hcl").exists()
+    assert not (LIVE_DIR / "terragrunt.hcl").exists()
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_lambda_unit_ships_the_handler_with_exactly_one_permission(env):
+    doc = unit_doc(env, "lambda")
+    inputs = doc["inputs"]
+    assert literal(inputs["handler"]) == "visitor_counter.handler.handler"
+    assert inputs["environment_variables"] == {"TABLE_NAME": "${dependency.dynamodb.outputs.name}"}
+    assert inputs["policy_statements"] == [
+        {
+            "actions": ['"dynamodb:UpdateItem"'],
+            "resources": ["${dependency.dynamodb.outputs.arn}"],
+        }
+    ]
+    assert inputs["package_path"] == "${local.package_path}"
+    hook = blocks(block(doc, "terraform"), "before_hook")["build_package"]
+    assert [literal(a) for a in hook["execute"][:3]] == ["counterstack", "build", "--output"]
+    assert hook["execute"][3] == "${local.package_path}"
+    for command in ("validate", "plan", "apply", "destroy"):
+        assert f'"{command}"' in hook["commands"]
+
+
+def test_prod_keeps_the_seed_names_and_protections():
+    env = env_locals("prod")
+    assert literal(env["table_name"]) == "visitor-counter"
+    assert literal(env["function_name"]) == "visitorCounter"
+    assert literal(env["stage_name"]) == "prod"
+    assert [literal(o) for o in env["cors_allow_origins"]] == SITE_ORIGINS
+    assert env["deletion_protection"] is True
+    assert literal(env["aws_region"]) == "eu-west-1"
+
+
+def test_dev_has_its_own_names_and_allows_the_local_demo_page():
+    dev, prod = env_locals("dev"), env_locals("prod")
+    for key in ("table_name", "function_name", "api_name"):
+        assert literal(dev[key]) != literal(prod[key]), key
+    origins = [literal(o) for o in dev["cors_allow_origins"]]
+    assert origins[:2] == SITE_ORIGINS
+    assert any(o.startswith("http://localhost:") for o in origins)
+    assert literal(dev["aws_region"]) == "eu-west-1"
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_env_hcl_has_every_required_key(env):
+    assert set(REQUIRED_ENV_KEYS) <= set(env_locals(env))
+
+
+def test_root_switch_points_at_the_local_account_without_skipping_the_account_lookup():
+    text = (REPO_ROOT / "terragrunt.hcl").read_text()
+    assert 'get_env("COUNTERSTACK_ENDPOINT", "")' in text
+    provider = blocks(load_hcl(REPO_ROOT / "terragrunt.hcl"), "generate")["provider"]["contents"]
+    assert "skip_requesting_account_id" not in provider
+    assert "default_tags" in provider and "allowed_account_ids" in provider
+
+
+# --- broken copies: each names the unit and the key ----------------------------------------------
+
+
+def test_copy_of_the_tree_is_clean(tree: Path):
+    assert check_tree(tree) == []
+
+
+def test_wrong_input_name_is_reported_with_unit_and_key(tree: Path):
+    edit(tree / "live/dev/lambda/terragrunt.hcl", "  handler ", "  handlr  ")
+    reported(tree, "live/dev/lambda", "inputs.handlr", "not a variable of modules/lambda")
+    reported(
+        tree, "live/dev/lambda", "inputs.handler", "required variable of modules/lambda is not set"
+    )
+
+
+def test_common_input_unknown_to_a_module_is_reported_for_every_unit(tree: Path):
+    edit(tree / "terragrunt.hcl", "inputs = {\n", 'inputs = {\n  owner = "me"\n')
+    problems = check_tree(tree)
+    flagged = {p.unit for p in problems if p.key == "inputs.owner"}
+    assert flagged == {f"live/{e}/{u}" for e in ENVIRONMENTS for u in UNITS}
+
+
+def test_missing_mock_output_is_reported(tree: Path):
+    edit(
+        tree / "live/prod/lambda/terragrunt.hcl",
+        '    arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock-visitor-counter"\n',
+        "",
+    )
+    reported(
+        tree, "live/prod/lambda", "dependency.dynamodb.mock_outputs.arn", "used but not mocked"
+    )
+
+
+def test_output_the_module_does_not_have_is_reported(tree: Path):
+    edit(
+        tree / "live/dev/lambda/terragrunt.hcl",
+        "TABLE_NAME = dependency.dynamodb.outputs.name",
+        "TABLE_NAME = dependency.dynamodb.outputs.table_name",
+    )
+    reported(
+        tree,
+        "live/dev/lambda",
+        "dependency.dynamodb.outputs.table_name",
+        "not an output of modules/dynamodb",
+    )
+    reported(
+        tree,
+        "live/dev/lambda",
+        "dependency.dynamodb.mock_outputs.table_name",
+        "used but not mocked",
+    )
+
+
+def test_mocks_must_cover_validate_and_plan(tree: Path):
+    edit(
+        tree / "live/dev/http-api/terragrunt.hcl",
+        '["init", "validate", "plan", "destroy"]',
+        '["init", "validate"]',
+    )
+    reported(
+        tree,
+        "live/dev/http-api",
+        "dependency.lambda.mock_outputs_allowed_terraform_commands",
+        "does not allow 'plan'",
+    )
+
+
+def test_dangling_dependency_path_is_reported(tree: Path):
+    edit(
+        tree / "live/dev/http-api/terragrunt.hcl",
+        'config_path = "../lambda"',
+        'config_path = "../lamda"',
+    )
+    reported(
+        tree,
+        "live/dev/http-api",
+        "dependency.lambda.config_path",
+        '"../lamda" is not a unit folder',
+    )
+
+
+def test_dependency_cycle_is_reported(tree: Path):
+    path = tree / "live/dev/dynamodb/terragrunt.hcl"
+    path.write_text(
+        path.read_text()
+        + '\ndependency "api" {\n  config_path = "../http-api"\n'
+        + '  mock_outputs = { api_id = "x" }\n'
+        + '  mock_outputs_allowed_terraform_commands = ["validate", "plan"]\n}\n'
+    )
+    problems = [p for p in check_tree(tree) if "dependency cycle" in p.message]
+    assert len(problems) == 1, problems
+    message = problems[0].message
+    for unit in UNITS:
+        assert f"live/dev/{unit}" in message
+    assert problems[0].key == "dependency"
+
+
+def test_unit_missing_in_prod_is_reported(tree: Path):
+    shutil.rmtree(tree / "live/prod/http-api")
+    reported(
+        tree, "live/prod/http-api", "terragrunt.hcl", "unit exists in live/dev but not in live/prod"
+    )
+
+
+def test_prod_without_deletion_protection_is_reported(tree: Path):
+    edit(
+        tree / "live/prod/env.hcl",
+        "deletion_protection    = true",
+        "deletion_protection    = false",
+    )
+    reported(tree, "live/prod/env.hcl", "locals.deletion_protection", "prod must keep it true")
+    reported(tree, "live/prod/dynamodb", "inputs.deletion_protection", "prod tables must set true")
+
+
+def test_missing_env_key_and_unknown_env_reference_are_reported(tree: Path):
+    edit(tree / "live/dev/env.hcl", '  api_name      = "visitor-counter-dev"\n', "")
+    reported(tree, "live/dev/env.hcl", "locals.api_name", "required key is missing")
+    reported(
+        tree,
+        "live/dev/http-api",
+        "include.root.locals.env.api_name",
+        "env.hcl has no local 'api_name'",
+    )
+
+
+def test_include_that_misses_the_root_is_reported(tree: Path):
+    edit(
+        tree / "live/dev/dynamodb/terragrunt.hcl",
+        'find_in_parent_folders("terragrunt.hcl")',
+        'find_in_parent_folders("root.hcl")',
+    )
+    reported(tree, "live/dev/dynamodb", "include.root.path", "does not resolve")
+
+
+def test_source_that_is_not_a_module_is_reported(tree: Path):
+    edit(tree / "live/prod/http-api/terragrunt.hcl", "/modules/http-api", "/modules/api")
+    reported(tree, "live/prod/http-api", "terraform.source", "is not a module folder")
+
+
+def test_environment_folder_that_is_a_unit_is_reported(tree: Path):
+    (tree / "live/dev/terragrunt.hcl").write_text(
+        'include "root" {\n  path = "../../terragrunt.hcl"\n}\n'
+    )
+    reported(tree, "live/dev", "terragrunt.hcl", "an environment folder must not be a unit")
