@@ -3,10 +3,10 @@
 import argparse
 import sys
 
-from counterstack.commands import build
+from counterstack.commands import build, sweep, up
 from counterstack.errors import CounterStackError
 
-COMMANDS = (build,)
+COMMANDS = (build, up, sweep)
 
 
 def parser() -> argparse.ArgumentParser:

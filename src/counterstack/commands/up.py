@@ -1,0 +1,106 @@
+"""`counterstack up`: deploy examples/complete, print the /visitors URL, serve until Ctrl-C.
+
+On the local target everything (account, Lambda runtime, gateway) runs in this process and
+disappears with it; the stack is still destroyed and leak-checked on the way out, as a test
+would, so `up` doubles as a demonstration of the harness.
+"""
+
+import argparse
+import signal
+import tempfile
+import threading
+from contextlib import ExitStack
+from pathlib import Path
+
+from counterstack.commands import options
+from counterstack.harness.stack import ephemeral_stack
+from counterstack.harness.target import DEFAULT_REGION, aws_target, local_target
+from counterstack.paths import EXAMPLE_COMPLETE
+
+SEED_ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "up",
+        help="deploy the stack, print the /visitors URL and serve until Ctrl-C, then destroy",
+    )
+    parser.add_argument(
+        "--target",
+        choices=("local", "aws"),
+        default="local",
+        help="local: offline account in this process (default); aws: real account",
+    )
+    parser.add_argument(
+        "--port",
+        type=options.port,
+        default=4566,
+        help="local account port (default: 4566; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--region",
+        type=options.region,
+        default=DEFAULT_REGION,
+        help=f"AWS region (default: {DEFAULT_REGION})",
+    )
+    parser.add_argument(
+        "--name-prefix",
+        type=options.name_prefix,
+        default="demo",
+        help="prefix of every resource name (default: demo)",
+    )
+    parser.add_argument(
+        "--origin",
+        type=options.origin,
+        action="append",
+        dest="origins",
+        help="an allowed CORS origin; repeat for more (default: the seed's two)",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    def say(message: str) -> None:
+        print(f"==> {message}", flush=True)
+
+    origins = args.origins or SEED_ORIGINS
+    with ExitStack() as resources:
+        if args.target == "local":
+            say(f"starting the local account on 127.0.0.1:{args.port}")
+            target = resources.enter_context(local_target(port=args.port, region=args.region))
+            say(f"local account ready at {target.endpoint}")
+        else:
+            say(f"checking AWS credentials ({args.region})")
+            target = aws_target(args.region)
+        workdir = Path(resources.enter_context(tempfile.TemporaryDirectory(prefix="cs-up-")))
+        say(f"building the Lambda zip and a working copy of examples/complete in {workdir}")
+        stack = resources.enter_context(
+            ephemeral_stack(
+                EXAMPLE_COMPLETE,
+                target=target,
+                workdir=workdir,
+                prefix=args.name_prefix,
+                progress=say,
+                cors_allow_origins=origins,
+            )
+        )
+        url = stack.url()
+        print(f"\nGET /visitors: {url}\n  curl -s {url}\n", flush=True)
+        say("serving; press Ctrl-C to destroy the stack and stop")
+        wait_for_interrupt()
+        say("stopping")
+    say("stack destroyed, no resources left")
+    return 0
+
+
+def wait_for_interrupt() -> None:
+    """Block until Ctrl-C or SIGTERM (both end in the same clean teardown)."""
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)

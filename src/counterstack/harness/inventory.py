@@ -1,0 +1,94 @@
+"""What exists in an account under a name prefix: the leak check's and the sweeper's view.
+
+Ephemeral stacks name every resource `<prefix>-...` (log groups `/aws/<service>/<prefix>-...`),
+so listing by name finds a run's leftovers even when its Terraform state is lost.
+"""
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+ClientFactory = Callable[[str], Any]
+
+KINDS = ("http api", "lambda function", "log group", "iam role", "dynamodb table")
+
+
+@dataclass(frozen=True)
+class Resource:
+    kind: str
+    name: str
+    id: str
+    created: datetime | None
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}" + (f" ({self.id})" if self.id != self.name else "")
+
+
+def list_resources(client: ClientFactory, prefix: str) -> list[Resource]:
+    """Every stack resource whose name (or last log-group segment) starts with `prefix`."""
+    if not prefix:
+        raise ValueError("an empty prefix would match every resource in the account")
+    found = [*_apis(client, prefix), *_functions(client, prefix), *_log_groups(client, prefix)]
+    found += [*_roles(client, prefix), *_tables(client, prefix)]
+    return found
+
+
+def _apis(client: ClientFactory, prefix: str) -> Iterator[Resource]:
+    apigw, token = client("apigatewayv2"), None
+    while True:
+        page = apigw.get_apis(**({"NextToken": token} if token else {}))
+        for api in page.get("Items", []):
+            if api["Name"].startswith(prefix):
+                yield Resource("http api", api["Name"], api["ApiId"], api.get("CreatedDate"))
+        token = page.get("NextToken")
+        if not token:
+            return
+
+
+def _functions(client: ClientFactory, prefix: str) -> Iterator[Resource]:
+    for page in client("lambda").get_paginator("list_functions").paginate():
+        for function in page["Functions"]:
+            if function["FunctionName"].startswith(prefix):
+                created = _parse_lambda_time(function.get("LastModified"))
+                name = function["FunctionName"]
+                yield Resource("lambda function", name, name, created)
+
+
+def _log_groups(client: ClientFactory, prefix: str) -> Iterator[Resource]:
+    for page in client("logs").get_paginator("describe_log_groups").paginate():
+        for group in page["logGroups"]:
+            name = group["logGroupName"]
+            if any(segment.startswith(prefix) for segment in name.split("/")):
+                created = datetime.fromtimestamp(group["creationTime"] / 1000, UTC)
+                yield Resource("log group", name, name, created)
+
+
+def _roles(client: ClientFactory, prefix: str) -> Iterator[Resource]:
+    for page in client("iam").get_paginator("list_roles").paginate():
+        for role in page["Roles"]:
+            if role["RoleName"].startswith(prefix):
+                yield Resource("iam role", role["RoleName"], role["RoleName"], role["CreateDate"])
+
+
+def _tables(client: ClientFactory, prefix: str) -> Iterator[Resource]:
+    dynamodb = client("dynamodb")
+    for page in dynamodb.get_paginator("list_tables").paginate():
+        for name in page["TableNames"]:
+            if name.startswith(prefix):
+                created = dynamodb.describe_table(TableName=name)["Table"]["CreationDateTime"]
+                yield Resource("dynamodb table", name, name, created)
+
+
+LAMBDA_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)$")
+
+
+def _parse_lambda_time(value: str | None) -> datetime | None:
+    """Lambda says `2026-11-25T14:00:00.000+0000` (moto: nanoseconds and `Z`); None if neither."""
+    match = LAMBDA_TIME.match(value or "")
+    if not match:
+        return None
+    seconds, fraction, zone = match.groups()
+    zone = "+00:00" if zone == "Z" else zone
+    return datetime.fromisoformat(f"{seconds}.{(fraction or '0')[:6]:0<6}{zone}")

@@ -1,0 +1,138 @@
+"""Ephemeral stacks, Terratest style: apply, use, and always destroy and prove nothing is left.
+
+`ephemeral_stack` works on its own copy of a root module (plus `modules/`) in a temp folder, so
+parallel xdist workers never share a `.terraform` folder, and names every resource from a
+unique prefix so the leak check after destroy can list what is left by name.
+"""
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tftest
+
+from counterstack.build import build_package
+from counterstack.harness.inventory import Resource, list_resources
+from counterstack.harness.naming import validate_prefix
+from counterstack.harness.retry import retry
+from counterstack.harness.target import Target
+from counterstack.paths import MODULES_DIR, REPO_ROOT
+from counterstack.terraform_cli import terraform_env
+
+TFVARS_FILE = "ephemeral.auto.tfvars.json"
+OVERRIDE_FILE = "ephemeral_override.tf"
+EPHEMERAL_TAG = "counterstack:ephemeral"
+COPY_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf", "*.tfplan")
+
+Progress = Callable[[str], None]
+
+
+class LeakError(AssertionError):
+    """Resources of a destroyed stack are still in the account."""
+
+
+@dataclass
+class Stack:
+    dir: Path
+    prefix: str
+    target: Target
+    terraform: tftest.TerraformTest
+    outputs: dict[str, Any]
+
+    def output(self, name: str) -> Any:
+        return self.outputs[name]
+
+    def url(self, output: str = "visitors_url") -> str:
+        """An output URL as this machine can call it (the local gateway on the local target)."""
+        return self.target.reachable_url(self.outputs[output])
+
+    def plan_changes(self) -> str | None:
+        """None when `terraform plan -detailed-exitcode` shows no changes, else the plan text."""
+        result = self.terraform.execute_command(
+            "plan", "-detailed-exitcode", "-input=false", "-no-color", "-lock=false"
+        )
+        return None if result.retcode == 0 else result.out
+
+    def resources(self) -> list[Resource]:
+        return list_resources(self.target.client, f"{self.prefix}-")
+
+
+def prepare_stack(
+    root_dir: Path, target: Target, workdir: Path, prefix: str, **variables: Any
+) -> Path:
+    """Copy the root and the modules, write the provider override, the zip and the tfvars."""
+    validate_prefix(prefix)
+    root_dir = Path(root_dir).resolve()
+    copy = workdir / root_dir.relative_to(REPO_ROOT)
+    shutil.copytree(root_dir, copy, ignore=COPY_IGNORE)
+    shutil.copytree(MODULES_DIR, workdir / "modules", ignore=COPY_IGNORE, dirs_exist_ok=True)
+    (copy / OVERRIDE_FILE).write_text(target.provider_override({EPHEMERAL_TAG: prefix}))
+    package = build_package(workdir / "build" / "visitor_counter.zip")
+    tfvars = {
+        "name_prefix": prefix,
+        "region": target.region,
+        "package_path": str(package.path),
+        **variables,
+    }
+    (copy / TFVARS_FILE).write_text(json.dumps(tfvars, indent=2))
+    return copy
+
+
+def terraform(tfdir: Path) -> tftest.TerraformTest:
+    return tftest.TerraformTest(str(tfdir), binary="terraform", env=terraform_env())
+
+
+def destroy(tf: tftest.TerraformTest, progress: Progress | None = None) -> None:
+    """`terraform destroy`, retried on transient errors (throttling, conflicts, timeouts)."""
+
+    def announce(attempt: int, error: BaseException) -> None:
+        if progress:
+            progress(f"destroy attempt {attempt} failed transiently, retrying: {error}")
+
+    retry(lambda: tf.destroy(auto_approve=True), attempts=3, on_retry=announce)
+
+
+def assert_no_leaks(target: Target, prefix: str) -> None:
+    left = list_resources(target.client, f"{prefix}-")
+    if left:
+        names = ", ".join(str(resource) for resource in left)
+        raise LeakError(
+            f"{len(left)} resource(s) of stack {prefix} survived destroy: {names}; "
+            f"remove them with `counterstack sweep --prefix {prefix}-`"
+        )
+
+
+@contextmanager
+def ephemeral_stack(
+    root_dir: Path,
+    *,
+    target: Target,
+    workdir: Path,
+    prefix: str,
+    progress: Progress | None = None,
+    **variables: Any,
+) -> Iterator[Stack]:
+    """Apply `root_dir` to `target`, yield the Stack, then destroy and leak-check in `finally`."""
+    say = progress or (lambda _message: None)
+    tfdir = prepare_stack(root_dir, target, workdir, prefix, **variables)
+    tf = terraform(tfdir)
+    initialized = False
+    try:
+        say("terraform init")
+        tf.init(upgrade=False)
+        initialized = True
+        say("terraform apply")
+        tf.apply(auto_approve=True)
+        yield Stack(tfdir, prefix, target, tf, dict(tf.output()))
+    finally:
+        try:
+            if initialized:  # a failed init created nothing, and destroy could not run
+                say("terraform destroy")
+                destroy(tf, progress)
+        finally:
+            say("leak check")
+            assert_no_leaks(target, prefix)

@@ -1,0 +1,89 @@
+"""The two targets of every test: the offline local account or a real AWS account.
+
+A Target knows how to reach its account (boto3 clients), how to point Terraform at it (the
+provider override written into each stack's copy) and how to reach a deployed HTTP API.
+"""
+
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+
+from counterstack.errors import CounterStackError
+
+TARGETS = ("local", "aws")
+TARGET_ENV = "COUNTERSTACK_TARGET"
+DEFAULT_REGION = "eu-west-1"
+LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    region: str
+    endpoint: str | None = None  # the local account's URL; None on AWS
+
+    def client(self, service: str) -> Any:
+        if self.endpoint is None:
+            return boto3.client(service, region_name=self.region)
+        return boto3.client(
+            service, region_name=self.region, endpoint_url=self.endpoint, **LOCAL_CREDENTIALS
+        )
+
+    def provider_override(self, default_tags: dict[str, str]) -> str:
+        """HCL merged into the root's `provider "aws"` block by a `*_override.tf` file."""
+        if self.endpoint is None:
+            return _default_tags_override(default_tags)
+        from counterstack.local.provider import provider_override
+
+        return provider_override(self.endpoint, self.region, default_tags)
+
+    def reachable_url(self, url: str) -> str:
+        """The URL to call for an API URL that Terraform output (local: the gateway's)."""
+        if self.endpoint is None:
+            return url
+        from counterstack.local.urls import local_invoke_url
+
+        return local_invoke_url(url, self.endpoint)
+
+
+def _default_tags_override(tags: dict[str, str]) -> str:
+    lines = "\n".join(f"      {json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(tags.items()))
+    return f'provider "aws" {{\n  default_tags {{\n    tags = {{\n{lines}\n    }}\n  }}\n}}\n'
+
+
+def selected_target_name(option: str | None = None) -> str:
+    """--target wins, then COUNTERSTACK_TARGET, then local."""
+    name = option or os.environ.get(TARGET_ENV) or "local"
+    if name not in TARGETS:
+        raise CounterStackError(f"unknown target {name!r}: choose one of {', '.join(TARGETS)}")
+    return name
+
+
+@contextmanager
+def local_target(port: int = 0, region: str = DEFAULT_REGION) -> Iterator[Target]:
+    """Start an offline account (a free port by default) and stop it afterwards."""
+    from counterstack.local.account import LocalAccount
+
+    with LocalAccount(port=port) as account:
+        yield Target("local", region, account.endpoint)
+
+
+def aws_target(region: str | None = None) -> Target:
+    """A real account from the default credential chain; fails early without credentials."""
+    session = boto3.Session()
+    region = region or session.region_name or DEFAULT_REGION
+    try:
+        identity = session.client("sts", region_name=region).get_caller_identity()
+    except Exception as error:
+        raise CounterStackError(
+            f"--target aws needs AWS credentials from the default chain ({error}); "
+            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use --target local"
+        ) from error
+    if not identity.get("Account"):
+        raise CounterStackError("STS answered no account id: check the credentials")
+    return Target("aws", region)

@@ -1,0 +1,97 @@
+"""Project-wide pytest options and the fixtures of the Terratest-style harness.
+
+`--target local` (default) starts one offline account per xdist worker; `--target aws` uses the
+default credential chain. `--smoke-url` runs the smoke subset against an existing deployment
+without creating or destroying anything.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import pytest
+
+from counterstack.errors import CounterStackError
+from counterstack.harness.naming import new_run_id, unique_prefix
+from counterstack.harness.stack import Stack, ephemeral_stack
+from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
+from counterstack.terraform_cli import apply_terraform_env
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("counterstack")
+    group.addoption(
+        "--target",
+        choices=("local", "aws"),
+        default=None,
+        help="account for e2e tests: local (offline, default) or aws (default credential chain);"
+        " env COUNTERSTACK_TARGET",
+    )
+    group.addoption(
+        "--smoke-url",
+        default=None,
+        help="run only smoke tests against this deployed /visitors URL (creates nothing)",
+    )
+    group.addoption(
+        "--smoke-origin",
+        default="https://selimcelem.com",
+        help="an origin the deployment under --smoke-url allows (default: %(default)s)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    apply_terraform_env()  # every terraform child of this run uses the project's CLI config
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--smoke-url"):
+        return
+    skip = pytest.mark.skip(reason="--smoke-url runs only the smoke tests")
+    for item in items:
+        if "smoke" not in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def run_id(request: pytest.FixtureRequest) -> str:
+    """Shared by every xdist worker of one run (pytest-xdist's testrun_uid)."""
+    if request.config.pluginmanager.has_plugin("xdist"):
+        return request.getfixturevalue("testrun_uid")[:6]
+    return new_run_id()
+
+
+@pytest.fixture(scope="session")
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """The account this session's stacks go to (one offline account per xdist worker)."""
+    try:
+        name = selected_target_name(request.config.getoption("--target"))
+        if name == "aws":
+            yield aws_target()
+            return
+        with local_target() as local:
+            yield local
+    except CounterStackError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def name_prefix(run_id: str, worker_id: str) -> Callable[[], str]:
+    """Factory of unique stack prefixes: run id + xdist worker + a counter."""
+    return lambda: unique_prefix(run_id, worker_id)
+
+
+StackFactory = Callable[..., AbstractContextManager[Stack]]
+
+
+@pytest.fixture(scope="session")
+def stack_factory(
+    target: Target, name_prefix: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
+) -> StackFactory:
+    """`with stack_factory(root_dir, **variables) as stack:` — apply, yield, destroy, leak-check."""
+
+    def make(root_dir: Path, **variables) -> AbstractContextManager[Stack]:
+        prefix = name_prefix()
+        workdir = tmp_path_factory.mktemp(prefix)
+        return ephemeral_stack(root_dir, target=target, workdir=workdir, prefix=prefix, **variables)
+
+    return make

@@ -1,0 +1,65 @@
+"""The harness's own promise: whatever happens in a test, nothing is left in the account."""
+
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from counterstack.harness.inventory import list_resources
+from counterstack.harness.stack import prepare_stack
+from counterstack.harness.sweep import sweep
+from counterstack.paths import EXAMPLE_COMPLETE
+from counterstack.terraform_cli import terraform_env
+
+pytestmark = pytest.mark.e2e
+
+STACK_KINDS = {"http api", "lambda function", "log group", "iam role", "dynamodb table"}
+
+
+class Boom(Exception):
+    pass
+
+
+def test_failing_test_still_destroys_everything(stack_factory, target):
+    with pytest.raises(Boom), stack_factory(EXAMPLE_COMPLETE) as stack:
+        created = stack.resources()
+        assert {resource.kind for resource in created} == STACK_KINDS
+        raise Boom("the test body failed after apply")
+    # stack_factory raised no LeakError, and the account agrees: nothing is left.
+    assert list_resources(target.client, f"{stack.prefix}-") == []
+
+
+def test_apply_killed_midway_is_swept_clean(target, name_prefix, tmp_path):
+    prefix = name_prefix()
+    tfdir = prepare_stack(EXAMPLE_COMPLETE, target, tmp_path, prefix)
+    env = {**os.environ, **terraform_env()}
+    subprocess.run(
+        ["terraform", "init", "-input=false"], cwd=tfdir, env=env, check=True, capture_output=True
+    )
+    apply = subprocess.Popen(
+        ["terraform", "apply", "-auto-approve", "-input=false", "-no-color"],
+        cwd=tfdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # kill terraform and its provider plugin together
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not list_resources(target.client, f"{prefix}-"):
+            assert apply.poll() is None, "apply finished before it could be killed"
+            assert time.monotonic() < deadline, "apply created nothing within 120 s"
+            time.sleep(0.05)
+    finally:
+        os.killpg(apply.pid, signal.SIGKILL)
+        apply.wait()
+    assert apply.returncode == -signal.SIGKILL
+    time.sleep(0.5)  # calls terraform had already sent still complete on the server side
+
+    results = sweep(target.client, f"{prefix}-")
+
+    assert results, "the killed apply left nothing to sweep: the fault was not exercised"
+    assert [r.outcome for r in results] == ["deleted"] * len(results)
+    assert list_resources(target.client, f"{prefix}-") == []
