@@ -1,0 +1,392 @@
+"""The offline ephemeral AWS account: one process, one port, every piece the stack needs.
+
+A WSGI dispatcher sits in front of moto's own server application: execute-api requests go to the
+gateway, `lambda:Invoke` goes to the local runtime, everything else (STS, IAM, DynamoDB, Lambda's
+control plane, API Gateway v2, CloudWatch Logs, S3 for Terraform state) is moto, untouched but for
+the waiter answers in `moto_fixes`. A threaded werkzeug server serves it from a background thread.
+
+moto keeps its state in module-level backends, so one process holds one account: starting a
+second `LocalAccount` while one runs raises.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import json
+import re
+import socket
+import threading
+import time
+from typing import Any
+from urllib.parse import unquote
+
+import requests
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+from counterstack.errors import CounterStackError
+from counterstack.local import locks, moto_fixes, urls
+from counterstack.local.gateway import Gateway
+from counterstack.local.lambda_api import LambdaService
+from counterstack.local.payload import HttpRequest, HttpResponse
+from counterstack.local.runtime import LambdaRuntime
+
+DEFAULT_PORT = 4566
+DEFAULT_REGION = "us-east-1"
+HEALTH_PATH = "/_counterstack/health"
+RESET_PATH = "/_counterstack/reset"
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
+CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/")
+STATUS_TEXT = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    400: "Bad Request",
+    403: "Forbidden",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
+
+_running: LocalAccount | None = None
+_running_lock = threading.Lock()
+
+
+class QuietHandler(MotoRequestHandler):
+    """moto's request handler without a stderr line per request."""
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        pass
+
+
+class Dispatcher:
+    """WSGI application: gateway, Lambda Invoke, account endpoints, then moto."""
+
+    def __init__(self, account: LocalAccount) -> None:
+        self.account = account
+        self.moto = DomainDispatcherApplication(create_backend_app)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        method = environ.get("REQUEST_METHOD", "GET")
+        host = environ.get("HTTP_HOST", "")
+
+        target = urls.execute_api_target(host, path)
+        if target is not None:
+            api_id, api_path = target
+            return self._respond(start_response, *self._gateway(environ, api_id, api_path))
+
+        if method == "POST" and (match := INVOKE_PATH.match(path)):
+            answer = self._invoke(environ, unquote(match["function"]))
+            if answer is not None:
+                return self._respond(start_response, *answer)
+
+        if path == HEALTH_PATH:
+            body = json.dumps({"status": "running", "endpoint": self.account.endpoint})
+            return self._respond(
+                start_response, 200, {"content-type": "application/json"}, body.encode()
+            )
+        if path == RESET_PATH and method == "POST":
+            self.account.reset()
+            return self._respond(start_response, 204, {}, b"")
+
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("DynamoDB_"):
+            with locks.DYNAMODB:
+                return list(self.moto(environ, start_response))
+        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("Logs_"):
+            with locks.LOGS:
+                return list(self.moto(environ, start_response))
+        return self.moto(environ, start_response)
+
+    def _invoke(self, environ: dict[str, Any], function: str) -> tuple | None:
+        query = dict(
+            part.split("=", 1) for part in environ.get("QUERY_STRING", "").split("&") if "=" in part
+        )
+        body = _body(environ)
+        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again if the lookup fails
+        return self.account.lambdas.handle_invoke(
+            function,
+            unquote(query["Qualifier"]) if "Qualifier" in query else None,
+            _headers(environ),
+            body,
+            _region(environ),
+            DEFAULT_ACCOUNT_ID,
+        )
+
+    def _gateway(self, environ: dict[str, Any], api_id: str, path: str) -> tuple:
+        headers = _headers(environ)
+        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or path
+        raw_path, _, raw_query = raw_uri.partition("?")
+        raw_path = urls.strip_api_prefix(raw_path, api_id)
+        forwarded_port = environ.get("SERVER_PORT", "")
+        headers.setdefault("x-forwarded-for", environ.get("REMOTE_ADDR", "127.0.0.1"))
+        headers.setdefault("x-forwarded-port", forwarded_port)
+        headers.setdefault("x-forwarded-proto", environ.get("wsgi.url_scheme", "http"))
+        request = HttpRequest(
+            method=environ.get("REQUEST_METHOD", "GET").upper(),
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=headers,
+            body=_body(environ),
+            source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
+            domain_name=urls.domain_name(api_id, self.account.port),
+            protocol=environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+        )
+        try:
+            response = self.account.gateway.handle(api_id, request, path)
+        except Exception:  # never a traceback to an HTTP client
+            response = HttpResponse.message(500, "Internal Server Error")
+        headers_out = dict(response.headers)
+        headers_out.setdefault("apigw-requestid", f"{int(time.time() * 1000):x}")
+        extra = [("set-cookie", cookie) for cookie in response.cookies]
+        return response.status, headers_out, response.body, extra
+
+    @staticmethod
+    def _respond(
+        start_response: Any,
+        status: int,
+        headers: dict[str, str],
+        body: bytes,
+        extra: list[tuple[str, str]] | None = None,
+    ) -> list[bytes]:
+        pairs = [
+            (name, value) for name, value in headers.items() if name.lower() != "content-length"
+        ]
+        pairs += extra or []
+        pairs.append(("content-length", str(len(body))))
+        start_response(f"{status} {STATUS_TEXT.get(status, 'Status')}", pairs)
+        return [body]
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {}
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            headers[key[5:].replace("_", "-").lower()] = value
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    if environ.get("CONTENT_LENGTH"):
+        headers["content-length"] = environ["CONTENT_LENGTH"]
+    return headers
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    stream = environ.get("wsgi.input")
+    if stream is None:
+        return b""
+    if length > 0:
+        return stream.read(length)
+    if environ.get("wsgi.input_terminated"):
+        return stream.read()
+    return b""
+
+
+def _region(environ: dict[str, Any]) -> str:
+    match = CREDENTIAL_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
+    return match["region"] if match else DEFAULT_REGION
+
+
+class LocalAccount:
+    """An offline AWS account on `http://host:port` (port 0 picks a free one).
+
+    Use as a context manager, or `start()` / `stop()`. `endpoint` is what SDKs and Terraform's
+    provider point at; `execute_api_url(api_id, stage, path)` and `local_url(invoke_url)` give
+    data-plane URLs.
+    """
+
+    def __init__(
+        self, port: int = DEFAULT_PORT, host: str = "127.0.0.1", region: str = DEFAULT_REGION
+    ) -> None:
+        self.host = host
+        self.region = region
+        self._requested_port = port
+        self._port: int | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.runtime: LambdaRuntime | None = None
+        self.lambdas: LambdaService | None = None
+        self.gateway: Gateway | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise CounterStackError("the local account is not running: call start() first")
+        return self._port
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def account_id(self) -> str:
+        return DEFAULT_ACCOUNT_ID
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> LocalAccount:
+        """Bind the port, serve in a background thread, return once the account answers."""
+        global _running
+        with _running_lock:
+            if _running is not None:
+                raise CounterStackError(
+                    f"a local account already runs in this process at {_running.endpoint}: "
+                    "moto keeps one account per process, reuse it"
+                )
+            sock = self._bind()
+            self._port = sock.getsockname()[1]
+            moto_fixes.install()
+            self.runtime = LambdaRuntime(self.endpoint, self.region)
+            self.lambdas = LambdaService(self.runtime)
+            self.gateway = Gateway(self.lambdas)
+            try:
+                self._server = make_server(
+                    self.host,
+                    self._port,
+                    Dispatcher(self),
+                    threaded=True,
+                    request_handler=QuietHandler,
+                    fd=sock.fileno(),
+                )
+            finally:
+                sock.close()  # the server holds its own duplicate of the descriptor
+            self._server.daemon_threads = True
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.1},
+                name=f"counterstack-account-{self._port}",
+                daemon=True,
+            )
+            self._thread.start()
+            _running = self
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self._requested_port))
+            sock.listen(1024)
+        except OSError as error:
+            sock.close()
+            if error.errno == errno.EADDRINUSE:
+                raise CounterStackError(
+                    f"port {self._requested_port} is in use: stop the other process or pass --port"
+                ) from error
+            raise CounterStackError(
+                f"cannot listen on {self.host}:{self._requested_port}: {error.strerror}"
+            ) from error
+        return sock
+
+    def wait_ready(self, timeout: float = 10.0) -> None:
+        """Poll the health endpoint until it answers (the readiness check)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                if requests.get(self.endpoint + HEALTH_PATH, timeout=1).ok:
+                    return
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                raise CounterStackError(f"the local account at {self.endpoint} did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        """Stop serving and kill every Lambda worker. Safe to call twice."""
+        global _running
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self.runtime is not None:
+            self.runtime.close()
+        with _running_lock:
+            if _running is self:
+                _running = None
+
+    def __enter__(self) -> LocalAccount:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- test helpers ----------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget every resource and kill every worker: a brand-new account on the same port."""
+        from moto.core.base_backend import BackendDict
+
+        BackendDict.reset()
+        if self.runtime is not None:
+            self.runtime.reset()
+        if self.gateway is not None:
+            self.gateway.throttler.reset()
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client for this account (fake credentials, this endpoint)."""
+        import boto3
+
+        return boto3.client(
+            service,
+            region_name=region or self.region,
+            endpoint_url=self.endpoint,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
+
+    def execute_api_url(self, api_id: str, stage: str = "$default", path: str = "/") -> str:
+        """Path-style data-plane URL of an HTTP API stage."""
+        return urls.execute_api_url(self.endpoint, api_id, stage, path)
+
+    def local_url(self, invoke_url: str) -> str:
+        """The local twin of an AWS-style invoke URL (`https://<id>.execute-api.<r>...`)."""
+        return urls.local_url(invoke_url, self.endpoint)
+
+    def worker_count(self) -> int:
+        """Live Lambda worker processes."""
+        return self.runtime.worker_count() if self.runtime is not None else 0
+
+    def inventory(self, region: str | None = None) -> dict[str, list[str]]:
+        """Every resource of the kinds the stack creates (the leak check lists these)."""
+        region = region or self.region
+        iam = self.client("iam", region)
+        return {
+            "dynamodb_tables": self.client("dynamodb", region).list_tables()["TableNames"],
+            "lambda_functions": [
+                f["FunctionName"]
+                for f in self.client("lambda", region).list_functions()["Functions"]
+            ],
+            "iam_roles": [r["RoleName"] for r in iam.list_roles()["Roles"]],
+            "iam_policies": [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]],
+            "http_apis": [
+                a["ApiId"] for a in self.client("apigatewayv2", region).get_apis()["Items"]
+            ],
+            "log_groups": [
+                g["logGroupName"]
+                for g in self.client("logs", region).describe_log_groups()["logGroups"]
+            ],
+            "s3_buckets": [b["Name"] for b in self.client("s3", region).list_buckets()["Buckets"]],
+        }

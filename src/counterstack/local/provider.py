@@ -1,0 +1,66 @@
+"""The `provider "aws"` block that points Terraform at the local account.
+
+Every service the stack and its state use gets the account's endpoint; credentials are fake and
+the checks that would reach the real AWS (credential validation, EC2 metadata, region list) are
+skipped. `skip_requesting_account_id` is deliberately NOT set: the provider then asks STS for the
+account id (moto answers 123456789012), so `execution_arn` and every ARN carry a real account —
+without it they come out with an empty account and a permission's `source_arn` could pass here
+while AWS would reject it.
+https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/custom-service-endpoints
+"""
+
+from __future__ import annotations
+
+import json
+
+# Endpoint keys of hashicorp/aws 5.x for the services the stack and its S3 state touch.
+# (`logs` is the current name of CloudWatch Logs; its alias `cloudwatchlogs` may not be set too.)
+ENDPOINT_SERVICES = (
+    "apigateway",
+    "apigatewayv2",
+    "dynamodb",
+    "iam",
+    "lambda",
+    "logs",
+    "s3",
+    "sts",
+)
+FAKE_ACCESS_KEY = "test"
+FAKE_SECRET_KEY = "test"
+
+
+def _hcl_string(value: str) -> str:
+    """A quoted HCL string: JSON escapes, plus template sequences made literal."""
+    return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
+
+
+def provider_override(endpoint: str, region: str, default_tags: dict | None = None) -> str:
+    """HCL for a `*_override.tf` (or a root's only) provider block aimed at `endpoint`.
+
+    An override file merges into the root's own `provider "aws"` block, so the root keeps
+    whatever else it configures; a root without one needs this as a plain `.tf` file instead.
+    """
+    lines = [
+        'provider "aws" {',
+        f"  region                      = {_hcl_string(region)}",
+        f"  access_key                  = {_hcl_string(FAKE_ACCESS_KEY)}",
+        f"  secret_key                  = {_hcl_string(FAKE_SECRET_KEY)}",
+        "  skip_credentials_validation = true",
+        "  skip_metadata_api_check     = true",
+        "  skip_region_validation      = true",
+        "  s3_use_path_style           = true",
+        "",
+        "  endpoints {",
+    ]
+    width = max(len(name) for name in ENDPOINT_SERVICES)
+    lines += [f"    {name.ljust(width)} = {_hcl_string(endpoint)}" for name in ENDPOINT_SERVICES]
+    lines.append("  }")
+    if default_tags:
+        lines += ["", "  default_tags {", "    tags = {"]
+        lines += [
+            f"      {_hcl_string(str(key))} = {_hcl_string(str(value))}"
+            for key, value in sorted(default_tags.items())
+        ]
+        lines += ["    }", "  }"]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
