@@ -42,7 +42,12 @@ def package_files(source: Path = LAMBDA_SOURCE) -> list[Path]:
 def build_package(output: Path = DEFAULT_PACKAGE, source: Path = LAMBDA_SOURCE) -> Package:
     """Write the zip (package directory at the zip root, so `lambda/` is the import root)."""
     output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
+    if output.suffix != ".zip" or output.is_dir():
+        raise CounterStackError(f"--output {output} must be a file path ending in .zip")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CounterStackError(f"cannot create {output.parent}: {error.strerror}") from error
     temporary = output.with_name(output.name + ".tmp")
     with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
         for path in package_files(source):
