@@ -92,37 +92,38 @@ remote_state {
 generate "provider" {
   path      = "provider.tf"
   if_exists = "overwrite_terragrunt"
-  contents  = <<-EOF
-    provider "aws" {
-      region = "${local.env.aws_region}"
-    %{~if !local.is_local && local.env.aws_account_id != ""}
-      allowed_account_ids = ["${local.env.aws_account_id}"]
-    %{~endif}
-    %{~if local.is_local}
+  contents  = <<EOF
+provider "aws" {
+  region = "${local.env.aws_region}"
+%{if !local.is_local && local.env.aws_account_id != ""~}
+  allowed_account_ids = ["${local.env.aws_account_id}"]
+%{endif~}
+%{if local.is_local~}
 
-      access_key                  = "test"
-      secret_key                  = "test"
-      skip_credentials_validation = true
-      skip_metadata_api_check     = true
-      skip_region_validation      = true
-      s3_use_path_style           = true
+  # Local mode (COUNTERSTACK_ENDPOINT): the offline account, fake credentials, no AWS checks.
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_metadata_api_check     = true
+  skip_region_validation      = true
+  s3_use_path_style           = true
 
-      endpoints {
-    %{~for service in local.local_services}
-        ${service} = "${local.endpoint}"
-    %{~endfor}
-      }
-    %{~endif}
+  endpoints {
+%{for service in local.local_services~}
+    ${service} = "${local.endpoint}"
+%{endfor~}
+  }
+%{endif~}
 
-      default_tags {
-        tags = {
-          project      = "${local.project}"
-          environment  = "${local.env.environment}"
-          "managed-by" = "terragrunt"
-        }
-      }
+  default_tags {
+    tags = {
+      project      = "${local.project}"
+      environment  = "${local.env.environment}"
+      "managed-by" = "terragrunt"
     }
-  EOF
+  }
+}
+EOF
 }
 
 # Common inputs, merged under every unit's own inputs. Every module has a `tags` input; the unit tag

@@ -1,0 +1,141 @@
+"""The provider the root generates, rendered by Terraform itself and validated by the aws provider.
+
+Terragrunt renders `generate "provider"` with the same HCL template engine Terraform uses, so
+Terraform can render the root's template here (no Terragrunt needed) for both targets; the result
+must then pass `terraform validate` with hashicorp/aws, and in local mode plan a module against a
+local moto server with fake credentials (the account lookup included).
+"""
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from counterstack.harness.terragrunt_contract import block, load_hcl
+from counterstack.paths import MODULES_DIR, REPO_ROOT
+from counterstack.terraform_cli import terraform_env
+
+pytestmark = [
+    pytest.mark.live,
+    pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH"),
+]
+
+ROOT = REPO_ROOT / "terragrunt.hcl"
+HEREDOC = re.compile(r'generate "provider" \{.*?contents\s*=\s*(<<-?EOF\n.*?\n\s*EOF)\n', re.S)
+
+
+def run_terraform(args: list[str], cwd: Path) -> str:
+    result = subprocess.run(
+        ["terraform", *args],
+        cwd=cwd,
+        env={**os.environ, **terraform_env()},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"terraform {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def render_provider(workdir: Path, *, endpoint: str, account_id: str, environment: str) -> str:
+    """The root's provider template with the root's locals, evaluated by Terraform."""
+    template = HEREDOC.search(ROOT.read_text()).group(1)
+    root_locals = block(load_hcl(ROOT), "locals")
+    services = [s.strip('"') for s in root_locals["local_services"]]
+    project = root_locals["project"].strip('"')
+    workdir.mkdir()
+    (workdir / "main.tf").write_text(
+        "locals {\n"
+        f"  env            = {json.dumps({'aws_region': 'eu-west-1', 'aws_account_id': account_id, 'environment': environment})}\n"  # noqa: E501
+        f"  endpoint       = {json.dumps(endpoint)}\n"
+        f"  is_local       = {json.dumps(endpoint != '')}\n"
+        f"  project        = {json.dumps(project)}\n"
+        f"  local_services = {json.dumps(services)}\n"
+        "}\n\n"
+        f'output "provider" {{\n  value = {template}\n}}\n'
+    )
+    run_terraform(["init", "-input=false"], workdir)
+    run_terraform(["apply", "-auto-approve", "-input=false"], workdir)
+    return run_terraform(["output", "-raw", "provider"], workdir)
+
+
+def module_with_provider(workdir: Path, provider: str) -> Path:
+    shutil.copytree(MODULES_DIR / "dynamodb", workdir)
+    (workdir / "provider.tf").write_text(provider)
+    run_terraform(["init", "-input=false", "-backend=false"], workdir)
+    return workdir
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_aws_provider_pins_the_account_and_tags_everything(tmp_path: Path):
+    provider = render_provider(
+        tmp_path / "render", endpoint="", account_id="111122223333", environment="prod"
+    )
+    assert 'allowed_account_ids = ["111122223333"]' in provider
+    assert "endpoints" not in provider and "access_key" not in provider
+    for tag in ('project      = "visitor-counter"', 'environment  = "prod"', '"managed-by" = '):
+        assert tag in provider
+    run_terraform(["validate"], module_with_provider(tmp_path / "module", provider))
+
+
+def test_aws_provider_without_a_pinned_account_allows_any(tmp_path: Path):
+    provider = render_provider(tmp_path / "render", endpoint="", account_id="", environment="dev")
+    assert "allowed_account_ids" not in provider
+    run_terraform(["validate"], module_with_provider(tmp_path / "module", provider))
+
+
+def test_local_provider_plans_against_a_local_endpoint_with_fake_credentials(tmp_path: Path):
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    provider = render_provider(
+        tmp_path / "render", endpoint=endpoint, account_id="111122223333", environment="dev"
+    )
+    assert "allowed_account_ids" not in provider  # the local account is not the pinned one
+    assert "skip_requesting_account_id" not in provider
+    assert f'dynamodb = "{endpoint}"' in provider and f'sts = "{endpoint}"' in provider
+    module = module_with_provider(tmp_path / "module", provider)
+    run_terraform(["validate"], module)
+
+    moto = shutil.which("moto_server", path=str(Path(sys.executable).parent))
+    if moto is None:
+        pytest.skip("moto_server not installed: cannot plan against a local endpoint")
+    server = subprocess.Popen(
+        [moto, "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "moto_server did not start"
+                time.sleep(0.2)
+        clean = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        result = subprocess.run(
+            ["terraform", "plan", "-no-color", "-input=false", "-var", "name=render-check"],
+            cwd=module,
+            env={**clean, **terraform_env()},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "aws_dynamodb_table.this will be created" in result.stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
