@@ -33,9 +33,9 @@ locals {
   # account lookup) touches goes to the one local port; fake credentials; no EC2 metadata, no
   # credential or region checks. skip_requesting_account_id stays false on purpose: the modules read
   # the account id (aws_caller_identity) and the local account answers STS.
+  # (`logs` is hashicorp/aws 5.x's name for CloudWatch Logs; its alias cloudwatchlogs may not be set too.)
   local_services = [
-    "apigateway", "apigatewayv2", "cloudwatch", "cloudwatchlogs", "dynamodb", "iam", "kms", "lambda",
-    "s3", "sts",
+    "apigateway", "apigatewayv2", "cloudwatch", "dynamodb", "iam", "kms", "lambda", "logs", "s3", "sts",
   ]
 
   # Backend settings that only exist in local mode. force_path_style is the name Terragrunt's own S3
