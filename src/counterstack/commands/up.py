@@ -1,5 +1,8 @@
 """`counterstack up`: deploy examples/complete, print the /visitors URL, serve until Ctrl-C.
 
+It also serves the counter page (web/) from `http://localhost:<page-port>` and allows that
+origin in the stack's CORS configuration, so a browser shows the counter as a site would.
+
 On the local target everything (account, Lambda runtime, gateway) runs in this process and
 disappears with it; the stack is still destroyed and leak-checked on the way out, as a test
 would, so `up` doubles as a demonstration of the harness.
@@ -13,11 +16,14 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from counterstack.commands import options
+from counterstack.errors import CounterStackError
 from counterstack.harness.stack import ephemeral_stack
 from counterstack.harness.target import DEFAULT_REGION, aws_target, local_target
+from counterstack.page import PageServer
 from counterstack.paths import EXAMPLE_COMPLETE
 
 SEED_ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+DEFAULT_PAGE_PORT = 8080
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,6 +62,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         dest="origins",
         help="an allowed CORS origin; repeat for more (default: the seed's two)",
     )
+    parser.add_argument(
+        "--page-port",
+        type=options.port,
+        default=DEFAULT_PAGE_PORT,
+        help=f"serve the counter page on http://localhost:PORT and allow that origin "
+        f"(default: {DEFAULT_PAGE_PORT}; 0 picks a free one)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -63,8 +76,14 @@ def run(args: argparse.Namespace) -> int:
     def say(message: str) -> None:
         print(f"==> {message}", flush=True)
 
-    origins = args.origins or SEED_ORIGINS
+    if args.target == "local" and args.page_port and args.page_port == args.port:
+        raise CounterStackError(
+            f"--page-port and --port are both {args.port}: give the page another port"
+        )
     with ExitStack() as resources:
+        page = resources.enter_context(PageServer(args.page_port))
+        say(f"serving the counter page (web/) at {page.url()}")
+        origins = allowed_origins(args.origins or SEED_ORIGINS, page.origin)
         if args.target == "local":
             say(f"starting the local account on 127.0.0.1:{args.port}")
             target = resources.enter_context(local_target(port=args.port, region=args.region))
@@ -85,12 +104,18 @@ def run(args: argparse.Namespace) -> int:
             )
         )
         url = stack.url()
-        print(f"\nGET /visitors: {url}\n  curl -s {url}\n", flush=True)
+        print(f"\nGET /visitors: {url}\n  curl -s {url}", flush=True)
+        print(f"Counter page:  {page.url(url)}\n", flush=True)
         say("serving; press Ctrl-C to destroy the stack and stop")
         wait_for_interrupt()
         say("stopping")
     say("stack destroyed, no resources left")
     return 0
+
+
+def allowed_origins(origins: list[str], page_origin: str) -> list[str]:
+    """The requested origins plus the page's, once each (the module rejects duplicates)."""
+    return list(dict.fromkeys([*origins, page_origin]))
 
 
 def wait_for_interrupt() -> None:
