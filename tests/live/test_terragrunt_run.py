@@ -28,6 +28,7 @@ pytestmark = [
 ]
 
 ENVIRONMENT = "dev"
+REGION = "eu-west-1"  # live/*/env.hcl
 TREE_PARTS = ("terragrunt.hcl", "live", "modules")
 TIMEOUT = 900
 STATE_BUCKET_PREFIX = "counterstack-tfstate-"
@@ -38,7 +39,7 @@ def local_account() -> Iterator:
     """A fresh offline account on a free port (imported here: collection never depends on it)."""
     from counterstack.local.account import LocalAccount
 
-    with LocalAccount(port=0) as account:
+    with LocalAccount(port=0, region=REGION) as account:
         yield account
 
 
@@ -65,7 +66,7 @@ def terragrunt_env(endpoint: str) -> dict[str, str]:
             # Terragrunt's own S3 client (state bucket bootstrap) reads credentials from the env.
             "AWS_ACCESS_KEY_ID": "test",
             "AWS_SECRET_ACCESS_KEY": "test",
-            "AWS_REGION": "eu-west-1",
+            "AWS_REGION": REGION,
             "TG_NON_INTERACTIVE": "true",
             "TG_BACKEND_BOOTSTRAP": "true",
             "TG_TF_PATH": shutil.which("terraform") or "terraform",
