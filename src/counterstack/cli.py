@@ -3,10 +3,10 @@
 import argparse
 import sys
 
-from counterstack.commands import build, sweep, up
+from counterstack.commands import account, build, sweep, up
 from counterstack.errors import CounterStackError
 
-COMMANDS = (build, up, sweep)
+COMMANDS = (build, up, sweep, account)
 
 
 def parser() -> argparse.ArgumentParser:

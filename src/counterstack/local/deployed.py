@@ -47,6 +47,7 @@ def function_spec(function: Any) -> FunctionSpec:
     return FunctionSpec(
         function_arn=base_arn,
         function_name=function.function_name,
+        region=function.region,
         version=version,
         handler=function.handler or "",
         runtime=function.run_time or "",

@@ -1,12 +1,10 @@
 """Locks that make moto's in-memory services behave like the real, concurrent ones.
 
-moto's backends are plain Python objects: two threads running `UpdateItem … ADD` on one item can
-interleave their read-modify-write and lose an increment, which DynamoDB never does (single-item
-writes are atomic). The dispatcher therefore serializes every DynamoDB request, and log writes
-from the runtime share a lock with the Logs API.
+moto's backends are plain Python objects. DynamoDB item writes are made atomic by
+`counterstack.atomic_dynamodb` (installed by `moto_fixes`); CloudWatch Logs writes from the
+runtime and the gateway share this lock with the Logs API requests the dispatcher forwards.
 """
 
 import threading
 
-DYNAMODB = threading.Lock()
 LOGS = threading.Lock()

@@ -20,6 +20,7 @@ ENDPOINT_SERVICES = (
     "apigatewayv2",
     "dynamodb",
     "iam",
+    "kms",  # DynamoDB server-side encryption: the provider describes the table's KMS key
     "lambda",
     "logs",
     "s3",

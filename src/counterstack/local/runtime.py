@@ -60,6 +60,7 @@ class FunctionSpec:
 
     function_arn: str
     function_name: str
+    region: str
     version: str
     handler: str
     runtime: str
@@ -237,9 +238,8 @@ class FunctionPool:
 class LambdaRuntime:
     """Runs deployed functions: `invoke(spec, payload)` → `Invocation`."""
 
-    def __init__(self, endpoint: str, region: str) -> None:
+    def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint
-        self.region = region
         self._root = Path(tempfile.mkdtemp(prefix="counterstack-lambda-"))
         self._pools: dict[tuple[str, str], FunctionPool] = {}
         self._lock = threading.Lock()
@@ -329,8 +329,8 @@ class LambdaRuntime:
         env.update(
             {
                 "_HANDLER": spec.handler,
-                "AWS_REGION": self.region,
-                "AWS_DEFAULT_REGION": self.region,
+                "AWS_REGION": spec.region,
+                "AWS_DEFAULT_REGION": spec.region,
                 "AWS_ENDPOINT_URL": self.endpoint,
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
                 "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,

@@ -1,0 +1,77 @@
+"""`counterstack account`: run the offline AWS account in the foreground until Ctrl-C/SIGTERM."""
+
+import argparse
+import signal
+import threading
+
+from counterstack.commands import options
+from counterstack.local.account import DEFAULT_PORT, DEFAULT_REGION, LocalAccount
+from counterstack.local.provider import provider_override
+from counterstack.local.urls import execute_api_url
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "account",
+        help="run the offline AWS account (moto + Lambda runtime + execute-api) in the foreground",
+    )
+    parser.add_argument(
+        "--port",
+        type=options.port,
+        default=DEFAULT_PORT,
+        help=f"port to listen on (default: {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--region",
+        type=options.region,
+        default=DEFAULT_REGION,
+        help=f"region of the hints and the default clients (default: {DEFAULT_REGION})",
+    )
+    parser.add_argument(
+        "--verbose", action="store_true", help="print one line per request to stderr"
+    )
+    parser.set_defaults(func=run)
+
+
+def hints(account: LocalAccount, region: str) -> str:
+    """What a user needs to point SDKs, the CLI and Terraform at the account."""
+    endpoint = account.endpoint
+    return "\n".join(
+        [
+            f"local AWS account ready at {endpoint} (account id {account.account_id})",
+            "",
+            "SDKs and the AWS CLI:",
+            f"  export AWS_ENDPOINT_URL={endpoint}",
+            "  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test",
+            f"  export AWS_DEFAULT_REGION={region}",
+            "",
+            "HTTP APIs (path-style, or Host: <api_id>.execute-api.localhost):",
+            f"  {execute_api_url(endpoint, '<api_id>', '<stage>', '<path>')}",
+            "",
+            "Terraform (a *_override.tf next to the root's provider block):",
+            provider_override(endpoint, region).rstrip(),
+            "",
+            "Ctrl-C stops the account; everything in it is forgotten.",
+        ]
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    stopped = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    account = LocalAccount(port=args.port, host=args.host, region=args.region, verbose=args.verbose)
+    try:
+        account.start()
+        print(hints(account, args.region), flush=True)
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        account.stop()
+        signal.signal(signal.SIGTERM, previous)
+    print("local account stopped", flush=True)
+    return 0
