@@ -46,9 +46,9 @@ class Target:
         """The URL to call for an API URL that Terraform output (local: the gateway's)."""
         if self.endpoint is None:
             return url
-        from counterstack.local.urls import local_invoke_url
+        from counterstack.local.urls import local_url
 
-        return local_invoke_url(url, self.endpoint)
+        return local_url(url, self.endpoint)
 
 
 def _default_tags_override(tags: dict[str, str]) -> str:
