@@ -1,0 +1,137 @@
+"""Helpers of the local-account tests: constants, a probe function, deploy and invoke."""
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from counterstack.local import LocalAccount
+
+REGION = "eu-west-1"
+ACCOUNT_ID = "123456789012"
+ASSUME_LAMBDA = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+
+# A function that reports what it saw, and misbehaves on request: the runtime's test subject.
+PROBE_SOURCE = """
+import json, os, sys, time
+
+PREFIXES = ("AWS_", "PROBE_", "_HANDLER", "LAMBDA_")
+
+def handler(event, context):
+    event = event if isinstance(event, dict) else {}
+    action = event.get("action") or (event.get("queryStringParameters") or {}).get("action")
+    if action == "sleep":
+        time.sleep(float(event.get("seconds", 10)))
+    if action == "raise":
+        raise ValueError("probe failed on purpose")
+    if action == "exit":
+        os._exit(3)
+    if action == "print":
+        print("hello from the probe")
+    if action == "return":
+        return event["value"]
+    if action == "respond":
+        return json.loads(event.get("body") or (event.get("queryStringParameters") or {})["value"])
+    return {
+        "pid": os.getpid(),
+        "event": event,
+        "env": {k: v for k, v in os.environ.items() if k.startswith(PREFIXES)},
+        "remaining_ms": context.get_remaining_time_in_millis(),
+        "request_id": context.aws_request_id,
+        "cwd": os.getcwd(),
+    }
+"""
+
+
+def zip_source(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+@dataclass
+class Deployer:
+    account: LocalAccount
+    role_arn: str
+
+    def function(
+        self, name: str, code: bytes, handler: str = "probe.handler", **extra: Any
+    ) -> dict:
+        return self.account.client("lambda").create_function(
+            FunctionName=name,
+            Runtime=extra.pop("Runtime", "python3.12"),
+            Role=self.role_arn,
+            Handler=handler,
+            Code={"ZipFile": code},
+            **extra,
+        )
+
+    def http_api(
+        self,
+        name: str,
+        function_arn: str,
+        routes: tuple[str, ...] = ("GET /visitors",),
+        stage: str = "prod",
+        permission_source: str | None = "{execution_arn}/*/*",
+        stage_settings: dict | None = None,
+        **api: Any,
+    ) -> dict:
+        """An HTTP API whose routes all proxy to one function; returns ids and the execution ARN."""
+        client = self.account.client("apigatewayv2")
+        created = client.create_api(Name=name, ProtocolType="HTTP", **api)
+        api_id = created["ApiId"]
+        integration = client.create_integration(
+            ApiId=api_id,
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=(
+                f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+                f"{function_arn}/invocations"
+            ),
+            PayloadFormatVersion="2.0",
+        )
+        for route_key in routes:
+            client.create_route(
+                ApiId=api_id,
+                RouteKey=route_key,
+                Target=f"integrations/{integration['IntegrationId']}",
+            )
+        client.create_stage(
+            ApiId=api_id, StageName=stage, AutoDeploy=True, **(stage_settings or {})
+        )
+        execution_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}"
+        if permission_source is not None:
+            self.account.client("lambda").add_permission(
+                FunctionName=function_arn,
+                StatementId=f"apigw-{api_id}",
+                Action="lambda:InvokeFunction",
+                Principal="apigateway.amazonaws.com",
+                SourceArn=permission_source.format(execution_arn=execution_arn),
+            )
+        return {
+            "api_id": api_id,
+            "endpoint": created["ApiEndpoint"],
+            "execution_arn": execution_arn,
+            "url": lambda path="/visitors", s=stage: self.account.execute_api_url(api_id, s, path),
+        }
+
+
+def invoke(account: LocalAccount, function: str, event: Any, **extra: Any) -> tuple[dict, Any]:
+    response = account.client("lambda").invoke(
+        FunctionName=function, Payload=json.dumps(event).encode(), **extra
+    )
+    payload = response["Payload"].read()
+    return response, json.loads(payload) if payload else None

@@ -1,0 +1,192 @@
+"""lambda:Invoke runs the deployed zip in warm local workers, as Lambda would.
+
+https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html
+https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime
+"""
+
+import base64
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from account_helpers import REGION, invoke, zip_source
+from botocore.exceptions import ClientError
+
+pytestmark = pytest.mark.account
+
+GET_VISITORS = {
+    "version": "2.0",
+    "rawPath": "/visitors",
+    "requestContext": {"http": {"method": "GET", "path": "/visitors"}, "stage": "$default"},
+}
+
+
+def test_invoke_runs_the_deployed_counter_against_the_account(
+    local_account, deploy, counter_zip, unique
+):
+    """boto3 lambda.invoke runs visitor_counter.handler.handler; its UpdateItem lands here."""
+    table = unique("table")
+    local_account.client("dynamodb").create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    name = unique("counter")
+    deploy.function(
+        name,
+        counter_zip,
+        handler="visitor_counter.handler.handler",
+        Environment={"Variables": {"TABLE_NAME": table}},
+    )
+    for expected in (1, 2):
+        response, payload = invoke(local_account, name, GET_VISITORS)
+        assert response["StatusCode"] == 200
+        assert "FunctionError" not in response
+        assert json.loads(payload["body"]) == {"count": expected}
+    item = local_account.client("dynamodb").get_item(
+        TableName=table, Key={"id": {"S": "visitors"}}
+    )["Item"]
+    assert item["count"] == {"N": "2"}
+
+
+def test_environment_is_the_functions_plus_lambdas_own(local_account, deploy, probe_zip, unique):
+    """Function variables, the runtime's reserved variables, fake credentials, the endpoint."""
+    name = unique("env")
+    deploy.function(name, probe_zip, Environment={"Variables": {"PROBE_COLOUR": "blue"}})
+    _, payload = invoke(local_account, name, {})
+    env = payload["env"]
+    assert env["PROBE_COLOUR"] == "blue"
+    assert env["AWS_ENDPOINT_URL"] == local_account.endpoint
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == REGION
+    assert env["AWS_ACCESS_KEY_ID"] == "test"
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == name
+    assert env["_HANDLER"] == "probe.handler"
+    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert env["LAMBDA_TASK_ROOT"] == payload["cwd"]
+    assert 0 < payload["remaining_ms"] <= 3000
+    assert payload["request_id"]
+
+
+def test_unhandled_exception_is_reported_as_lambda_does(local_account, probe):
+    response, payload = invoke(local_account, probe["FunctionName"], {"action": "raise"})
+    assert response["StatusCode"] == 200
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "ValueError"
+    assert payload["errorMessage"] == "probe failed on purpose"
+    assert isinstance(payload["stackTrace"], list) and payload["stackTrace"]
+
+
+def test_timeout_kills_the_worker_and_the_next_invocation_gets_a_new_one(
+    local_account, deploy, probe_zip, unique
+):
+    name = unique("slow")
+    deploy.function(name, probe_zip, Timeout=1)
+    _, first = invoke(local_account, name, {})
+    started = time.monotonic()
+    response, payload = invoke(local_account, name, {"action": "sleep", "seconds": 30})
+    assert time.monotonic() - started < 5
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Sandbox.Timedout"
+    assert "Task timed out after 1.00 seconds" in payload["errorMessage"]
+    _, after = invoke(local_account, name, {})
+    assert after["pid"] != first["pid"]
+
+
+def test_a_crashing_process_is_an_unhandled_error(local_account, probe):
+    response, payload = invoke(local_account, probe["FunctionName"], {"action": "exit"})
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Runtime.ExitError"
+
+
+def test_missing_handler_module_is_an_import_error(local_account, deploy, probe_zip, unique):
+    name = unique("nohandler")
+    deploy.function(name, probe_zip, handler="missing.handler")
+    response, payload = invoke(local_account, name, {})
+    assert response["FunctionError"] == "Unhandled"
+    assert payload["errorType"] == "Runtime.ImportModuleError"
+
+
+def test_warm_worker_is_reused_until_the_configuration_changes(local_account, probe):
+    name = probe["FunctionName"]
+    pids = {invoke(local_account, name, {})[1]["pid"] for _ in range(3)}
+    assert len(pids) == 1
+    client = local_account.client("lambda")
+    client.update_function_configuration(
+        FunctionName=name, Environment={"Variables": {"PROBE_COLOUR": "red"}}
+    )
+    _, payload = invoke(local_account, name, {})
+    assert payload["pid"] not in pids
+    assert payload["env"]["PROBE_COLOUR"] == "red"
+
+
+def test_new_code_gets_a_new_worker(local_account, probe):
+    name = probe["FunctionName"]
+    invoke(local_account, name, {})
+    new_code = zip_source({"probe.py": "def handler(event, context):\n    return 'v2'\n"})
+    local_account.client("lambda").update_function_code(FunctionName=name, ZipFile=new_code)
+    assert invoke(local_account, name, {})[1] == "v2"
+
+
+def test_concurrent_invocations_run_in_parallel(local_account, probe):
+    name = probe["FunctionName"]
+    invoke(local_account, name, {})  # one warm worker; the others start cold
+    with ThreadPoolExecutor(3) as pool:
+        list(pool.map(lambda _: invoke(local_account, name, {}), range(3)))  # warm three
+        started = time.monotonic()
+        results = list(
+            pool.map(
+                lambda _: invoke(local_account, name, {"action": "sleep", "seconds": 1}), range(3)
+            )
+        )
+    assert time.monotonic() - started < 2.5  # three one-second sleeps, side by side
+    assert len({payload["pid"] for _, payload in results}) == 3
+
+
+def test_reserved_concurrency_zero_throttles(local_account, probe):
+    """Reserved concurrency 0 stops every invocation: 429 TooManyRequestsException."""
+    name = probe["FunctionName"]
+    client = local_account.client("lambda")
+    client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError) as caught:
+        invoke(local_account, name, {})
+    assert caught.value.response["Error"]["Code"] == "TooManyRequestsException"
+
+
+def test_invocation_types_event_and_dry_run(local_account, probe):
+    name = probe["FunctionName"]
+    client = local_account.client("lambda")
+    assert client.invoke(FunctionName=name, InvocationType="DryRun")["StatusCode"] == 204
+    assert client.invoke(FunctionName=name, InvocationType="Event")["StatusCode"] == 202
+
+
+def test_log_tail_and_cloudwatch_logs(local_account, probe):
+    """LogType=Tail returns the log; the function's log group gets START/output/END/REPORT."""
+    name = probe["FunctionName"]
+    logs = local_account.client("logs")
+    logs.create_log_group(logGroupName=f"/aws/lambda/{name}")
+    response = local_account.client("lambda").invoke(
+        FunctionName=name, Payload=json.dumps({"action": "print"}), LogType="Tail"
+    )
+    assert "hello from the probe" in base64.b64decode(response["LogResult"]).decode()
+    events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
+    messages = [event["message"] for event in events]
+    assert messages[0].startswith("START RequestId:")
+    assert "hello from the probe" in messages
+    assert messages[-1].startswith("REPORT RequestId:")
+
+
+def test_unknown_function_is_resource_not_found(local_account):
+    with pytest.raises(ClientError) as caught:
+        invoke(local_account, "no-such-function", {})
+    assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_a_non_python_runtime_cannot_run_locally(local_account, deploy, probe_zip, unique):
+    name = unique("node")
+    deploy.function(name, probe_zip, Runtime="nodejs20.x")
+    with pytest.raises(ClientError) as caught:
+        invoke(local_account, name, {})
+    assert "only python3.x" in str(caught.value)
