@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 import requests
@@ -23,6 +24,7 @@ from counterstack.paths import EXAMPLE_COMPLETE, REPO_ROOT
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-browser")]
 
 CHROMIUM_ENV = "COUNTERSTACK_CHROMIUM"
+REQUIRE_ENV = "COUNTERSTACK_REQUIRE_CHROMIUM"  # CI sets 1: a missing browser fails, not skips
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Without the background-networking flags Chromium keeps dialling Google's hosts, which this
 # machine refuses; --no-sandbox because CI runs as root.
@@ -51,13 +53,22 @@ def find_chromium() -> str | None:
     return next(filter(None, map(shutil.which, CHROMIUM_CANDIDATES)), None)
 
 
+def no_browser(reason: str) -> NoReturn:
+    if os.environ.get(REQUIRE_ENV) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_ENV}=1)", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """A headless Chromium with a fresh profile, or a skip saying why there is none."""
     executable = find_chromium()
     if executable is None:
-        pytest.skip(f"no Chromium found (apt-get install chromium, or set {CHROMIUM_ENV})")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+        no_browser(f"no Chromium found (apt-get install chromium, or set {CHROMIUM_ENV})")
+    try:
+        from playwright import sync_api
+    except ImportError:
+        no_browser("playwright is not installed (pip install -e '.[test]')")
     with sync_api.sync_playwright() as playwright:
         try:
             context = playwright.chromium.launch_persistent_context(
@@ -68,7 +79,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
                 viewport={"width": 480, "height": 240},
             )
         except sync_api.Error as error:
-            pytest.skip(f"Chromium at {executable} did not start: {str(error).splitlines()[0]}")
+            no_browser(f"Chromium at {executable} did not start: {str(error).splitlines()[0]}")
         context.set_default_timeout(WAIT_MS)
         try:
             yield context
