@@ -31,9 +31,15 @@ PREFIXES = ("AWS_", "PROBE_", "_HANDLER", "LAMBDA_")
 
 def handler(event, context):
     event = event if isinstance(event, dict) else {}
-    action = event.get("action") or (event.get("queryStringParameters") or {}).get("action")
+    command = event
+    if event.get("version") == "2.0":  # through the gateway: the command is the JSON body
+        try:
+            command = json.loads(event.get("body") or "{}")
+        except ValueError:
+            command = {}
+    action = command.get("action")
     if action == "sleep":
-        time.sleep(float(event.get("seconds", 10)))
+        time.sleep(float(command.get("seconds", 10)))
     if action == "raise":
         raise ValueError("probe failed on purpose")
     if action == "exit":
@@ -41,9 +47,7 @@ def handler(event, context):
     if action == "print":
         print("hello from the probe")
     if action == "return":
-        return event["value"]
-    if action == "respond":
-        return json.loads(event.get("body") or (event.get("queryStringParameters") or {})["value"])
+        return command["value"]
     return {
         "pid": os.getpid(),
         "event": event,
