@@ -134,7 +134,7 @@ def test_no_route_no_stage_no_api_is_404(api, local_account):
 
 
 def test_default_route_and_default_stage(deploy, probe, unique, local_account):
-    """($default route) ($default stage: no stage in the URL).
+    """The $default route catches the rest; the $default stage has no stage in the URL.
 
     https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
     https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-stages.html

@@ -292,12 +292,13 @@ class LocalAccount:
         """Bind the port, serve in a background thread, return once the account answers."""
         global _running
         with _running_lock:
+            sock = self._bind()
             if _running is not None:
+                sock.close()
                 raise CounterStackError(
                     f"a local account already runs in this process at {_running.endpoint}: "
                     "moto keeps one account per process, reuse it"
                 )
-            sock = self._bind()
             self._port = sock.getsockname()[1]
             moto_fixes.install()
             self.runtime = LambdaRuntime(self.endpoint)
