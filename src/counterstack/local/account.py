@@ -41,13 +41,24 @@ from counterstack.local.payload import HttpRequest, HttpResponse
 from counterstack.local.runtime import LambdaRuntime
 
 DEFAULT_PORT = 4566
-PREWARMED_SERVICES = ("sts", "iam", "dynamodb", "lambda", "apigatewayv2", "logs", "kms", "s3")
+# SigV4 signing service -> moto backend app serving it (the services the stack uses).
+FAST_BACKENDS = {
+    "apigateway": "apigateway",  # API Gateway v1 and v2 share moto's apigateway app
+    "dynamodb": "dynamodb",
+    "iam": "iam",
+    "kms": "kms",
+    "lambda": "awslambda",
+    "logs": "logs",
+    "sts": "sts",
+}
+MODEL_BACKENDS = ("sts", "iam", "dynamodb", "lambda", "apigatewayv2", "logs", "kms", "s3")
 GLOBAL_SERVICES = ("iam", "s3")
 DEFAULT_REGION = "us-east-1"
 HEALTH_PATH = "/_counterstack/health"
 RESET_PATH = "/_counterstack/reset"
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
 CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/")
+CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)/aws4_request")
 STATUS_TEXT = {
     200: "OK",
     201: "Created",
@@ -86,15 +97,38 @@ class Dispatcher:
         moto imports a service and compiles its URL map on first use (0.3-0.5 s each on a
         small machine); done in the background at start, that time leaves apply's critical path.
         """
-        for service in PREWARMED_SERVICES:
-            with self.moto.lock:
-                if service not in self.moto.app_instances:
-                    self.moto.app_instances[service] = create_backend_app(service)
-            backends = get_backend(service)
+        for backend in set(FAST_BACKENDS.values()) | {"s3"}:
+            self._app(backend)
+        for service in MODEL_BACKENDS:
+            region = "aws" if service in GLOBAL_SERVICES else self.account.region
             with contextlib.suppress(Exception):
-                backends[DEFAULT_ACCOUNT_ID][
-                    self.account.region if service not in GLOBAL_SERVICES else "aws"
-                ]
+                get_backend(service)[DEFAULT_ACCOUNT_ID][region]
+
+    def _app(self, backend: str) -> Any:
+        app = self.moto.app_instances.get(backend)
+        if app is None:
+            with self.moto.lock:
+                app = self.moto.app_instances.get(backend)
+                if app is None:
+                    app = self.moto.app_instances[backend] = create_backend_app(backend)
+        return app
+
+    def _fast_backend(self, environ: dict[str, Any]) -> str | None:
+        """The moto app of a SigV4 request whose signing service names exactly one backend.
+
+        moto's own host inference lists its package directory several times per request under
+        a global lock (milliseconds each); for the services the stack uses, the credential
+        scope already says which app serves the request.
+        """
+        match = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
+        if match is None:
+            return None
+        service = match["service"]
+        if service == "dynamodb" and not environ.get("HTTP_X_AMZ_TARGET", "").startswith(
+            "DynamoDB_20120810."
+        ):
+            return None  # DynamoDB Streams and the 2011 API go through moto's inference
+        return FAST_BACKENDS.get(service)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         if not self.account.verbose:
@@ -146,10 +180,12 @@ class Dispatcher:
             self.account.reset()
             return self._respond(start_response, 204, {}, b"")
 
+        backend = self._fast_backend(environ)
+        app = self._app(backend) if backend else self.moto
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("Logs_"):
             with locks.LOGS:
-                return list(self.moto(environ, start_response))
-        return self.moto(environ, start_response)
+                return list(app(environ, start_response))
+        return app(environ, start_response)
 
     def _invoke(self, environ: dict[str, Any], function: str) -> tuple | None:
         query = dict(
