@@ -1,0 +1,103 @@
+locals {
+  # Methods the browser may use cross-origin: those of the routes, plus OPTIONS for preflight.
+  # An ANY or $default route answers every method, so CORS must allow them all.
+  route_methods = [for key in keys(var.routes) : key == "$default" ? "*" : split(" ", key)[0]]
+  cors_allow_methods = (
+    anytrue([for method in local.route_methods : contains(["*", "ANY"], method)])
+    ? ["*"]
+    : sort(distinct(concat(local.route_methods, ["OPTIONS"])))
+  )
+
+  function_names = toset([for route in var.routes : route.function_name])
+
+  access_log_format = jsonencode({
+    requestId          = "$context.requestId"
+    requestTime        = "$context.requestTime"
+    sourceIp           = "$context.identity.sourceIp"
+    userAgent          = "$context.identity.userAgent"
+    httpMethod         = "$context.httpMethod"
+    routeKey           = "$context.routeKey"
+    path               = "$context.path"
+    protocol           = "$context.protocol"
+    status             = "$context.status"
+    responseLength     = "$context.responseLength"
+    responseLatency    = "$context.responseLatency"
+    integrationStatus  = "$context.integration.status"
+    integrationLatency = "$context.integration.latency"
+    integrationError   = "$context.integration.error"
+    errorMessage       = "$context.error.message"
+  })
+}
+
+resource "aws_apigatewayv2_api" "this" {
+  name          = var.name
+  protocol_type = "HTTP"
+
+  dynamic "cors_configuration" {
+    for_each = length(var.cors_allow_origins) > 0 ? [1] : []
+    content {
+      allow_origins = var.cors_allow_origins
+      allow_methods = local.cors_allow_methods
+      allow_headers = ["content-type"]
+      max_age       = 3600 # browsers cache a preflight answer for an hour
+    }
+  }
+
+  tags = var.tags
+}
+
+resource "aws_apigatewayv2_integration" "this" {
+  for_each = var.routes
+
+  api_id                 = aws_apigatewayv2_api.this.id
+  integration_type       = "AWS_PROXY"
+  integration_method     = "POST"
+  integration_uri        = each.value.invoke_arn
+  payload_format_version = "2.0"
+}
+
+resource "aws_apigatewayv2_route" "this" {
+  for_each = var.routes
+
+  api_id    = aws_apigatewayv2_api.this.id
+  route_key = each.key
+  target    = "integrations/${aws_apigatewayv2_integration.this[each.key].id}"
+}
+
+resource "aws_cloudwatch_log_group" "access" {
+  name              = "/aws/apigateway/${var.name}"
+  retention_in_days = var.access_log_retention_days
+
+  tags = var.tags
+}
+
+resource "aws_apigatewayv2_stage" "this" {
+  api_id      = aws_apigatewayv2_api.this.id
+  name        = var.stage_name
+  auto_deploy = true
+
+  default_route_settings {
+    throttling_burst_limit = var.throttling_burst_limit
+    throttling_rate_limit  = var.throttling_rate_limit
+  }
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.access.arn
+    format          = local.access_log_format
+  }
+
+  tags = var.tags
+
+  # auto_deploy deploys on the next change; routes first, so the first deployment has them.
+  depends_on = [aws_apigatewayv2_route.this]
+}
+
+resource "aws_lambda_permission" "this" {
+  for_each = local.function_names
+
+  statement_id  = substr("AllowInvokeFromHttpApi-${var.name}", 0, 100)
+  action        = "lambda:InvokeFunction"
+  function_name = each.value
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
+}

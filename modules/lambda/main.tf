@@ -1,0 +1,89 @@
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+
+locals {
+  log_group_name = "/aws/lambda/${var.function_name}"
+  # Composed rather than read from the log group resource, so the whole policy is known at plan time.
+  log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
+
+  policy = {
+    Version = "2012-10-17"
+    Statement = concat(
+      [
+        {
+          Sid      = "WriteOwnLogs"
+          Effect   = "Allow"
+          Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          Resource = ["${local.log_group_arn}:*"]
+        },
+      ],
+      [
+        for index, statement in var.policy_statements : {
+          Sid      = "Statement${index}"
+          Effect   = "Allow"
+          Action   = statement.actions
+          Resource = statement.resources
+        }
+      ],
+    )
+  }
+}
+
+resource "aws_iam_role" "this" {
+  name = var.function_name
+
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect    = "Allow"
+        Action    = "sts:AssumeRole"
+        Principal = { Service = "lambda.amazonaws.com" }
+      },
+    ]
+  })
+
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "this" {
+  name   = var.function_name
+  role   = aws_iam_role.this.id
+  policy = jsonencode(local.policy)
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = local.log_group_name
+  retention_in_days = var.log_retention_days
+
+  tags = var.tags
+}
+
+resource "aws_lambda_function" "this" {
+  function_name                  = var.function_name
+  role                           = aws_iam_role.this.arn
+  filename                       = var.package_path
+  source_code_hash               = filebase64sha256(var.package_path)
+  handler                        = var.handler
+  runtime                        = var.runtime
+  timeout                        = var.timeout
+  memory_size                    = var.memory_size
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+
+  dynamic "environment" {
+    for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []
+    content {
+      variables = environment.value
+    }
+  }
+
+  tags = var.tags
+
+  # The log group exists (with its retention) before the first invocation can create it, and the
+  # role can write logs before the function runs.
+  depends_on = [
+    aws_cloudwatch_log_group.this,
+    aws_iam_role_policy.this,
+  ]
+}

@@ -1,0 +1,304 @@
+"""Plan a module or example offline and summarise the plan, in the spirit of Fabric's fixtures.
+
+`plan_summary(module_dir, tmp_dir, **variables)` copies the root into its own folder (so xdist
+workers never share a `.terraform`), writes a provider pointed at a local moto server (the aws
+provider resolves `aws_caller_identity` through STS even at plan time), runs tftest init + plan
+and returns the planned values, counts and outputs. Nothing leaves the machine.
+"""
+
+import atexit
+import json
+import logging
+import re
+import shutil
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tftest
+from moto.server import ThreadedMotoServer
+
+from counterstack.paths import MODULES_DIR, REPO_ROOT
+from counterstack.terraform_cli import apply_terraform_env
+
+DEFAULT_REGION = "eu-west-1"
+# Services the modules touch; every one is sent to the local server so no call can leak out.
+ENDPOINT_SERVICES = ("apigateway", "apigatewayv2", "dynamodb", "iam", "lambda", "logs", "sts")
+PROVIDER_FILE = "counterstack_provider.tf"
+PROVIDER_OVERRIDE_FILE = "counterstack_provider_override.tf"
+VARS_FILE = "counterstack.auto.tfvars.json"
+COPY_IGNORE = shutil.ignore_patterns(
+    ".terraform",
+    ".terraform.lock.hcl",
+    "*.tfstate",
+    "*.tfstate.*",
+    "*_override.tf",
+    "*.tfvars",
+    "*.tfvars.json",
+    ".terragrunt-cache",
+)
+_PROVIDER_BLOCK = re.compile(r'^\s*provider\s+"aws"\s*\{', re.MULTILINE)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class PlanError(Exception):
+    """`terraform plan` failed; `output` holds Terraform's own words (validation errors etc.)."""
+
+    def __init__(self, message: str, output: str) -> None:
+        super().__init__(message)
+        self.output = output
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """What a plan would do: values by address, counts by type, outputs, raw changes."""
+
+    values: dict[str, dict[str, Any]]
+    counts: dict[str, int]
+    outputs: dict[str, Any]
+    resource_changes: dict[str, dict[str, Any]]
+    configuration: dict[str, Any] = field(repr=False)
+
+    def is_unknown(self, address: str, *path: str | int) -> bool:
+        """True when the attribute at `path` of `address` is only known after apply."""
+        node: Any = self.resource_changes[address]["change"]["after_unknown"]
+        for key in path:
+            try:
+                node = node[key]
+            except (KeyError, IndexError, TypeError):
+                return False
+        return node is True
+
+    def output_is_unknown(self, name: str) -> bool:
+        """True when output `name` is only known after apply."""
+        return self.outputs[name] is UNKNOWN
+
+    def expression(self, address: str, *path: str | int) -> dict[str, Any]:
+        """The configuration expression of an attribute: `{"references": [...]}` or a constant."""
+        node: Any = _resource_config(self.configuration["root_module"], address)["expressions"]
+        for key in path:
+            node = node[key]
+        return node
+
+    def references(self, address: str, *path: str | int) -> list[str]:
+        """What the attribute's expression refers to, e.g. `["aws_iam_role.this.arn", ...]`."""
+        return list(self.expression(address, *path).get("references", []))
+
+
+class _Unknown:
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"  # unpickles to the same sentinel, so `is UNKNOWN` survives xdist caches
+
+
+UNKNOWN = _Unknown()
+"""Value of an output that is known only after apply."""
+
+
+def _resource_config(module: Mapping[str, Any], address: str) -> Mapping[str, Any]:
+    """The configuration block of `address` (instance keys ignored), walking module calls."""
+    parts = re.sub(r"\[[^\]]*\]", "", address).split(".")
+    while parts[0] == "module":
+        module = module["module_calls"][parts[1]]["module"]
+        parts = parts[2:]
+    wanted = ".".join(parts)
+    for resource in module.get("resources", []):
+        if resource["address"] == wanted:
+            return resource
+    raise KeyError(f"{address} is not in the plan's configuration")
+
+
+def render_provider(endpoint: str, region: str | None) -> str:
+    """HCL of an aws provider sent entirely to `endpoint`; `region=None` keeps the root's own."""
+    lines = ['provider "aws" {']
+    if region is not None:
+        lines.append(f'  region                      = "{region}"')
+    lines += [
+        '  access_key                  = "test"',
+        '  secret_key                  = "test"',
+        "  skip_credentials_validation = true",
+        "  skip_metadata_api_check     = true",
+        "  skip_region_validation      = true",
+        "",
+        "  endpoints {",
+        *(f'    {service} = "{endpoint}"' for service in ENDPOINT_SERVICES),
+        "  }",
+        "}",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _layout_path(root: Path) -> Path:
+    """Where `root` sits in a copy: its place in the repo, or two levels deep (like examples/x)."""
+    root = root.resolve()
+    if root.is_relative_to(REPO_ROOT):
+        return root.relative_to(REPO_ROOT)
+    return Path(root.parent.name) / root.name
+
+
+def prepare_copy(
+    module_dir: Path, tmp_dir: Path, endpoint: str, region: str = DEFAULT_REGION
+) -> Path:
+    """Copy a root or module into `tmp_dir` and add a provider that only talks to `endpoint`.
+
+    The repository's `modules/` is copied alongside, in the same layout, so relative sources
+    (`../../modules/lambda`) resolve. A module gets a provider file; a root that already
+    configures `aws` gets an override file instead, which keeps its own region (`var.region`).
+    """
+    tmp_dir = Path(tmp_dir)
+    shutil.copytree(MODULES_DIR, tmp_dir / MODULES_DIR.name, ignore=COPY_IGNORE)
+    relative = _layout_path(Path(module_dir))
+    target = tmp_dir / relative
+    if not target.exists():
+        shutil.copytree(module_dir, target, ignore=COPY_IGNORE)
+    has_provider = any(_PROVIDER_BLOCK.search(tf.read_text()) for tf in target.glob("*.tf"))
+    if has_provider:
+        (target / PROVIDER_OVERRIDE_FILE).write_text(render_provider(endpoint, region=None))
+    else:
+        (target / PROVIDER_FILE).write_text(render_provider(endpoint, region=region))
+    return target
+
+
+def summarise(plan: tftest.TerraformPlanOutput) -> PlanSummary:
+    """Fabric's plan summary: values by resource address, counts by type, outputs."""
+    values: dict[str, dict[str, Any]] = {}
+    counts: Counter[str] = Counter()
+
+    def walk(module: Mapping[str, Any]) -> None:
+        for resource in module.get("resources", []):
+            if resource.get("mode") == "managed":
+                values[resource["address"]] = resource.get("values", {})
+                counts[resource["type"]] += 1
+                counts["resources"] += 1
+        for child in module.get("child_modules", []):
+            counts["modules"] += 1
+            walk(child)
+
+    raw = plan._raw
+    walk(raw.get("planned_values", {}).get("root_module", {}))
+    outputs = {
+        name: output.get("value", UNKNOWN)
+        for name, output in raw.get("planned_values", {}).get("outputs", {}).items()
+    }
+    return PlanSummary(
+        values=values,
+        counts=dict(counts),
+        outputs=outputs,
+        resource_changes=dict(plan.resource_changes),
+        configuration=raw.get("configuration", {}),
+    )
+
+
+def plan_summary(
+    module_dir: Path | str,
+    tmp_dir: Path | str,
+    *,
+    endpoint: str | None = None,
+    provider_region: str = DEFAULT_REGION,
+    **variables: Any,
+) -> PlanSummary:
+    """Plan `module_dir` with `variables` in a private copy under `tmp_dir` and summarise it.
+
+    `endpoint` is the local AWS server (default: one started for this process); a failing plan
+    raises PlanError whose `output` holds Terraform's messages.
+    """
+    apply_terraform_env()  # before TerraformTest: it snapshots os.environ
+    endpoint = endpoint or default_endpoint()
+    copy = prepare_copy(Path(module_dir), Path(tmp_dir), endpoint, region=provider_region)
+    (copy / VARS_FILE).write_text(json.dumps(variables))
+    tf = tftest.TerraformTest(str(copy), binary="terraform")
+    try:
+        tf.setup(cleanup_on_exit=False)
+        plan = tf.plan(output=True)
+    except tftest.TerraformTestError as error:
+        output = _ANSI.sub("", str(error.args[0]) if error.args else str(error))
+        message = f"terraform plan of {Path(module_dir).name} failed:\n{output}"
+        raise PlanError(message, output) from None
+    return summarise(plan)
+
+
+def plan_error(module_dir: Path | str, tmp_dir: Path | str, **kwargs: Any) -> str:
+    """Plan expecting failure and return Terraform's error text; AssertionError if it passes."""
+    try:
+        plan_summary(module_dir, tmp_dir, **kwargs)
+    except PlanError as error:
+        return error.output
+    raise AssertionError(f"plan of {module_dir} succeeded but was expected to fail")
+
+
+def start_local_aws_server(host: str = "127.0.0.1") -> tuple[ThreadedMotoServer, str]:
+    """Start a moto server on a free loopback port; returns the server and its URL."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+    server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
+    server.start()
+    bound_host, port = server.get_host_and_port()
+    return server, f"http://{bound_host}:{port}"
+
+
+@contextmanager
+def local_aws_server(host: str = "127.0.0.1") -> Iterator[str]:
+    """A moto server on a free loopback port for as long as the block runs; yields its URL."""
+    server, url = start_local_aws_server(host)
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+_default_server: tuple[ThreadedMotoServer, str] | None = None
+_default_lock = threading.Lock()
+
+
+def default_endpoint() -> str:
+    """The URL of a moto server shared by this process, started on first use."""
+    global _default_server
+    with _default_lock:
+        if _default_server is None:
+            _default_server = start_local_aws_server()
+            # Stop it while its thread still runs: at interpreter exit it would hang shutdown().
+            atexit.register(_default_server[0].stop)
+        return _default_server[1]
+
+
+def variable_errors(module_dir: Path | str, tmp_dir: Path | str, **variables: Any) -> str:
+    """Terraform's errors for `variables` checked against the module's variable declarations.
+
+    Validation rules can only refer to their own variable, so planning `variables.tf` alone
+    evaluates exactly the rules a full plan would, in a fraction of a second (no provider has
+    to start). Returns "" when every value passes.
+    """
+    apply_terraform_env()
+    prefix = f"{Path(module_dir).resolve().name}-variables-"
+    target = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_dir))
+    shutil.copy(Path(module_dir) / "variables.tf", target / "variables.tf")
+    (target / VARS_FILE).write_text(json.dumps(variables))
+    tf = tftest.TerraformTest(str(target), binary="terraform")
+    try:
+        tf.setup(cleanup_on_exit=False)
+        tf.plan()
+    except tftest.TerraformTestError as error:
+        return _ANSI.sub("", str(error.args[0]) if error.args else str(error))
+    return ""
+
+
+_VALIDATION_ERROR = re.compile(
+    r"│ var\.(?P<name>\w+) is .*?\n\n(?P<message>.*?)\n\nThis was checked by the validation rule",
+    re.DOTALL,
+)
+
+
+def validation_messages(output: str) -> dict[str, list[str]]:
+    """The `error_message`s of failed validation rules in Terraform's output, by variable."""
+    messages: dict[str, list[str]] = {}
+    for match in _VALIDATION_ERROR.finditer(output):
+        text = " ".join(match["message"].split())  # Terraform wraps long messages
+        messages.setdefault(match["name"], []).append(text)
+    return messages
