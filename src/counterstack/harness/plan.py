@@ -63,6 +63,8 @@ class PlanSummary:
     outputs: dict[str, Any]
     resource_changes: dict[str, dict[str, Any]]
     configuration: dict[str, Any] = field(repr=False)
+    data: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    """Data sources read while planning (e.g. `data.aws_region.current`), by address."""
 
     def is_unknown(self, address: str, *path: str | int) -> bool:
         """True when the attribute at `path` of `address` is only known after apply."""
@@ -184,6 +186,16 @@ def summarise(plan: tftest.TerraformPlanOutput) -> PlanSummary:
 
     raw = plan._raw
     walk(raw.get("planned_values", {}).get("root_module", {}))
+    data: dict[str, dict[str, Any]] = {}
+
+    def walk_data(module: Mapping[str, Any]) -> None:
+        for resource in module.get("resources", []):
+            if resource.get("mode") == "data":
+                data[resource["address"]] = resource.get("values", {})
+        for child in module.get("child_modules", []):
+            walk_data(child)
+
+    walk_data(raw.get("prior_state", {}).get("values", {}).get("root_module", {}))
     outputs = {
         name: output.get("value", UNKNOWN)
         for name, output in raw.get("planned_values", {}).get("outputs", {}).items()
@@ -194,6 +206,7 @@ def summarise(plan: tftest.TerraformPlanOutput) -> PlanSummary:
         outputs=outputs,
         resource_changes=dict(plan.resource_changes),
         configuration=raw.get("configuration", {}),
+        data=data,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 
 from counterstack.errors import CounterStackError
+from counterstack.harness.account_process import account_process
 
 TARGETS = ("local", "aws")
 TARGET_ENV = "COUNTERSTACK_TARGET"
@@ -66,11 +67,9 @@ def selected_target_name(option: str | None = None) -> str:
 
 @contextmanager
 def local_target(port: int = 0, region: str = DEFAULT_REGION) -> Iterator[Target]:
-    """Start an offline account (a free port by default) and stop it afterwards."""
-    from counterstack.local.account import LocalAccount
-
-    with LocalAccount(port=port) as account:
-        yield Target("local", region, account.endpoint)
+    """Start an offline account in a child process (a free port by default), stop it after."""
+    with account_process(port=port, region=region) as endpoint:
+        yield Target("local", region, endpoint)
 
 
 def aws_target(region: str | None = None) -> Target:

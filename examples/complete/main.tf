@@ -1,0 +1,53 @@
+locals {
+  # A variable default cannot use path.module; fall back to the repository's build output here.
+  package_path = coalesce(var.package_path, "${path.module}/../../build/visitor_counter.zip")
+
+  tags = merge({ Stack = var.name_prefix }, var.tags)
+}
+
+module "dynamodb" {
+  source = "../../modules/dynamodb"
+
+  name                = "${var.name_prefix}-visitors"
+  deletion_protection = var.deletion_protection
+  tags                = local.tags
+}
+
+module "lambda" {
+  source = "../../modules/lambda"
+
+  function_name = "${var.name_prefix}-visitor-counter"
+  package_path  = local.package_path
+  handler       = "visitor_counter.handler.handler"
+  runtime       = "python3.12"
+
+  environment_variables = {
+    TABLE_NAME = module.dynamodb.name
+  }
+
+  policy_statements = [
+    {
+      actions   = ["dynamodb:UpdateItem"]
+      resources = [module.dynamodb.arn]
+    },
+  ]
+
+  reserved_concurrent_executions = var.reserved_concurrent_executions
+  tags                           = local.tags
+}
+
+module "http_api" {
+  source = "../../modules/http-api"
+
+  name = "${var.name_prefix}-visitors-api"
+
+  routes = {
+    "GET /visitors" = {
+      function_name = module.lambda.function_name
+      invoke_arn    = module.lambda.invoke_arn
+    }
+  }
+
+  cors_allow_origins = var.cors_allow_origins
+  tags               = local.tags
+}

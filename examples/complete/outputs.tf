@@ -1,0 +1,24 @@
+output "visitors_url" {
+  description = "URL of GET /visitors."
+  value       = "${trimsuffix(module.http_api.invoke_url, "/")}/visitors"
+}
+
+output "invoke_url" {
+  description = "URL of the API stage."
+  value       = module.http_api.invoke_url
+}
+
+output "api_id" {
+  description = "ID of the HTTP API."
+  value       = module.http_api.api_id
+}
+
+output "table_name" {
+  description = "Name of the DynamoDB table."
+  value       = module.dynamodb.name
+}
+
+output "function_name" {
+  description = "Name of the Lambda function."
+  value       = module.lambda.function_name
+}

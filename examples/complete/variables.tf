@@ -1,0 +1,50 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name (table <prefix>-visitors, function <prefix>-visitor-counter, API <prefix>-visitors-api)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,31}$", var.name_prefix)) && !endswith(var.name_prefix, "-")
+    error_message = "name_prefix must be 1-32 characters of lowercase letters, digits and '-', start with a letter and not end with '-'."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the stack."
+  type        = string
+  default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]$", var.region))
+    error_message = "region must be an AWS region name such as eu-west-1."
+  }
+}
+
+variable "cors_allow_origins" {
+  description = "Origins of the website allowed to call the API from a browser."
+  type        = list(string)
+  default     = ["https://selimcelem.com", "https://www.selimcelem.com"]
+}
+
+variable "package_path" {
+  description = "Path of the Lambda zip; null means build/visitor_counter.zip of this repository (counterstack build)."
+  type        = string
+  default     = null
+}
+
+variable "deletion_protection" {
+  description = "Whether the table is protected from deletion (on in production, off in ephemeral stacks)."
+  type        = bool
+  default     = false
+}
+
+variable "reserved_concurrent_executions" {
+  description = "Concurrency reserved for (and capping) the function; -1 for none. New accounts cannot reserve any (their limit is 10)."
+  type        = number
+  default     = -1
+}
+
+variable "tags" {
+  description = "Tags added to every resource (Stack = name_prefix is always added)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,102 @@
+"""modules/dynamodb: given a name, the plan holds one on-demand, encrypted, recoverable table."""
+
+import pytest
+
+from counterstack.harness.plan import validation_messages
+from counterstack.paths import MODULES_DIR
+
+pytestmark = pytest.mark.modules
+
+DYNAMODB = MODULES_DIR / "dynamodb"
+TABLE = "aws_dynamodb_table.this"
+
+
+@pytest.fixture
+def minimal(shared_plan):
+    return shared_plan("dynamodb-minimal", DYNAMODB, name="plan-test-visitors")
+
+
+@pytest.fixture
+def custom(shared_plan):
+    return shared_plan(
+        "dynamodb-custom",
+        DYNAMODB,
+        name="plan-test.custom_table",
+        hash_key="pk",
+        point_in_time_recovery=False,
+        deletion_protection=True,
+        tags={"Team": "web"},
+    )
+
+
+def test_minimal_inputs_plan_one_table(minimal):
+    assert minimal.counts == {"resources": 1, "aws_dynamodb_table": 1}
+
+
+def test_table_is_on_demand_with_a_string_hash_key(minimal):
+    table = minimal.values[TABLE]
+    assert table["name"] == "plan-test-visitors"
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["hash_key"] == "id"
+    assert table["range_key"] is None
+    assert table["attribute"] == [{"name": "id", "type": "S"}]
+
+
+def test_defaults_turn_on_pitr_and_sse_and_leave_deletion_protection_off(minimal):
+    table = minimal.values[TABLE]
+    assert table["point_in_time_recovery"] == [{"enabled": True}]
+    assert table["server_side_encryption"] == [{"enabled": True}]
+    assert table["deletion_protection_enabled"] is False
+
+
+def test_outputs_name_is_known_and_arn_after_apply(minimal):
+    assert minimal.outputs["name"] == "plan-test-visitors"
+    assert minimal.output_is_unknown("arn")
+    assert minimal.is_unknown(TABLE, "arn")
+    assert minimal.references("aws_dynamodb_table.this", "name") == ["var.name"]
+
+
+def test_inputs_reach_the_table(custom):
+    table = custom.values[TABLE]
+    assert table["name"] == "plan-test.custom_table"
+    assert table["hash_key"] == "pk"
+    assert table["attribute"] == [{"name": "pk", "type": "S"}]
+    assert table["point_in_time_recovery"] == [{"enabled": False}]
+    assert table["server_side_encryption"] == [{"enabled": True}]
+    assert table["deletion_protection_enabled"] is True
+    assert table["tags"] == {"Team": "web"}
+
+
+@pytest.mark.parametrize(
+    ("variables", "variable"),
+    [
+        ({"name": "ab"}, "name"),
+        ({"name": "x" * 256}, "name"),
+        ({"name": "has space"}, "name"),
+        ({"name": "slash/name"}, "name"),
+        ({"name": "ok-name", "hash_key": ""}, "hash_key"),
+        ({"name": "ok-name", "hash_key": "has space"}, "hash_key"),
+        ({"name": "ok-name", "tags": {"": "empty-key"}}, "tags"),
+        ({"name": "ok-name", "tags": {"k": "v" * 257}}, "tags"),
+    ],
+    ids=[
+        "name-too-short",
+        "name-too-long",
+        "name-space",
+        "name-slash",
+        "hash-key-empty",
+        "hash-key-space",
+        "tag-key-empty",
+        "tag-value-too-long",
+    ],
+)
+def test_invalid_input_is_rejected_naming_the_variable(rejected, variables, variable):
+    messages = validation_messages(rejected(DYNAMODB, **variables))
+    assert list(messages) == [variable]
+    assert all(message.startswith(f"{variable} ") for message in messages[variable])
+
+
+def test_valid_names_pass_validation(rejected):
+    assert rejected(DYNAMODB, name="abc") == ""
+    assert rejected(DYNAMODB, name="A" * 255, hash_key="pk") == ""
+    assert rejected(DYNAMODB, name="a.b_c-d") == ""

@@ -1,0 +1,247 @@
+"""modules/http-api: given routes and origins, the plan holds API, stage, logs, permissions."""
+
+import json
+
+import pytest
+
+from counterstack.harness.plan import validation_messages
+from counterstack.paths import MODULES_DIR
+
+pytestmark = pytest.mark.modules
+
+HTTP_API = MODULES_DIR / "http-api"
+API = "aws_apigatewayv2_api.this"
+STAGE = "aws_apigatewayv2_stage.this"
+ACCESS_LOGS = "aws_cloudwatch_log_group.access"
+INVOKE_ARN = (
+    "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"
+    "arn:aws:lambda:eu-west-1:123456789012:function:{}/invocations"
+)
+ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+
+
+def route(function_name):
+    return {"function_name": function_name, "invoke_arn": INVOKE_ARN.format(function_name)}
+
+
+@pytest.fixture
+def minimal(shared_plan):
+    return shared_plan(
+        "http-api-minimal",
+        HTTP_API,
+        name="plan-test-api",
+        routes={"GET /visitors": route("plan-test-fn")},
+        cors_allow_origins=ORIGINS,
+    )
+
+
+@pytest.fixture
+def several(shared_plan):
+    return shared_plan(
+        "http-api-several",
+        HTTP_API,
+        name="plan-test-multi",
+        routes={
+            "GET /visitors": route("fn-a"),
+            "POST /visitors/{id}": route("fn-a"),
+            "DELETE /items/{proxy+}": route("fn-b"),
+        },
+        stage_name="dev",
+        cors_allow_origins=["http://localhost:3000"],
+        throttling_burst_limit=5,
+        throttling_rate_limit=2.5,
+        access_log_retention_days=30,
+        tags={"Team": "web"},
+    )
+
+
+def test_plan_holds_api_route_integration_stage_logs_permission(minimal):
+    assert minimal.counts == {
+        "resources": 6,
+        "aws_apigatewayv2_api": 1,
+        "aws_apigatewayv2_integration": 1,
+        "aws_apigatewayv2_route": 1,
+        "aws_apigatewayv2_stage": 1,
+        "aws_cloudwatch_log_group": 1,
+        "aws_lambda_permission": 1,
+    }
+
+
+def test_api_is_http_with_cors_from_the_origins_and_route_methods(minimal):
+    api = minimal.values[API]
+    assert api["name"] == "plan-test-api"
+    assert api["protocol_type"] == "HTTP"
+    assert api["cors_configuration"] == [
+        {
+            "allow_origins": ORIGINS,
+            "allow_methods": ["GET", "OPTIONS"],
+            "allow_headers": ["content-type"],
+            "allow_credentials": None,
+            "expose_headers": None,
+            "max_age": 3600,
+        }
+    ]
+
+
+def test_each_route_proxies_to_its_function_with_payload_2(minimal):
+    key = '["GET /visitors"]'
+    integration = minimal.values[f"aws_apigatewayv2_integration.this{key}"]
+    assert integration["integration_type"] == "AWS_PROXY"
+    assert integration["integration_method"] == "POST"
+    assert integration["payload_format_version"] == "2.0"
+    assert integration["integration_uri"] == INVOKE_ARN.format("plan-test-fn")
+    assert minimal.values[f"aws_apigatewayv2_route.this{key}"]["route_key"] == "GET /visitors"
+    # The target is the integration's id, known after apply: check what it refers to.
+    assert minimal.is_unknown(f"aws_apigatewayv2_route.this{key}", "target")
+    assert "aws_apigatewayv2_integration.this" in minimal.references(
+        "aws_apigatewayv2_route.this", "target"
+    )
+
+
+def test_stage_auto_deploys_with_throttling_and_json_access_logs(minimal):
+    stage = minimal.values[STAGE]
+    assert stage["name"] == "prod"
+    assert stage["auto_deploy"] is True
+    settings = stage["default_route_settings"][0]
+    assert (settings["throttling_burst_limit"], settings["throttling_rate_limit"]) == (100, 50)
+    log_format = json.loads(stage["access_log_settings"][0]["format"])
+    assert log_format["requestId"] == "$context.requestId"
+    assert {"status", "routeKey", "sourceIp", "integrationError"} <= set(log_format)
+    assert minimal.is_unknown(STAGE, "access_log_settings", 0, "destination_arn")
+    assert minimal.references(STAGE, "access_log_settings", 0, "destination_arn") == [
+        "aws_cloudwatch_log_group.access.arn",
+        "aws_cloudwatch_log_group.access",
+    ]
+
+
+def test_access_log_group_is_named_after_the_api_with_retention(minimal):
+    assert minimal.values[ACCESS_LOGS]["name"] == "/aws/apigateway/plan-test-api"
+    assert minimal.values[ACCESS_LOGS]["retention_in_days"] == 14
+
+
+def test_api_gateway_may_invoke_the_function_from_this_api_only(minimal):
+    permission = minimal.values['aws_lambda_permission.this["plan-test-fn"]']
+    assert permission["function_name"] == "plan-test-fn"
+    assert permission["principal"] == "apigateway.amazonaws.com"
+    assert permission["action"] == "lambda:InvokeFunction"
+    address = 'aws_lambda_permission.this["plan-test-fn"]'
+    assert minimal.is_unknown(address, "source_arn")
+    expression = minimal.configuration["root_module"]["resources"]
+    (config,) = [r for r in expression if r["address"] == "aws_lambda_permission.this"]
+    assert config["expressions"]["source_arn"]["references"][0] == (
+        "aws_apigatewayv2_api.this.execution_arn"
+    )
+
+
+def test_outputs(minimal):
+    for name in ("api_id", "api_endpoint", "execution_arn", "invoke_url"):
+        assert minimal.output_is_unknown(name)
+    assert minimal.references(STAGE, "api_id") == [
+        "aws_apigatewayv2_api.this.id",
+        "aws_apigatewayv2_api.this",
+    ]
+
+
+def test_several_routes_one_permission_per_function(several):
+    assert several.counts["aws_apigatewayv2_route"] == 3
+    assert several.counts["aws_apigatewayv2_integration"] == 3
+    permissions = sorted(a for a in several.values if a.startswith("aws_lambda_permission"))
+    assert permissions == [
+        'aws_lambda_permission.this["fn-a"]',
+        'aws_lambda_permission.this["fn-b"]',
+    ]
+    route_keys = sorted(
+        v["route_key"] for a, v in several.values.items() if a.startswith("aws_apigatewayv2_route")
+    )
+    assert route_keys == ["DELETE /items/{proxy+}", "GET /visitors", "POST /visitors/{id}"]
+
+
+def test_several_routes_inputs_reach_cors_stage_and_logs(several):
+    cors = several.values[API]["cors_configuration"][0]
+    assert cors["allow_origins"] == ["http://localhost:3000"]
+    assert cors["allow_methods"] == ["DELETE", "GET", "OPTIONS", "POST"]
+    stage = several.values[STAGE]
+    assert stage["name"] == "dev"
+    settings = stage["default_route_settings"][0]
+    assert (settings["throttling_burst_limit"], settings["throttling_rate_limit"]) == (5, 2.5)
+    assert several.values[ACCESS_LOGS]["retention_in_days"] == 30
+    for address in (API, STAGE, ACCESS_LOGS):
+        assert several.values[address]["tags"] == {"Team": "web"}
+
+
+VALID_ROUTES = {"GET /visitors": route("plan-test-fn")}
+INVALID = {
+    "name-empty": ({"name": ""}, "name"),
+    "name-slash": ({"name": "my/api"}, "name"),
+    "no-routes": ({"routes": {}}, "routes"),
+    "route-bad-method": ({"routes": {"FETCH /visitors": route("fn")}}, "routes"),
+    "route-no-slash": ({"routes": {"GET visitors": route("fn")}}, "routes"),
+    "route-no-space": ({"routes": {"GET/visitors": route("fn")}}, "routes"),
+    "route-proxy-not-last": ({"routes": {"GET /{proxy+}/x": route("fn")}}, "routes"),
+    "route-lowercase-method": ({"routes": {"get /visitors": route("fn")}}, "routes"),
+    "route-bad-function": ({"routes": {"GET /v": route("bad name")}}, "routes"),
+    "route-bad-invoke-arn": (
+        {"routes": {"GET /v": {"function_name": "fn", "invoke_arn": "fn"}}},
+        "routes",
+    ),
+    "stage-bad": ({"stage_name": "prod stage"}, "stage_name"),
+    "origin-trailing-slash": (
+        {"cors_allow_origins": ["https://selimcelem.com/"]},
+        "cors_allow_origins",
+    ),
+    "origin-path": ({"cors_allow_origins": ["https://selimcelem.com/app"]}, "cors_allow_origins"),
+    "origin-http": ({"cors_allow_origins": ["http://selimcelem.com"]}, "cors_allow_origins"),
+    "origin-wildcard": ({"cors_allow_origins": ["*"]}, "cors_allow_origins"),
+    "origin-no-scheme": ({"cors_allow_origins": ["selimcelem.com"]}, "cors_allow_origins"),
+    "origin-duplicate": (
+        {"cors_allow_origins": ["https://a.example", "https://a.example"]},
+        "cors_allow_origins",
+    ),
+    "burst-negative": ({"throttling_burst_limit": -1}, "throttling_burst_limit"),
+    "burst-fraction": ({"throttling_burst_limit": 1.5}, "throttling_burst_limit"),
+    "rate-negative": ({"throttling_rate_limit": -0.5}, "throttling_rate_limit"),
+    "retention-unaccepted": ({"access_log_retention_days": 2}, "access_log_retention_days"),
+}
+
+
+@pytest.mark.parametrize(("variables", "variable"), INVALID.values(), ids=INVALID.keys())
+def test_invalid_input_is_rejected_naming_the_variable(rejected, variables, variable):
+    valid = {"name": "plan-test-api", "routes": VALID_ROUTES}
+    messages = validation_messages(rejected(HTTP_API, **{**valid, **variables}))
+    assert list(messages) == [variable]
+    assert all(message.startswith(f"{variable} ") for message in messages[variable])
+
+
+@pytest.mark.parametrize(
+    "route_key",
+    ["$default", "ANY /{proxy+}", "GET /", "HEAD /a/{b}/c", "OPTIONS /a.b~c_d-e", "PATCH /x/{y+}"],
+)
+def test_valid_route_keys_pass_validation(rejected, route_key):
+    assert rejected(HTTP_API, name="plan-test-api", routes={route_key: route("fn")}) == ""
+
+
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "https://selimcelem.com",
+        "https://www.selimcelem.com:8443",
+        "http://localhost",
+        "http://localhost:5173",
+        "http://127.0.0.1:8080",
+    ],
+)
+def test_valid_origins_pass_validation(rejected, origin):
+    assert rejected(HTTP_API, name="a", routes=VALID_ROUTES, cors_allow_origins=[origin]) == ""
+
+
+def test_any_or_default_route_allows_every_method(shared_plan):
+    summary = shared_plan(
+        "http-api-default-route",
+        HTTP_API,
+        name="plan-test-default",
+        routes={"$default": route("fn-c")},
+        stage_name="$default",
+        cors_allow_origins=["https://example.org"],
+    )
+    assert summary.values[API]["cors_configuration"][0]["allow_methods"] == ["*"]
+    assert summary.values[STAGE]["name"] == "$default"

@@ -1,0 +1,160 @@
+"""Static checks of the Terraform code: formatting, validity, README tables equal to the code."""
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import hcl2
+import pytest
+
+from counterstack.harness.plan import prepare_copy
+from counterstack.paths import EXAMPLE_COMPLETE, MODULES_DIR, REPO_ROOT
+from counterstack.terraform_cli import terraform_env
+
+pytestmark = pytest.mark.modules
+
+MODULES = sorted(p for p in MODULES_DIR.iterdir() if (p / "main.tf").is_file())
+ROOTS = [*MODULES, EXAMPLE_COMPLETE]
+CONTRACT = {
+    "dynamodb": (
+        {"name", "hash_key", "point_in_time_recovery", "deletion_protection", "tags"},
+        {"name", "arn"},
+    ),
+    "lambda": (
+        {
+            "function_name", "package_path", "handler", "runtime", "environment_variables",
+            "policy_statements", "timeout", "memory_size", "reserved_concurrent_executions",
+            "log_retention_days", "tags",
+        },
+        {"function_name", "arn", "invoke_arn", "role_arn", "log_group_name"},
+    ),
+    "http-api": (
+        {
+            "name", "routes", "stage_name", "cors_allow_origins", "throttling_burst_limit",
+            "throttling_rate_limit", "access_log_retention_days", "tags",
+        },
+        {"api_id", "api_endpoint", "execution_arn", "invoke_url"},
+    ),
+}  # fmt: skip
+
+
+def terraform(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, **terraform_env()}
+    return subprocess.run(
+        ["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def test_terraform_fmt_check_over_the_repo():
+    result = terraform("fmt", "-check", "-recursive", "-list=true", cwd=REPO_ROOT)
+    unformatted = [
+        line for line in result.stdout.splitlines() if not line.startswith((".venv/", ".git/"))
+    ]
+    assert unformatted == [], f"run terraform fmt on: {unformatted}\n{result.stderr}"
+
+
+@pytest.mark.parametrize("root", ROOTS, ids=[p.relative_to(REPO_ROOT).as_posix() for p in ROOTS])
+def test_terraform_validate(root, tmp_path):
+    copy = prepare_copy(root, tmp_path, endpoint="http://127.0.0.1:9")  # never called
+    init = terraform("init", "-backend=false", "-input=false", "-no-color", cwd=copy)
+    assert init.returncode == 0, init.stdout + init.stderr
+    result = terraform("validate", "-json", "-no-color", cwd=copy)
+    report = json.loads(result.stdout)
+    assert report["valid"], report["diagnostics"]
+    assert report["warning_count"] == 0, report["diagnostics"]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[p.name for p in MODULES])
+def test_module_layout_and_versions(module):
+    for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+        assert (module / name).is_file(), f"{module.name}/{name} is missing"
+    versions = hcl2.load((module / "versions.tf").open())["terraform"][0]
+    assert _unquote(versions["required_version"]) == ">= 1.9"
+    providers = {
+        _unquote(k): v
+        for k, v in versions["required_providers"][0].items()
+        if not k.startswith("__")
+    }
+    assert list(providers) == ["aws"]
+    assert _unquote(providers["aws"]["source"]) == "hashicorp/aws"
+    assert _unquote(providers["aws"]["version"]) == "~> 5.100"
+    text = "\n".join(p.read_text() for p in module.glob("*.tf"))
+    assert not re.search(r'^\s*(provider\s+"|backend\s+")', text, re.MULTILINE)
+
+
+def _unquote(text: str) -> str:
+    return text[1:-1] if len(text) >= 2 and text[0] == text[-1] == '"' else text
+
+
+def _type(expression: str) -> str:
+    expression = expression.removeprefix("${").removesuffix("}")
+    return re.sub(r"\s+", "", expression)
+
+
+def _default(value):
+    return json.loads(value) if isinstance(value, str) and value.startswith('"') else value
+
+
+def declared(module: Path):
+    """Inputs (name -> (type, default, required)) and outputs of the module's .tf files."""
+    inputs = {}
+    for block in hcl2.load((module / "variables.tf").open()).get("variable", []):
+        for name, body in block.items():
+            required = "default" not in body
+            default = None if required else _default(body["default"])
+            inputs[_unquote(name)] = (_type(body["type"]), default, required)
+    outputs = {
+        _unquote(name)
+        for block in hcl2.load((module / "outputs.tf").open()).get("output", [])
+        for name in block
+    }
+    return inputs, outputs
+
+
+def _table(readme: str, heading: str) -> list[list[str]]:
+    section = readme.split(f"## {heading}\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]
+    return [[cell.strip() for cell in row.strip("|").split(" | ")] for row in rows]
+
+
+def documented(module: Path):
+    """Inputs and outputs as the README's tables state them."""
+    readme = (module / "README.md").read_text()
+    inputs = {}
+    for name, _description, type_, default, required in _table(readme, "Inputs"):
+        is_required = required == "yes"
+        value = None if default == "n/a" else json.loads(default.strip("`"))
+        inputs[name] = (_type(type_.strip("`")), value, is_required)
+    outputs = {row[0] for row in _table(readme, "Outputs")}
+    return inputs, outputs
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[p.name for p in MODULES])
+def test_readme_tables_match_the_code(module):
+    code_inputs, code_outputs = declared(module)
+    doc_inputs, doc_outputs = documented(module)
+    assert doc_inputs == code_inputs
+    assert doc_outputs == code_outputs
+
+
+@pytest.mark.parametrize("module", MODULES, ids=[p.name for p in MODULES])
+def test_public_contract_names_are_kept(module):
+    inputs, outputs = declared(module)
+    assert (set(inputs), outputs) == CONTRACT[module.name]
+
+
+@pytest.mark.parametrize("module", [*MODULES, EXAMPLE_COMPLETE], ids=lambda p: p.name)
+def test_every_input_and_output_is_described_and_every_error_names_its_variable(module):
+    for block in hcl2.load((module / "variables.tf").open())["variable"]:
+        for name, body in block.items():
+            name = _unquote(name)
+            assert _unquote(body.get("description", "")), f"{name} has no description"
+            assert "type" in body, f"{name} has no type"
+            for rule in body.get("validation", []):
+                message = _unquote(rule["error_message"])
+                assert message.startswith(f"{name} "), f"{name}: {message}"
+    for block in hcl2.load((module / "outputs.tf").open())["output"]:
+        for name, body in block.items():
+            assert _unquote(body.get("description", "")), f"output {name} has no description"
