@@ -94,6 +94,11 @@ def _type(expression: str) -> str:
 
 
 def _default(value):
+    """python-hcl2 keeps the quotes of strings, also inside lists and maps."""
+    if isinstance(value, list):
+        return [_default(item) for item in value]
+    if isinstance(value, dict):
+        return {_unquote(key): _default(item) for key, item in value.items()}
     return json.loads(value) if isinstance(value, str) and value.startswith('"') else value
 
 
@@ -131,7 +136,7 @@ def documented(module: Path):
     return inputs, outputs
 
 
-@pytest.mark.parametrize("module", MODULES, ids=[p.name for p in MODULES])
+@pytest.mark.parametrize("module", ROOTS, ids=[p.name for p in ROOTS])
 def test_readme_tables_match_the_code(module):
     code_inputs, code_outputs = declared(module)
     doc_inputs, doc_outputs = documented(module)
