@@ -1,6 +1,7 @@
 """`counterstack account`: run the offline AWS account in the foreground until Ctrl-C/SIGTERM."""
 
 import argparse
+import os
 import signal
 import threading
 
@@ -33,7 +34,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--verbose", action="store_true", help="print one line per request to stderr"
     )
+    parser.add_argument(
+        "--parent-pid",
+        type=int,
+        default=None,
+        help="stop when this process ends (for harnesses that run the account as a child)",
+    )
     parser.set_defaults(func=run)
+
+
+def watch_parent(pid: int, stopped: threading.Event) -> None:
+    """Set `stopped` once `pid` is gone, so a crashed harness never leaves an account behind."""
+    while not stopped.wait(0.5):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            stopped.set()
 
 
 def hints(account: LocalAccount, region: str) -> str:
@@ -63,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
     stopped = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     account = LocalAccount(port=args.port, host=args.host, region=args.region, verbose=args.verbose)
+    if args.parent_pid:
+        threading.Thread(target=watch_parent, args=(args.parent_pid, stopped), daemon=True).start()
     try:
         account.start()
         print(hints(account, args.region), flush=True)
