@@ -1,7 +1,8 @@
 """The offline ephemeral AWS account: one process, one port, every piece the stack needs.
 
 A WSGI dispatcher sits in front of moto's own server application: execute-api requests go to the
-gateway, `lambda:Invoke` goes to the local runtime, everything else (STS, IAM, DynamoDB, Lambda's
+gateway, AWS API calls matching a test's fault rule get the rule's error (`faults`, test-only),
+`lambda:Invoke` goes to the local runtime, everything else (STS, IAM, DynamoDB, Lambda's
 control plane, API Gateway v2, CloudWatch Logs, S3 for Terraform state) is moto, untouched but for
 the waiter answers in `moto_fixes`. A threaded werkzeug server serves it from a background thread.
 
@@ -35,6 +36,7 @@ from werkzeug.serving import make_server
 
 from counterstack.errors import CounterStackError
 from counterstack.local import locks, moto_fixes, urls
+from counterstack.local.faults import FAULTS_PATH, FaultInjector
 from counterstack.local.gateway import Gateway
 from counterstack.local.lambda_api import LambdaService
 from counterstack.local.payload import HttpRequest, HttpResponse
@@ -67,6 +69,8 @@ STATUS_TEXT = {
     400: "Bad Request",
     403: "Forbidden",
     404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
     429: "Too Many Requests",
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -85,7 +89,7 @@ class QuietHandler(MotoRequestHandler):
 
 
 class Dispatcher:
-    """WSGI application: gateway, Lambda Invoke, account endpoints, then moto."""
+    """WSGI application: gateway, account endpoints, fault rules, Lambda Invoke, then moto."""
 
     def __init__(self, account: LocalAccount) -> None:
         self.account = account
@@ -165,6 +169,15 @@ class Dispatcher:
         if target is not None:
             api_id, api_path = target
             return self._respond(start_response, *self._gateway(environ, api_id, api_path))
+
+        if path == FAULTS_PATH or path.startswith(FAULTS_PATH + "/"):
+            return self._respond(
+                start_response,
+                *self.account.faults.handle_control(method, path, _body(environ)),
+            )
+        fault = self.account.faults.intercept(environ)
+        if fault is not None:
+            return self._respond(start_response, *fault)
 
         if method == "POST" and (match := INVOKE_PATH.match(path)):
             answer = self._invoke(environ, unquote(match["function"]))
@@ -304,6 +317,7 @@ class LocalAccount:
         self.runtime: LambdaRuntime | None = None
         self.lambdas: LambdaService | None = None
         self.gateway: Gateway | None = None
+        self.faults = FaultInjector()  # test-only error answers, see counterstack.local.faults
 
     # -- lifecycle -------------------------------------------------------------------------
     @property
@@ -426,9 +440,10 @@ class LocalAccount:
 
     # -- test helpers ----------------------------------------------------------------------
     def reset(self) -> None:
-        """Forget every resource and kill every worker: a brand-new account on the same port."""
+        """Forget every resource, fault rule and worker: a brand-new account on the same port."""
         from moto.core.base_backend import BackendDict
 
+        self.faults.clear()
         BackendDict.reset()
         if self.runtime is not None:
             self.runtime.reset()
