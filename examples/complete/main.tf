@@ -48,6 +48,8 @@ module "http_api" {
     }
   }
 
-  cors_allow_origins = var.cors_allow_origins
-  tags               = local.tags
+  cors_allow_origins     = var.cors_allow_origins
+  throttling_burst_limit = var.throttling_burst_limit
+  throttling_rate_limit  = var.throttling_rate_limit
+  tags                   = local.tags
 }

@@ -25,6 +25,30 @@ variable "cors_allow_origins" {
   default     = ["https://selimcelem.com", "https://www.selimcelem.com"]
 }
 
+variable "throttling_burst_limit" {
+  description = "Stage-wide burst limit (requests) of the API's default route settings, passed to modules/http-api."
+  type        = number
+  default     = 100
+  nullable    = false
+
+  validation {
+    condition     = var.throttling_burst_limit >= 0 && floor(var.throttling_burst_limit) == var.throttling_burst_limit
+    error_message = "throttling_burst_limit must be a whole number >= 0."
+  }
+}
+
+variable "throttling_rate_limit" {
+  description = "Stage-wide steady-state rate limit (requests per second) of the API's default route settings, passed to modules/http-api."
+  type        = number
+  default     = 50
+  nullable    = false
+
+  validation {
+    condition     = var.throttling_rate_limit >= 0
+    error_message = "throttling_rate_limit must be a number >= 0."
+  }
+}
+
 variable "package_path" {
   description = "Path of the Lambda zip; null means build/visitor_counter.zip of this repository (counterstack build)."
   type        = string
