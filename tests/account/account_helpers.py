@@ -6,7 +6,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from counterstack.local import LocalAccount
+from counterstack.local.client import AccountClient
 
 REGION = "eu-west-1"
 ACCOUNT_ID = "123456789012"
@@ -69,7 +69,7 @@ def zip_source(files: dict[str, str]) -> bytes:
 
 @dataclass
 class Deployer:
-    account: LocalAccount
+    account: AccountClient
     role_arn: str
 
     def function(
@@ -133,7 +133,7 @@ class Deployer:
         }
 
 
-def invoke(account: LocalAccount, function: str, event: Any, **extra: Any) -> tuple[dict, Any]:
+def invoke(account: AccountClient, function: str, event: Any, **extra: Any) -> tuple[dict, Any]:
     response = account.client("lambda").invoke(
         FunctionName=function, Payload=json.dumps(event).encode(), **extra
     )

@@ -2,7 +2,8 @@
 
 `local_account` is session-scoped (one offline account per xdist worker, on a free port) and
 stopped at the end; tests give their resources unique names instead of resetting the account,
-so they can share it.
+so they can share it. It runs in a child process: moto keeps its state in module globals, and a
+unit test's `mock_aws()` on the same xdist worker would otherwise wipe it between two tests.
 """
 
 import uuid
@@ -12,14 +13,15 @@ import pytest
 from account_helpers import ASSUME_LAMBDA, PROBE_SOURCE, REGION, Deployer, zip_source
 
 from counterstack.build import build_package
-from counterstack.local import LocalAccount
+from counterstack.harness.account_process import account_process
+from counterstack.local import RemoteAccount
 
 
 @pytest.fixture(scope="session")
-def local_account() -> Iterator[LocalAccount]:
+def local_account() -> Iterator[RemoteAccount]:
     """One offline account per xdist worker (a free port), stopped at the end of the session."""
-    with LocalAccount(port=0, region=REGION) as account:
-        yield account
+    with account_process(port=0, region=REGION) as endpoint:
+        yield RemoteAccount(endpoint, REGION)
 
 
 @pytest.fixture(scope="session")
@@ -39,14 +41,14 @@ def unique() -> Callable[[str], str]:
 
 
 @pytest.fixture(scope="session")
-def role_arn(local_account: LocalAccount) -> str:
+def role_arn(local_account: RemoteAccount) -> str:
     iam = local_account.client("iam")
     name = f"account-tests-{uuid.uuid4().hex[:6]}"
     return iam.create_role(RoleName=name, AssumeRolePolicyDocument=ASSUME_LAMBDA)["Role"]["Arn"]
 
 
 @pytest.fixture
-def deploy(local_account: LocalAccount, role_arn: str) -> Deployer:
+def deploy(local_account: RemoteAccount, role_arn: str) -> Deployer:
     return Deployer(local_account, role_arn)
 
 

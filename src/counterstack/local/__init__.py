@@ -1,10 +1,19 @@
 """The offline ephemeral AWS account (moto + Lambda runtime + execute-api gateway).
 
-Public surface: `LocalAccount`, `provider_override`, `local_url`, `execute_api_url`.
+Public surface: `LocalAccount` (in this process), `RemoteAccount` (served by another process),
+`provider_override`, `local_url`, `execute_api_url`.
 """
 
 from counterstack.local.account import DEFAULT_PORT, LocalAccount
+from counterstack.local.client import RemoteAccount
 from counterstack.local.provider import provider_override
 from counterstack.local.urls import execute_api_url, local_url
 
-__all__ = ["DEFAULT_PORT", "LocalAccount", "execute_api_url", "local_url", "provider_override"]
+__all__ = [
+    "DEFAULT_PORT",
+    "LocalAccount",
+    "RemoteAccount",
+    "execute_api_url",
+    "local_url",
+    "provider_override",
+]

@@ -36,6 +36,7 @@ from werkzeug.serving import make_server
 
 from counterstack.errors import CounterStackError
 from counterstack.local import locks, moto_fixes, urls
+from counterstack.local.client import HEALTH_PATH, RESET_PATH, AccountClient
 from counterstack.local.faults import FAULTS_PATH, FaultInjector
 from counterstack.local.gateway import Gateway
 from counterstack.local.lambda_api import LambdaService
@@ -56,8 +57,6 @@ FAST_BACKENDS = {
 MODEL_BACKENDS = ("sts", "iam", "dynamodb", "lambda", "apigatewayv2", "logs", "kms", "s3")
 GLOBAL_SERVICES = ("iam", "s3")
 DEFAULT_REGION = "us-east-1"
-HEALTH_PATH = "/_counterstack/health"
-RESET_PATH = "/_counterstack/reset"
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
 CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/")
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)/aws4_request")
@@ -185,7 +184,13 @@ class Dispatcher:
                 return self._respond(start_response, *answer)
 
         if path == HEALTH_PATH:
-            body = json.dumps({"status": "running", "endpoint": self.account.endpoint})
+            body = json.dumps(
+                {
+                    "status": "running",
+                    "endpoint": self.account.endpoint,
+                    "workers": self.account.worker_count(),
+                }
+            )
             return self._respond(
                 start_response, 200, {"content-type": "application/json"}, body.encode()
             )
@@ -292,7 +297,7 @@ def _region(environ: dict[str, Any]) -> str:
     return match["region"] if match else DEFAULT_REGION
 
 
-class LocalAccount:
+class LocalAccount(AccountClient):
     """An offline AWS account on `http://host:port` (port 0 picks a free one).
 
     Use as a context manager, or `start()` / `stop()`. `endpoint` is what SDKs and Terraform's
@@ -329,10 +334,6 @@ class LocalAccount:
     @property
     def endpoint(self) -> str:
         return f"http://{self.host}:{self.port}"
-
-    @property
-    def account_id(self) -> str:
-        return DEFAULT_ACCOUNT_ID
 
     @property
     def running(self) -> bool:
@@ -450,48 +451,6 @@ class LocalAccount:
         if self.gateway is not None:
             self.gateway.throttler.reset()
 
-    def client(self, service: str, region: str | None = None) -> Any:
-        """A boto3 client for this account (fake credentials, this endpoint)."""
-        import boto3
-
-        return boto3.client(
-            service,
-            region_name=region or self.region,
-            endpoint_url=self.endpoint,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-        )
-
-    def execute_api_url(self, api_id: str, stage: str = "$default", path: str = "/") -> str:
-        """Path-style data-plane URL of an HTTP API stage."""
-        return urls.execute_api_url(self.endpoint, api_id, stage, path)
-
-    def local_url(self, invoke_url: str) -> str:
-        """The local twin of an AWS-style invoke URL (`https://<id>.execute-api.<r>...`)."""
-        return urls.local_url(invoke_url, self.endpoint)
-
     def worker_count(self) -> int:
         """Live Lambda worker processes."""
         return self.runtime.worker_count() if self.runtime is not None else 0
-
-    def inventory(self, region: str | None = None) -> dict[str, list[str]]:
-        """Every resource of the kinds the stack creates (the leak check lists these)."""
-        region = region or self.region
-        iam = self.client("iam", region)
-        return {
-            "dynamodb_tables": self.client("dynamodb", region).list_tables()["TableNames"],
-            "lambda_functions": [
-                f["FunctionName"]
-                for f in self.client("lambda", region).list_functions()["Functions"]
-            ],
-            "iam_roles": [r["RoleName"] for r in iam.list_roles()["Roles"]],
-            "iam_policies": [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]],
-            "http_apis": [
-                a["ApiId"] for a in self.client("apigatewayv2", region).get_apis()["Items"]
-            ],
-            "log_groups": [
-                g["logGroupName"]
-                for g in self.client("logs", region).describe_log_groups()["logGroups"]
-            ],
-            "s3_buckets": [b["Name"] for b in self.client("s3", region).list_buckets()["Buckets"]],
-        }
