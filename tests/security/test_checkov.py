@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 import yaml
 
+from counterstack.harness.run_cache import once_per_run
 from counterstack.paths import REPO_ROOT
 
-pytestmark = [pytest.mark.modules, pytest.mark.xdist_group("checkov")]
+pytestmark = pytest.mark.modules
 
 CONFIG = REPO_ROOT / ".checkov.yaml"
 SCANNED = ("modules", "examples", "live")
@@ -216,8 +217,9 @@ def checkov() -> str:
 
 
 @pytest.fixture(scope="module")
-def scan(checkov: str) -> Scan:
-    return run_checkov(checkov, REPO_ROOT)
+def scan(checkov: str, run_root: Path) -> Scan:
+    """The repository's scan, made once per run and read by every worker that needs it."""
+    return once_per_run(run_root, "security-checkov", lambda: run_checkov(checkov, REPO_ROOT))
 
 
 def test_checkov_is_a_current_release(scan):
