@@ -18,7 +18,7 @@ import tftest
 from counterstack.build import build_package
 from counterstack.harness.inventory import Resource, list_resources
 from counterstack.harness.naming import validate_prefix
-from counterstack.harness.retry import retry
+from counterstack.harness.retry import is_transient, retry
 from counterstack.harness.target import Target
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import terraform_env
@@ -86,14 +86,39 @@ def terraform(tfdir: Path) -> tftest.TerraformTest:
     return tftest.TerraformTest(str(tfdir), binary="terraform", env=terraform_env())
 
 
+def diagnostics(error: BaseException) -> str:
+    """What Terraform reported as the error: its stderr, not the plan and progress on stdout.
+
+    tftest's message holds the whole stdout, and a plan names attributes like
+    `throttling_burst_limit`: classified on that, every failure would look transient.
+    """
+    stderr = getattr(error, "cmd_error", None)
+    return stderr.strip() if isinstance(stderr, str) and stderr.strip() else str(error)
+
+
+def is_transient_terraform_error(error: BaseException) -> bool:
+    return is_transient(RuntimeError(diagnostics(error)))
+
+
 def destroy(tf: tftest.TerraformTest, progress: Progress | None = None) -> None:
-    """`terraform destroy`, retried on transient errors (throttling, conflicts, timeouts)."""
+    """`terraform destroy`, retried on transient errors (throttling, conflicts, timeouts).
+
+    Only Terraform's diagnostics decide: an error the AWS provider already retried and gave up
+    on (ConflictException, a throttle past its retry budget) gets a fresh `terraform destroy`;
+    AccessDenied or a validation error fails at once.
+    """
 
     def announce(attempt: int, error: BaseException) -> None:
         if progress:
-            progress(f"destroy attempt {attempt} failed transiently, retrying: {error}")
+            reason = diagnostics(error)
+            progress(f"destroy attempt {attempt} failed transiently, retrying: {reason}")
 
-    retry(lambda: tf.destroy(auto_approve=True), attempts=3, on_retry=announce)
+    retry(
+        lambda: tf.destroy(auto_approve=True),
+        attempts=3,
+        transient=is_transient_terraform_error,
+        on_retry=announce,
+    )
 
 
 def assert_no_leaks(target: Target, prefix: str) -> None:
