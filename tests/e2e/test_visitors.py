@@ -79,3 +79,12 @@ def test_replan_after_apply_shows_no_changes(counter):
     if counter.stack is None:
         pytest.skip("smoke mode: no Terraform state here")
     assert counter.stack.plan_changes() is None
+
+
+def test_second_apply_changes_nothing(counter):
+    """Applying the same configuration twice is a no-op: no perpetual diff, no replacement."""
+    if counter.stack is None:
+        pytest.skip("smoke mode: no Terraform state here")
+    output = counter.stack.terraform.apply(auto_approve=True)
+    assert "No changes." in output, output
+    assert "Resources: 0 added, 0 changed, 0 destroyed." in output, output

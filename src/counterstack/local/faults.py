@@ -32,8 +32,9 @@ A rule, as POSTed:
                                       through again; null (the default) until removed
     }
 
-The answer to a rule carries the rule and its counters: `id`, `remaining` (null = unlimited)
-and `hits` (how many requests it answered) — the evidence a test reports.
+The answer to a rule carries the rule and its counters: `id`, `remaining` (null = unlimited),
+`hits` (how many requests it answered) and `hit_times` (when, epoch seconds) — the evidence a
+test reports, e.g. the backoff an SDK waited between two faulted attempts.
 
 Error bodies follow each protocol, so SDKs (botocore, the Go SDK in Terraform's provider) parse
 the code exactly as from AWS: JSON protocols `{"__type": "<ns>#<code>", "message": ...}` with the
@@ -52,6 +53,7 @@ import itertools
 import json
 import re
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -87,6 +89,7 @@ class Fault:
     path: str | None = None
     remaining: int | None = None  # None: until removed
     hits: int = 0
+    hit_times: list[float] = field(default_factory=list)  # epoch seconds of each answer
     _path_pattern: re.Pattern | None = field(default=None, repr=False)
 
     @classmethod
@@ -159,6 +162,7 @@ class Fault:
             "message": self.message,
             "remaining": self.remaining,
             "hits": self.hits,
+            "hit_times": list(self.hit_times),
         }
 
 
@@ -217,6 +221,7 @@ class FaultInjector:
             for fault in self._faults:
                 if fault.active and fault.matches(request):
                     fault.hits += 1
+                    fault.hit_times.append(round(time.time(), 3))
                     if fault.remaining is not None:
                         fault.remaining -= 1
                     return _error_response(fault, request)
