@@ -46,12 +46,14 @@ UNAVAILABLE_TRANSPORT_ERRORS = (
     ConnectionClosedError,
 )
 
-# Short timeouts: API Gateway gives up after 30 s, and a counter is worth less than a hung request.
+# Bounded so the caller gets our 503, not a Lambda timeout: at worst 2 attempts x (1 s connect +
+# 2 s read) + at most 2 s of standard-mode backoff = 8 s, under the module's 10 s default timeout.
 CLIENT_CONFIG = Config(
-    connect_timeout=2,
-    read_timeout=3,
-    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=1,
+    read_timeout=2,
+    retries={"mode": "standard", "total_max_attempts": 2},
 )
+WORST_CASE_SECONDS = 2 * (1 + 2) + 2
 
 
 class BadRequest(Exception):

@@ -24,7 +24,7 @@ class Counter:
 
 @pytest.fixture(scope="module")
 def counter(request: pytest.FixtureRequest) -> Iterator[Counter]:
-    """One stack per test module (its tests share one xdist worker through xdist_group)."""
+    """One stack per test module (--dist=loadscope keeps a module's tests on one xdist worker)."""
     smoke_url = request.config.getoption("--smoke-url")
     if smoke_url:
         yield Counter(smoke_url, request.config.getoption("--smoke-origin"), None)

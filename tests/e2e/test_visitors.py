@@ -11,7 +11,7 @@ import requests
 
 from counterstack.harness.http import http_get_with_retry
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e-visitors")]
+pytestmark = pytest.mark.e2e
 
 FOREIGN_ORIGIN = "https://attacker.example"
 TIMEOUT = 10

@@ -158,5 +158,15 @@ def test_client_is_made_once_with_timeouts_and_retry_mode(handler_module, aws):
     client = handler_module.dynamodb_client()
     assert handler_module.dynamodb_client() is client
     config = client.meta.config
-    assert (config.connect_timeout, config.read_timeout) == (2, 3)
-    assert config.retries["mode"] == "standard"
+    assert (config.connect_timeout, config.read_timeout) == (1, 2)
+    assert config.retries == {"mode": "standard", "total_max_attempts": 2}
+
+
+def test_worst_case_dynamodb_call_fits_in_the_function_timeout(handler_module):
+    """Retries and timeouts end before Lambda's 10 s default: the caller gets a 503, not a 500."""
+    config = handler_module.CLIENT_CONFIG
+    attempts = config.retries["total_max_attempts"]
+    backoff = sum(min(20, 2**attempt) for attempt in range(1, attempts))  # standard mode caps
+    worst = attempts * (config.connect_timeout + config.read_timeout) + backoff
+    assert worst == handler_module.WORST_CASE_SECONDS
+    assert worst < 10
