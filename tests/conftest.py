@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from counterstack.build import build_package
 from counterstack.errors import CounterStackError
 from counterstack.harness.naming import new_run_id, unique_prefix
+from counterstack.harness.plan import local_aws_server
+from counterstack.harness.run_cache import once_per_run
 from counterstack.harness.stack import Stack, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
 from counterstack.terraform_cli import apply_terraform_env
@@ -95,3 +98,25 @@ def stack_factory(
         return ephemeral_stack(root_dir, target=target, workdir=workdir, prefix=prefix, **variables)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def run_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """A folder shared by every xdist worker of this run (the xdist-documented pattern)."""
+    base = tmp_path_factory.getbasetemp()
+    return base if worker_id == "master" else base.parent
+
+
+@pytest.fixture(scope="session")
+def package_path(run_root: Path) -> str:
+    """The Lambda zip, built once per run into the run's temp folder."""
+    zip_path = run_root / "package" / "visitor_counter.zip"
+    once_per_run(run_root, "package", lambda: str(build_package(zip_path).path))
+    return str(zip_path)
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    """A moto server on a free loopback port, one per xdist worker: STS answers for plans."""
+    with local_aws_server() as url:
+        yield url

@@ -12,42 +12,19 @@ dependencies' real outputs. Every other resource is planned as a create.
 """
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
 
-from counterstack.build import build_package
-from counterstack.harness.plan import PlanSummary, local_aws_server, plan_summary
+from counterstack.harness.plan import PlanSummary, plan_summary
 from counterstack.harness.run_cache import once_per_run
 
 TABLE = "module.dynamodb.aws_dynamodb_table.this"
 API = "module.http_api.aws_apigatewayv2_api.this"
 IMPORTS_FILE = "counterstack_imports.tf.json"
-
-
-@pytest.fixture(scope="session")
-def aws_endpoint() -> Iterator[str]:
-    """A moto server on a free loopback port, one per xdist worker: STS answers for the plan."""
-    with local_aws_server() as url:
-        yield url
-
-
-@pytest.fixture(scope="session")
-def run_root(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """A folder shared by every worker of this run (the xdist-documented pattern)."""
-    base = tmp_path_factory.getbasetemp()
-    return base if worker_id == "master" else base.parent
-
-
-@pytest.fixture(scope="session")
-def package_path(run_root: Path) -> str:
-    """The Lambda zip, built once per run (the same file tests/modules builds)."""
-    zip_path = run_root / "package" / "visitor_counter.zip"
-    once_per_run(run_root, "package", lambda: str(build_package(zip_path).path))
-    return str(zip_path)
 
 
 def seed_existing(endpoint: str, region: str, *, table: str, api: str) -> dict[str, str]:

@@ -3,8 +3,8 @@
 It also serves the counter page (web/) from `http://localhost:<page-port>` and allows that
 origin in the stack's CORS configuration, so a browser shows the counter as a site would.
 
-On the local target everything (account, Lambda runtime, gateway) runs in this process and
-disappears with it; the stack is still destroyed and leak-checked on the way out, as a test
+On the local target the account (moto, Lambda runtime, gateway) runs in a child process that
+disappears with this one; the stack is still destroyed and leak-checked on the way out, as a test
 would, so `up` doubles as a demonstration of the harness.
 """
 
@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--target",
         choices=("local", "aws"),
         default="local",
-        help="local: offline account in this process (default); aws: real account",
+        help="local: offline account on this machine (default); aws: real account",
     )
     parser.add_argument(
         "--port",

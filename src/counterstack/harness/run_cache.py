@@ -1,8 +1,8 @@
 """Compute something once per test run and share it with every xdist worker.
 
-The pattern of tests/modules/conftest.py (`shared_plan`): the first worker to take the lock
-computes and pickles the result in a folder every worker of the run sees; the others wait on the
-lock and read the pickle. Plans cost seconds of CPU each, so a plan that many tests read is made
+The first worker to take the lock computes and pickles the result in a folder every worker of the
+run sees; the others wait on the lock and read the pickle (tests/modules and tests/security share
+their plans this way). Plans cost seconds of CPU each, so a plan that many tests read is made
 once per run, not once per worker.
 """
 
@@ -21,7 +21,7 @@ T = TypeVar("T")
 def once_per_run(run_root: Path, key: str, make: Callable[[], T]) -> T:
     """`make()` once per run across workers (keyed by `key`); everyone gets the same result."""
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", key)
-    cache = Path(run_root) / "shared-plans"
+    cache = Path(run_root) / "run-cache"
     cache.mkdir(exist_ok=True)
     result_file = cache / f"{safe}.pickle"
     with (cache / f"{safe}.lock").open("w") as lock:

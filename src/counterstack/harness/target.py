@@ -4,7 +4,6 @@ A Target knows how to reach its account (boto3 clients), how to point Terraform 
 provider override written into each stack's copy) and how to reach a deployed HTTP API.
 """
 
-import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -53,8 +52,9 @@ class Target:
 
 
 def _default_tags_override(tags: dict[str, str]) -> str:
-    lines = "\n".join(f"      {json.dumps(k)} = {json.dumps(v)}" for k, v in sorted(tags.items()))
-    return f'provider "aws" {{\n  default_tags {{\n    tags = {{\n{lines}\n    }}\n  }}\n}}\n'
+    from counterstack.local.provider import default_tags_lines
+
+    return "\n".join(['provider "aws" {', *default_tags_lines(tags), "}"]) + "\n"
 
 
 def selected_target_name(option: str | None = None) -> str:

@@ -57,11 +57,15 @@ def provider_override(endpoint: str, region: str, default_tags: dict | None = No
     lines += [f"    {name.ljust(width)} = {_hcl_string(endpoint)}" for name in ENDPOINT_SERVICES]
     lines.append("  }")
     if default_tags:
-        lines += ["", "  default_tags {", "    tags = {"]
-        lines += [
-            f"      {_hcl_string(str(key))} = {_hcl_string(str(value))}"
-            for key, value in sorted(default_tags.items())
-        ]
-        lines += ["    }", "  }"]
+        lines += ["", *default_tags_lines(default_tags)]
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def default_tags_lines(tags: dict) -> list[str]:
+    """The `default_tags` block of a provider, indented for its body."""
+    entries = [
+        f"      {_hcl_string(str(key))} = {_hcl_string(str(value))}"
+        for key, value in sorted(tags.items())
+    ]
+    return ["  default_tags {", "    tags = {", *entries, "    }", "  }"]

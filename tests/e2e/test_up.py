@@ -1,0 +1,77 @@
+"""The README's main command: `counterstack up` deploys, serves, and destroys on Ctrl-C."""
+
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+
+pytestmark = pytest.mark.e2e
+
+URL_LINE = re.compile(r"^GET /visitors: (?P<url>http://\S+)$")
+START_TIMEOUT_SECONDS = 180
+
+
+def read_until_url(lines: queue.Queue, transcript: list[str]) -> str:
+    """Read `up`'s output until it prints the URL (lines arrive from a reader thread)."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=1)
+        except queue.Empty:
+            continue
+        assert line is not None, f"up exited early:\n{''.join(transcript)}"
+        transcript.append(line)
+        if match := URL_LINE.match(line.strip()):
+            return match["url"]
+    raise AssertionError(f"no URL within {START_TIMEOUT_SECONDS} s:\n{''.join(transcript)}")
+
+
+def pump(stream, lines: queue.Queue) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+def test_up_serves_the_counter_and_destroys_it_on_ctrl_c(name_prefix, target):
+    if target.name != "local":
+        pytest.skip("`up` on AWS is exercised by hand; this test drives the local account")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "counterstack.cli",
+            "up",
+            "--port",
+            "0",
+            "--page-port",
+            "0",
+            "--name-prefix",
+            name_prefix(),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=pump, args=(process.stdout, lines), daemon=True).start()
+    transcript: list[str] = []
+    try:
+        url = read_until_url(lines, transcript)
+        counts = [requests.get(url, timeout=10).json() for _ in range(2)]
+        assert counts == [{"count": 1}, {"count": 2}]
+    finally:
+        process.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        process.wait(timeout=180)
+        while (line := lines.get(timeout=10)) is not None:
+            transcript.append(line)
+    output = "".join(transcript)
+    assert process.returncode == 0, output
+    for step in ("terraform apply", "terraform destroy", "leak check"):
+        assert f"==> {step}" in output
+    assert output.rstrip().endswith("==> stack destroyed, no resources left"), output
