@@ -3,10 +3,10 @@
 import argparse
 import sys
 
-from counterstack.commands import account, build, sweep, up
+from counterstack.commands import account, build, sweep, terraform_config, up
 from counterstack.errors import CounterStackError
 
-COMMANDS = (build, up, sweep, account)
+COMMANDS = (build, up, sweep, account, terraform_config)
 
 
 def parser() -> argparse.ArgumentParser:

@@ -43,3 +43,10 @@ def test_env_points_terraform_at_the_project_config():
     env = terraform_cli.terraform_env()
     assert env["TF_CLI_CONFIG_FILE"] == str(terraform_cli.CONFIG_PATH)
     assert terraform_cli.CONFIG_PATH.read_text().startswith("provider_installation")
+
+
+def test_cli_prints_the_config_path(capsys):
+    from counterstack.cli import main
+
+    assert main(["terraform-config"]) == 0
+    assert capsys.readouterr().out.strip() == str(terraform_cli.CONFIG_PATH)
