@@ -1,0 +1,27 @@
+"""The harness's own promise: a test that fails after apply still leaves nothing behind.
+
+One stack per e2e module: --dist=loadscope runs a module on one xdist worker, so stacks spread
+over workers module by module.
+"""
+
+import pytest
+
+from counterstack.harness.inventory import list_resources
+from counterstack.paths import EXAMPLE_COMPLETE
+
+pytestmark = pytest.mark.e2e
+
+STACK_KINDS = {"http api", "lambda function", "log group", "iam role", "dynamodb table"}
+
+
+class Boom(Exception):
+    pass
+
+
+def test_failing_test_still_destroys_everything(stack_factory, target):
+    with pytest.raises(Boom), stack_factory(EXAMPLE_COMPLETE) as stack:
+        created = stack.resources()
+        assert {resource.kind for resource in created} == STACK_KINDS
+        raise Boom("the test body failed after apply")
+    # stack_factory raised no LeakError, and the account agrees: nothing is left.
+    assert list_resources(target.client, f"{stack.prefix}-") == []
