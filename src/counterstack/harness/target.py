@@ -14,11 +14,11 @@ import boto3
 
 from counterstack.errors import CounterStackError
 from counterstack.harness.account_process import account_process
+from counterstack.local.client import RemoteAccount
 
 TARGETS = ("local", "aws")
 TARGET_ENV = "COUNTERSTACK_TARGET"
 DEFAULT_REGION = "eu-west-1"
-LOCAL_CREDENTIALS = {"aws_access_key_id": "test", "aws_secret_access_key": "test"}
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,7 @@ class Target:
     def client(self, service: str) -> Any:
         if self.endpoint is None:
             return boto3.client(service, region_name=self.region)
-        return boto3.client(
-            service, region_name=self.region, endpoint_url=self.endpoint, **LOCAL_CREDENTIALS
-        )
+        return RemoteAccount(self.endpoint, self.region).client(service)
 
     def provider_override(self, default_tags: dict[str, str]) -> str:
         """HCL merged into the root's `provider "aws"` block by a `*_override.tf` file."""
@@ -46,9 +44,7 @@ class Target:
         """The URL to call for an API URL that Terraform output (local: the gateway's)."""
         if self.endpoint is None:
             return url
-        from counterstack.local.urls import local_url
-
-        return local_url(url, self.endpoint)
+        return RemoteAccount(self.endpoint, self.region).local_url(url)
 
 
 def _default_tags_override(tags: dict[str, str]) -> str:

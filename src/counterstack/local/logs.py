@@ -28,7 +28,6 @@ def write_invocation(
     memory_size: int,
 ) -> None:
     """Append one invocation's lines to `group/stream`; silently skip a missing group."""
-    now = int(time.time() * 1000)
     lines = [f"START RequestId: {request_id} Version: {version}"]
     lines += [line for line in output.splitlines() if line.strip()]
     lines.append(f"END RequestId: {request_id}")
@@ -36,24 +35,22 @@ def write_invocation(
         f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
         f"Billed Duration: {max(1, round(duration_ms))} ms\tMemory Size: {memory_size} MB"
     )
+    _append(account_id, region, group, stream, lines)
+
+
+def write_access_log(account_id: str, region: str, group: str, stream: str, line: str) -> None:
+    """One access-log line of an HTTP API stage (skipped when the group is missing)."""
+    _append(account_id, region, group, stream, [line])
+
+
+def _append(account_id: str, region: str, group: str, stream: str, lines: list[str]) -> None:
+    """Put lines into `group/stream`, creating the stream; skip a group that does not exist."""
+    now = int(time.time() * 1000)
     events = [{"timestamp": now, "message": line} for line in lines]
     with locks.LOGS:
-        backend = get_backend("logs")[account_id][region]
-        log_group = backend.groups.get(group)
+        log_group = get_backend("logs")[account_id][region].groups.get(group)
         if log_group is None:
             return
         if stream not in log_group.streams:
             log_group.create_log_stream(stream)
         log_group.put_log_events(stream, events)
-
-
-def write_access_log(account_id: str, region: str, group: str, stream: str, line: str) -> None:
-    """One access-log line of an HTTP API stage (skipped when the group is missing)."""
-    with locks.LOGS:
-        backend = get_backend("logs")[account_id][region]
-        log_group = backend.groups.get(group)
-        if log_group is None:
-            return
-        if stream not in log_group.streams:
-            log_group.create_log_stream(stream)
-        log_group.put_log_events(stream, [{"timestamp": int(time.time() * 1000), "message": line}])
