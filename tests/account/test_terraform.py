@@ -27,18 +27,24 @@ pytestmark = pytest.mark.account
 SCRATCH_ROOT = Path(__file__).with_name("scratch_root")
 REGION = "eu-west-1"
 ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+TERRAFORM_TIMEOUT = 300
 
 
 def terraform(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        ["terraform", *args, "-no-color"],
-        cwd=workdir,
-        env={**os.environ, **terraform_env()},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return result
+    try:
+        return subprocess.run(
+            ["terraform", *args, "-no-color"],
+            cwd=workdir,
+            env={**os.environ, **terraform_env()},
+            capture_output=True,
+            text=True,
+            timeout=TERRAFORM_TIMEOUT,
+        )
+    except subprocess.TimeoutExpired as error:
+        # run() hands over the output so far as bytes; its "Still destroying... [id=…]" lines
+        # name the resource Terraform was waiting for.
+        output = [(o or b"").decode(errors="replace") for o in (error.stdout, error.stderr)]
+        pytest.fail(f"terraform {args[0]} ran past {TERRAFORM_TIMEOUT} s:\n" + "\n".join(output))
 
 
 def run_ok(workdir: Path, *args: str) -> float:
