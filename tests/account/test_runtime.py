@@ -7,12 +7,16 @@ https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configur
 
 import base64
 import json
+import os
+import resource
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from account_helpers import REGION, invoke, zip_source
+from account_helpers import PROBE_SOURCE, REGION, invoke, zip_source
 from botocore.exceptions import ClientError
+
+from counterstack.local.runtime import FunctionSpec, LambdaRuntime
 
 pytestmark = pytest.mark.account
 
@@ -21,6 +25,7 @@ GET_VISITORS = {
     "rawPath": "/visitors",
     "requestContext": {"http": {"method": "GET", "path": "/visitors"}, "stage": "$default"},
 }
+FILLER_DESCRIPTORS = 1100  # enough to push a new worker's pipes past select()'s 1024
 
 
 def test_invoke_runs_the_deployed_counter_against_the_account(
@@ -190,3 +195,36 @@ def test_a_non_python_runtime_cannot_run_locally(local_account, deploy, probe_zi
     with pytest.raises(ClientError) as caught:
         invoke(local_account, name, {})
     assert "only python3.x" in str(caught.value)
+
+
+def test_a_worker_answers_when_its_pipe_is_past_descriptor_1024(tmp_path):
+    """select.select() cannot watch descriptors past 1024; a long-lived account can hold that
+    many (connections, worker pipes), so the runtime must not depend on it."""
+    runtime = LambdaRuntime("http://127.0.0.1:9")  # the probe makes no SDK call
+    spec = FunctionSpec(
+        function_arn=f"arn:aws:lambda:{REGION}:123456789012:function:fd-probe",
+        function_name="fd-probe",
+        region=REGION,
+        version="$LATEST",
+        handler="probe.handler",
+        runtime="python3.12",
+        timeout=10.0,
+        memory_size=128,
+        environment=(),
+        code_sha256="fd-probe",
+        reserved_concurrency=None,
+        code=zip_source({"probe.py": PROBE_SOURCE}),
+    )
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < FILLER_DESCRIPTORS + 100:
+        pytest.skip(f"this process may not open {FILLER_DESCRIPTORS} descriptors (ulimit -n)")
+    null = os.open(os.devnull, os.O_RDONLY)
+    fillers = [os.dup(null) for _ in range(FILLER_DESCRIPTORS)]
+    try:
+        invocation = runtime.invoke(spec, json.dumps({"action": "return", "value": 7}).encode())
+        assert invocation.error is None, invocation.payload
+        assert json.loads(invocation.payload) == 7
+    finally:
+        runtime.close()
+        for fd in [null, *fillers]:
+            os.close(fd)
+    assert runtime.worker_count() == 0

@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
+import selectors
 import shutil
 import struct
 import subprocess
@@ -133,17 +133,17 @@ class Worker:
 
     def _read_exact(self, size: int, deadline: float) -> bytes:
         fd = self.process.stdout.fileno()
-        while len(self._buffer) < size:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            readable, _, _ = select.select([fd], [], [], remaining)
-            if not readable:
-                raise TimeoutError
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                raise WorkerDied(f"exit status {self.process.wait()}")
-            self._buffer += chunk
+        # selectors, not select.select: a long-lived account can hold descriptors past 1024.
+        with selectors.DefaultSelector() as selector:
+            selector.register(fd, selectors.EVENT_READ)
+            while len(self._buffer) < size:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    raise TimeoutError
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise WorkerDied(f"exit status {self.process.wait()}")
+                self._buffer += chunk
         data, self._buffer = self._buffer[:size], self._buffer[size:]
         return data
 
