@@ -6,6 +6,7 @@ account, so the fault tests skip on `--target aws`; the load test runs on both t
 """
 
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
@@ -117,8 +118,15 @@ def test_1000_concurrent_gets_count_exactly_1000(stack):
     for response in responses:
         statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
     assert statuses == {200: LOAD_REQUESTS}, f"answers by status: {statuses}"
-    counts = sorted(count_of(response) for response in responses)
-    assert counts == list(range(start + 1, start + LOAD_REQUESTS + 1))
+    counts = Counter(count_of(response) for response in responses)
+    expected = range(start + 1, start + LOAD_REQUESTS + 1)
+    twice = sorted(count for count, seen in counts.items() if seen > 1)
+    missing = sorted(set(expected) - set(counts))
+    unexpected = sorted(set(counts) - set(expected))
+    assert not (twice or missing or unexpected), (
+        f"handed out more than once: {twice}; never handed out: {missing}; "
+        f"outside {start + 1}..{start + LOAD_REQUESTS}: {unexpected}"
+    )
     assert count_of(requests.get(url, timeout=TIMEOUT)) == start + LOAD_REQUESTS + 1
     print(
         f"{LOAD_REQUESTS} GETs through {LOAD_THREADS} threads on {stack.target.name}: "
