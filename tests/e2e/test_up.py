@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 
 URL_LINE = re.compile(r"^GET /visitors: (?P<url>http://\S+)$")
 START_TIMEOUT_SECONDS = 180
+STOP_TIMEOUT_SECONDS = 180
 
 
 def read_until_url(lines: queue.Queue, transcript: list[str]) -> str:
@@ -41,8 +42,14 @@ def pump(stream, lines: queue.Queue) -> None:
 def test_up_serves_the_counter_and_destroys_it_on_ctrl_c(name_prefix, target):
     if target.name != "local":
         pytest.skip("`up` on AWS is exercised by hand; this test drives the local account")
+    # Started as a background job is (SIGINT ignored: Python then raises no KeyboardInterrupt),
+    # so the Ctrl-C below must be caught by `up` itself, as it is in a terminal.
     process = subprocess.Popen(
         [
+            "sh",
+            "-c",
+            "trap '' INT; exec \"$@\"",
+            "sh",
             sys.executable,
             "-m",
             "counterstack.cli",
@@ -67,7 +74,12 @@ def test_up_serves_the_counter_and_destroys_it_on_ctrl_c(name_prefix, target):
         assert counts == [{"count": 1}, {"count": 2}]
     finally:
         process.send_signal(signal.SIGINT)  # what Ctrl-C sends
-        process.wait(timeout=180)
+        try:
+            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()  # its account dies with it (--parent-pid), and the stack in it
+            process.wait()
+            pytest.fail(f"up ignored Ctrl-C for {STOP_TIMEOUT_SECONDS} s:\n{''.join(transcript)}")
         while (line := lines.get(timeout=10)) is not None:
             transcript.append(line)
     output = "".join(transcript)

@@ -24,6 +24,7 @@ from counterstack.paths import EXAMPLE_COMPLETE
 
 SEED_ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
 DEFAULT_PAGE_PORT = 8080
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -119,13 +120,18 @@ def allowed_origins(origins: list[str], page_origin: str) -> list[str]:
 
 
 def wait_for_interrupt() -> None:
-    """Block until Ctrl-C or SIGTERM (both end in the same clean teardown)."""
+    """Block until Ctrl-C or SIGTERM (both end in the same clean teardown).
+
+    SIGINT gets its own handler rather than relying on KeyboardInterrupt: a process started as
+    a background job inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    """
     stop = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
     try:
         while not stop.wait(0.5):
             pass
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # arrived before the handler was in place
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
