@@ -41,6 +41,7 @@ from counterstack.local.faults import FAULTS_PATH, FaultInjector
 from counterstack.local.gateway import Gateway
 from counterstack.local.lambda_api import LambdaService
 from counterstack.local.payload import HttpRequest, HttpResponse
+from counterstack.local.replay import RetryReplay
 from counterstack.local.runtime import LambdaRuntime
 
 DEFAULT_PORT = 4566
@@ -93,6 +94,7 @@ class Dispatcher:
     def __init__(self, account: LocalAccount) -> None:
         self.account = account
         self.moto = DomainDispatcherApplication(create_backend_app)
+        self.replay = RetryReplay()  # see counterstack.local.replay
 
     def prewarm(self) -> None:
         """Build moto's per-service apps and backends now, not on Terraform's first call.
@@ -189,6 +191,7 @@ class Dispatcher:
                     "status": "running",
                     "endpoint": self.account.endpoint,
                     "workers": self.account.worker_count(),
+                    "replayed_retries": self.replay.replayed,
                 }
             )
             return self._respond(
@@ -202,8 +205,8 @@ class Dispatcher:
         app = self._app(backend) if backend else self.moto
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("Logs_"):
             with locks.LOGS:
-                return list(app(environ, start_response))
-        return app(environ, start_response)
+                return list(self.replay(app, environ, start_response))
+        return self.replay(app, environ, start_response)
 
     def _invoke(self, environ: dict[str, Any], function: str) -> tuple | None:
         query = dict(
