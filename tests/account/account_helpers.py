@@ -2,9 +2,15 @@
 
 import io
 import json
+import os
+import resource
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+import pytest
 
 from counterstack.local.client import AccountClient
 
@@ -139,3 +145,20 @@ def invoke(account: AccountClient, function: str, event: Any, **extra: Any) -> t
     )
     payload = response["Payload"].read()
     return response, json.loads(payload) if payload else None
+
+
+FILLER_DESCRIPTORS = 1100  # enough to push the next descriptors past select()'s 1024
+
+
+@contextmanager
+def descriptors_past_select_limit() -> Iterator[None]:
+    """Hold 1,100 open descriptors, so those opened next are past what select() can watch."""
+    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < FILLER_DESCRIPTORS + 100:
+        pytest.skip(f"this process may not open {FILLER_DESCRIPTORS} descriptors (ulimit -n)")
+    null = os.open(os.devnull, os.O_RDONLY)
+    fillers = [os.dup(null) for _ in range(FILLER_DESCRIPTORS)]
+    try:
+        yield
+    finally:
+        for fd in [null, *fillers]:
+            os.close(fd)

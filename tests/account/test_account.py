@@ -9,8 +9,10 @@ import time
 
 import pytest
 import requests
+from account_helpers import descriptors_past_select_limit
 
 from counterstack.errors import CounterStackError
+from counterstack.harness.account_process import account_process
 from counterstack.local import LocalAccount, local_url, provider_override
 from counterstack.local.account import HEALTH_PATH
 
@@ -167,3 +169,9 @@ def test_local_url_maps_aws_invoke_urls(invoke_url, expected):
 def test_local_url_rejects_other_urls():
     with pytest.raises(ValueError, match="not an execute-api URL"):
         local_url("https://example.com/prod", "http://127.0.0.1:4566")
+
+
+def test_the_harness_starts_an_account_past_descriptor_1024():
+    """The harness waits for the account's ready line; select() could not watch that pipe."""
+    with descriptors_past_select_limit(), account_process(port=0, region="eu-west-1") as endpoint:
+        assert requests.get(endpoint + HEALTH_PATH, timeout=10).json()["status"] == "running"

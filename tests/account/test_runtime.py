@@ -7,13 +7,17 @@ https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configur
 
 import base64
 import json
-import os
-import resource
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from account_helpers import PROBE_SOURCE, REGION, invoke, zip_source
+from account_helpers import (
+    PROBE_SOURCE,
+    REGION,
+    descriptors_past_select_limit,
+    invoke,
+    zip_source,
+)
 from botocore.exceptions import ClientError
 
 from counterstack.local.runtime import FunctionSpec, LambdaRuntime
@@ -25,7 +29,6 @@ GET_VISITORS = {
     "rawPath": "/visitors",
     "requestContext": {"http": {"method": "GET", "path": "/visitors"}, "stage": "$default"},
 }
-FILLER_DESCRIPTORS = 1100  # enough to push a new worker's pipes past select()'s 1024
 
 
 def test_invoke_runs_the_deployed_counter_against_the_account(
@@ -215,16 +218,11 @@ def test_a_worker_answers_when_its_pipe_is_past_descriptor_1024(tmp_path):
         reserved_concurrency=None,
         code=zip_source({"probe.py": PROBE_SOURCE}),
     )
-    if resource.getrlimit(resource.RLIMIT_NOFILE)[0] < FILLER_DESCRIPTORS + 100:
-        pytest.skip(f"this process may not open {FILLER_DESCRIPTORS} descriptors (ulimit -n)")
-    null = os.open(os.devnull, os.O_RDONLY)
-    fillers = [os.dup(null) for _ in range(FILLER_DESCRIPTORS)]
     try:
-        invocation = runtime.invoke(spec, json.dumps({"action": "return", "value": 7}).encode())
+        with descriptors_past_select_limit():
+            invocation = runtime.invoke(spec, json.dumps({"action": "return", "value": 7}).encode())
         assert invocation.error is None, invocation.payload
         assert json.loads(invocation.payload) == 7
     finally:
         runtime.close()
-        for fd in [null, *fillers]:
-            os.close(fd)
     assert runtime.worker_count() == 0

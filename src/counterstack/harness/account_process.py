@@ -9,7 +9,7 @@ and stops itself when the parent dies.
 
 import os
 import re
-import select
+import selectors
 import subprocess
 import sys
 import tempfile
@@ -45,7 +45,10 @@ def account_process(port: int = 0, region: str = "us-east-1") -> Iterator[str]:
 
 def _wait_ready(child: subprocess.Popen, errors) -> str:
     """The endpoint from the child's ready line, or the child's last error line as ours."""
-    readable, _, _ = select.select([child.stdout], [], [], START_TIMEOUT_SECONDS)
+    # selectors, not select.select, which fails on descriptors past 1024 (see local.runtime).
+    with selectors.DefaultSelector() as selector:
+        selector.register(child.stdout, selectors.EVENT_READ)
+        readable = selector.select(START_TIMEOUT_SECONDS)
     line = child.stdout.readline() if readable else ""
     match = READY.search(line)
     if match:
