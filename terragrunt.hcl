@@ -9,6 +9,10 @@
 # Switch: COUNTERSTACK_ENDPOINT=http://127.0.0.1:4566 points provider and backend at the offline
 # ephemeral account (`counterstack account --port 4566`) instead of AWS. Unset, everything is AWS.
 
+# use_lockfile (S3 native state locking, below) is experimental in Terraform 1.10 and generally
+# available from 1.11; older releases reject the setting. Modules keep their own, lower floor.
+terraform_version_constraint = ">= 1.11"
+
 locals {
   # Per-environment values: live/<env>/env.hcl, found from the unit that includes this file.
   env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals

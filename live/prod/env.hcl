@@ -20,8 +20,17 @@ locals {
   deletion_protection    = true
   point_in_time_recovery = true
 
-  # Cost and abuse caps.
-  reserved_concurrent_executions = 10
+  # Cost and abuse caps. The stage throttling is the cap: at most `throttling_burst_limit` requests
+  # at once and `throttling_rate_limit` a second reach the function; the rest get 429 from API
+  # Gateway and never run (or bill) it.
+  # No reserved concurrency (null), so the first apply works on a new account: its Lambda quota
+  # can be 10, and AWS refuses any reservation that leaves the account's unreserved concurrency
+  # below its minimum (the whole quota of 10 there; 100 on a 1,000 quota). The trade-off: the
+  # function shares the account's pool, so other functions can crowd it out and it is not capped
+  # by Lambda itself. On an account with headroom, reserve R (<= quota - 100) with
+  # throttling_burst_limit <= R, so the stage answers 429 before Lambda starts throttling
+  # (`pytest -m live` checks both).
+  reserved_concurrent_executions = null
   throttling_burst_limit         = 20
   throttling_rate_limit          = 10
   log_retention_days             = 30

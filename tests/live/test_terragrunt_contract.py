@@ -1,17 +1,20 @@
 """Static contract checks of the Terragrunt tree: the real tree is clean, broken copies caught."""
 
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from counterstack.harness.terragrunt_contract import (
+    LOCKFILE_TERRAFORM,
     REQUIRED_ENV_KEYS,
     block,
     blocks,
     check_tree,
     literal,
     load_hcl,
+    terraform_floor,
 )
 from counterstack.paths import LIVE_DIR, REPO_ROOT
 
@@ -81,6 +84,46 @@ def test_lambda_unit_ships_the_handler_with_exactly_one_permission(env):
     assert hook["execute"][3] == "${local.package_path}"
     for command in ("validate", "plan", "apply", "destroy"):
         assert f'"{command}"' in hook["commands"]
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_lambda_zip_path_is_relative_to_the_working_directory_terraform_runs_in(env):
+    """The same `filename` in state from every checkout: the hook builds it where Terraform runs."""
+    doc = unit_doc(env, "lambda")
+    assert literal(block(doc, "locals")["package_path"]) == "visitor_counter.zip"
+    hook = blocks(block(doc, "terraform"), "before_hook")["build_package"]
+    assert "working_dir" not in hook  # hooks of Terraform commands run in the working directory
+
+
+def test_root_requires_the_terraform_that_use_lockfile_needs():
+    """use_lockfile is GA in Terraform 1.11; the version mise installs satisfies the floor."""
+    root = load_hcl(REPO_ROOT / "terragrunt.hcl")
+    floor = terraform_floor(literal(root["terraform_version_constraint"]))
+    assert floor == LOCKFILE_TERRAFORM == (1, 11)
+    pinned = re.search(
+        r'^terraform = "(\d+)\.(\d+)\.\d+"', (REPO_ROOT / "mise.toml").read_text(), re.M
+    )
+    assert pinned and (int(pinned[1]), int(pinned[2])) >= floor
+
+
+def test_readme_states_the_terraform_live_needs():
+    readme = (REPO_ROOT / "README.md").read_text()
+    terragrunt_section = readme.split("\n## Terragrunt\n", 1)[1].split("\n## ", 1)[0]
+    assert "Terraform >= 1.11" in terragrunt_section
+    requirements = re.search(r"You need Python .*? on PATH", readme, re.S)
+    assert requirements and ">= 1.11 for `live/`" in " ".join(requirements[0].split())
+
+
+@pytest.mark.parametrize("unit", ["lambda", "http-api"])
+def test_prod_mocks_dependencies_for_validate_only(unit):
+    for body in blocks(unit_doc("prod", unit), "dependency").values():
+        commands = [literal(c) for c in body["mock_outputs_allowed_terraform_commands"]]
+        assert commands == ["validate"]
+
+
+def test_no_environment_reserves_concurrency_a_new_account_refuses():
+    """A new account's quota of 10 has no room above the unreserved minimum: prod reserves none."""
+    assert env_locals("prod")["reserved_concurrent_executions"] is None
 
 
 def test_prod_keeps_the_seed_names_and_protections():
@@ -260,3 +303,81 @@ def test_environment_folder_that_is_a_unit_is_reported(tree: Path):
         'include "root" {\n  path = "../../terragrunt.hcl"\n}\n'
     )
     reported(tree, "live/dev", "terragrunt.hcl", "an environment folder must not be a unit")
+
+
+# --- what would fail or drift on an ordinary AWS account ------------------------------------------
+
+
+def test_prod_reserving_concurrency_is_reported(tree: Path):
+    edit(
+        tree / "live/prod/env.hcl",
+        "reserved_concurrent_executions = null",
+        "reserved_concurrent_executions = 10",
+    )
+    reported(
+        tree,
+        "live/prod/env.hcl",
+        "locals.reserved_concurrent_executions",
+        "prod must apply on a new account (quota 10, room for 0 reserved)",
+    )
+
+
+def test_a_burst_larger_than_the_reservation_is_reported(tree: Path):
+    env = tree / "live/dev/env.hcl"
+    edit(env, "reserved_concurrent_executions = null", "reserved_concurrent_executions = 5")
+    reported(
+        tree,
+        "live/dev/env.hcl",
+        "locals.throttling_burst_limit",
+        "10 must be a number <= reserved_concurrent_executions (5)",
+    )
+    edit(env, "reserved_concurrent_executions = 5", "reserved_concurrent_executions = 10")
+    assert check_tree(tree) == []  # a burst the reservation can serve
+
+
+def test_a_reservation_of_zero_is_reported(tree: Path):
+    edit(
+        tree / "live/dev/env.hcl",
+        "reserved_concurrent_executions = null",
+        "reserved_concurrent_executions = 0",
+    )
+    reported(tree, "live/dev/env.hcl", "locals.reserved_concurrent_executions", "null (no")
+
+
+@pytest.mark.parametrize(
+    ("constraint", "found"), [(None, "is missing"), ('">= 1.9"', "is '>= 1.9'")]
+)
+def test_root_that_admits_a_terraform_without_use_lockfile_is_reported(
+    tree: Path, constraint, found
+):
+    replacement = "" if constraint is None else f"terraform_version_constraint = {constraint}"
+    edit(tree / "terragrunt.hcl", 'terraform_version_constraint = ">= 1.11"', replacement)
+    reported(tree, "terragrunt.hcl", "terraform_version_constraint", f"{found}: use_lockfile needs")
+
+
+def test_prod_mocks_that_allow_plan_are_reported(tree: Path):
+    edit(
+        tree / "live/prod/http-api/terragrunt.hcl",
+        'mock_outputs_allowed_terraform_commands = ["validate"]',
+        'mock_outputs_allowed_terraform_commands = ["validate", "plan"]',
+    )
+    reported(
+        tree,
+        "live/prod/http-api",
+        "dependency.lambda.mock_outputs_allowed_terraform_commands",
+        "allows 'plan': a protected environment mocks for validate only",
+    )
+
+
+def test_input_that_depends_on_the_checkout_path_is_reported(tree: Path):
+    edit(
+        tree / "live/prod/lambda/terragrunt.hcl",
+        'package_path = "visitor_counter.zip"',
+        'package_path = "${get_repo_root()}/build/visitor_counter.zip"',
+    )
+    reported(
+        tree,
+        "live/prod/lambda",
+        "inputs.package_path",
+        "uses get_repo_root(): the value lands in state and differs between checkouts",
+    )

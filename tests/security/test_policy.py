@@ -46,7 +46,7 @@ class Expected:
     stage: str
     origins: tuple[str, ...]
     deletion_protection: bool
-    reserved_concurrency: int
+    reserved_concurrency: int | None  # None: no reservation, the stage throttling caps
     log_retention_days: int | None  # None: the module's default, not pinned by the stack
     throttling: tuple[int, int] | None  # (burst, rate); None: not pinned by the stack
 
@@ -97,7 +97,7 @@ def test_prod_expectations_are_the_seed_values():
         stage="prod",
         origins=tuple(SEED_ORIGINS),
         deletion_protection=True,
-        reserved_concurrency=10,
+        reserved_concurrency=None,  # a new account (quota 10) refuses any reservation
         log_retention_days=30,
         throttling=(20, 10),
     )
@@ -295,11 +295,16 @@ def test_table_has_point_in_time_recovery_and_encryption(stack):
     assert table["deletion_protection_enabled"] is expected.deletion_protection
 
 
-def test_function_concurrency_is_reserved(stack):
+def test_function_concurrency_is_capped(stack):
+    """Reserved where the stack asks; otherwise unreserved, with stage limits the stack pins."""
     plan, expected = stack
     function = plan.values[FUNCTION]
     assert function["function_name"] == expected.function
-    assert function["reserved_concurrent_executions"] == expected.reserved_concurrency > 0
+    if expected.reserved_concurrency is None:
+        assert function["reserved_concurrent_executions"] == -1
+        assert expected.throttling is not None  # checked against the stage by the test above
+    else:
+        assert function["reserved_concurrent_executions"] == expected.reserved_concurrency > 0
 
 
 def test_only_this_api_may_invoke_the_function(stack):

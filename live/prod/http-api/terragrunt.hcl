@@ -16,7 +16,8 @@ dependency "lambda" {
     function_name = "mock-visitor-counter"
     invoke_arn    = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:mock-visitor-counter/invocations"
   }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
+  # Mocks for validate only: a prod plan must read the real outputs, never plan against mocks.
+  mock_outputs_allowed_terraform_commands = ["validate"]
 }
 
 inputs = {

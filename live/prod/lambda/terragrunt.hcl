@@ -6,14 +6,18 @@ include "root" {
 }
 
 locals {
-  # One zip per unit, so dev and prod builds never write the same file at the same time.
-  package_path = "${get_repo_root()}/build/${path_relative_to_include()}/visitor_counter.zip"
+  # Relative to the directory Terraform runs in (this unit's copy of modules/lambda in its
+  # .terragrunt-cache), where the before_hook builds it: the function's `filename` in state is the
+  # same from every checkout, so a laptop and a CI runner plan no change for the same code. Each
+  # unit has its own working directory, so dev and prod builds never write the same file.
+  package_path = "visitor_counter.zip"
 }
 
 terraform {
   source = "${get_repo_root()}/modules/lambda"
 
   # Same sources, same bytes: the zip's hash only changes when the code does, so plans stay quiet.
+  # No working_dir: hooks of Terraform commands run in the module's working directory.
   before_hook "build_package" {
     commands = ["init", "validate", "plan", "apply", "destroy", "refresh", "import"]
     execute  = ["counterstack", "build", "--output", local.package_path]
@@ -27,7 +31,8 @@ dependency "dynamodb" {
     name = "mock-visitor-counter"
     arn  = "arn:aws:dynamodb:eu-west-1:123456789012:table/mock-visitor-counter"
   }
-  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
+  # Mocks for validate only: a prod plan must read the real outputs, never plan against mocks.
+  mock_outputs_allowed_terraform_commands = ["validate"]
 }
 
 inputs = {

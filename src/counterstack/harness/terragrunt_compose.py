@@ -5,9 +5,11 @@ contract checks (`terragrunt_contract`) and returns a Terraform JSON configurati
 with one `module` block per unit: the unit's module, its inputs with `include.root.locals.env.*`
 replaced by the env.hcl values, the root terragrunt.hcl's common inputs merged underneath (as
 Terragrunt merges them), and `dependency.<unit>.outputs.<name>` wired to `module.<unit>.<name>`.
-What Terragrunt would compute outside the module (a unit's `local.*`, e.g. where its zip is
-built) is passed in. Anything else a unit writes that this reader does not know is an error, so a
-unit cannot silently plan differently here than under Terragrunt.
+A unit's `local.*` is read from its `locals` block (`get_repo_root()` is `root`) unless passed in.
+A relative path there (the lambda unit's zip) is relative to the directory Terraform runs in: the
+composed root's folder here, the unit's working directory under Terragrunt. Anything else a unit
+writes that this reader does not know is an error, so a unit cannot silently plan differently here
+than under Terragrunt.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ _EXPRESSION = re.compile(r"^\$\{(?P<body>[^{}]*)\}$")
 _ENV = re.compile(r"^include\.[A-Za-z_][\w-]*\.locals\.env\.(?P<key>[A-Za-z_][\w-]*)$")
 _DEPENDENCY = re.compile(r"^dependency\.(?P<label>[A-Za-z_][\w-]*)\.outputs\.(?P<output>\w+)$")
 _LOCAL = re.compile(r"^local\.(?P<name>[A-Za-z_][\w-]*)$")
+_TEMPLATE = re.compile(r"\$\{(?P<body>[^{}]*)\}")
 
 
 class CompositionError(ValueError):
@@ -64,6 +67,9 @@ def _value(raw: Any, resolve: Any) -> Any:
         match = _EXPRESSION.match(raw)
         if match:
             return resolve(match["body"].strip())
+        if len(raw) >= 2 and raw[0] == raw[-1] == '"' and "%{" not in raw:
+            # A template: "${get_repo_root()}/build/..." -> each piece resolved to a string.
+            return _TEMPLATE.sub(lambda piece: str(resolve(piece["body"].strip())), raw[1:-1])
     raise CompositionError(f"cannot read {raw!r}")
 
 
@@ -94,12 +100,15 @@ def compose_environment(
     for unit_dir in unit_dirs:
         unit = relative(unit_dir, root)
         doc = load_hcl(unit_dir / ROOT_CONFIG)
+        unit_locals = block(doc, "locals")
         dependencies = {
             label: (unit_dir / str(literal(body.get("config_path")))).resolve()
             for label, body in blocks(doc, "dependency").items()
         }
 
-        def resolve(expression: str, unit: str = unit, dependencies=dependencies) -> Any:
+        def resolve(
+            expression: str, unit: str = unit, dependencies=dependencies, unit_locals=unit_locals
+        ) -> Any:
             if match := _ENV.match(expression):
                 if match["key"] not in env:
                     raise CompositionError(f"{unit}: {ENV_CONFIG} has no local {match['key']!r}")
@@ -109,16 +118,21 @@ def compose_environment(
                     raise CompositionError(f"{unit}: dependency {match['label']!r} not declared")
                 return f"${{module.{module_name(dependencies[match['label']])}.{match['output']}}}"
             if match := _LOCAL.match(expression):
-                if match["name"] not in locals_values:
+                if match["name"] in locals_values:
+                    return locals_values[match["name"]]
+                if match["name"] not in unit_locals:
                     raise CompositionError(f"{unit}: pass a value for local.{match['name']}")
-                return locals_values[match["name"]]
+                return _value(unit_locals[match["name"]], resolve)
             if expression == "path_relative_to_include()":
                 return unit  # the root terragrunt.hcl sits at the tree's top
+            if expression == "get_repo_root()":
+                return str(root)
             raise CompositionError(f"{unit}: cannot resolve ${{{expression}}}")
 
         source = render_path(block(doc, "terraform").get("source"), unit_dir, root)
-        if source is None or source.parent != MODULES_DIR.resolve() or not source.is_dir():
-            raise CompositionError(f"{unit}: terraform.source is not a module of {MODULES_DIR}")
+        modules_dir = root / MODULES_DIR.name  # the checkout's own modules/
+        if source is None or source.parent != modules_dir or not source.is_dir():
+            raise CompositionError(f"{unit}: terraform.source is not a module of {modules_dir}")
         try:
             inputs = {
                 **{key: _value(raw, resolve) for key, raw in common_inputs.items()},

@@ -38,6 +38,22 @@ REQUIRED_ENV_KEYS = (
 )
 # Commands a dependency's mocks must cover, so validate and plan work before anything is applied.
 MOCKED_COMMANDS = ("validate", "plan")
+# In protected environments mocks serve validate only: a plan there must read the real outputs,
+# so it can never show (or apply) a change computed from mock values.
+PROTECTED_MOCKED_COMMANDS = ("validate",)
+# use_lockfile is experimental in Terraform 1.10 and generally available from 1.11.
+LOCKFILE_TERRAFORM = (1, 11)
+# AWS keeps an account's unreserved Lambda concurrency at or above min(quota, 100); a new account's
+# quota can be 10, so there any reservation at all is refused.
+NEW_ACCOUNT_CONCURRENCY_QUOTA = 10
+UNRESERVED_CONCURRENCY_MINIMUM = 100
+# Terragrunt functions whose value depends on where the tree is checked out.
+CHECKOUT_FUNCTIONS = (
+    "get_repo_root()",
+    "get_terragrunt_dir()",
+    "get_parent_terragrunt_dir()",
+    "get_original_terragrunt_dir()",
+)
 SKIP_DIRS = {".terragrunt-cache", ".terraform", ".git"}
 
 _OPTIONS = SerializationOptions(with_comments=False)
@@ -47,6 +63,8 @@ _DEPENDENCY_ANY = re.compile(r"\bdependency\.([A-Za-z_][\w-]*)\b")
 _INCLUDE_ENV = re.compile(r"\binclude\.([A-Za-z_][\w-]*)\.locals\.env\.([A-Za-z_][\w-]*)")
 _INCLUDE_ANY = re.compile(r"\binclude\.([A-Za-z_][\w-]*)\.")
 _FIND_IN_PARENT = re.compile(r'^\$\{find_in_parent_folders\(\s*(?:"([^"]*)")?\s*\)\}$')
+_LOCAL_REF = re.compile(r"\blocal\.([A-Za-z_][\w-]*)")
+_VERSION_FLOOR = re.compile(r"^>=\s*(\d+)\.(\d+)(?:\.\d+)?$")
 
 
 @dataclass(frozen=True, order=True)
@@ -163,6 +181,14 @@ def render_path(value: Any, unit_dir: Path, root: Path) -> Path | None:
     return (path if path.is_absolute() else unit_dir / path).resolve()
 
 
+def terraform_floor(constraint: str) -> tuple[int, int] | None:
+    """The lowest Terraform minor release a constraint admits, from its `>= X.Y` part, else None."""
+    for part in constraint.split(","):
+        if match := _VERSION_FLOOR.match(part.strip()):
+            return int(match[1]), int(match[2])
+    return None
+
+
 def relative(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
@@ -214,7 +240,65 @@ def check_root(root: Path) -> tuple[list[Problem], dict[str, Any]]:
             )
     if "provider" not in blocks(doc, "generate"):
         problems.append(Problem(ROOT_CONFIG, 'generate "provider"', "no generated provider"))
+    if re.search(r"\buse_lockfile\s*=\s*true\b", config_text):
+        problems += check_terraform_floor(doc)
     return problems, doc
+
+
+def check_terraform_floor(doc: dict[str, Any]) -> list[Problem]:
+    """The root requires a Terraform that knows use_lockfile: older ones stop with a clear error."""
+    wanted = ".".join(map(str, LOCKFILE_TERRAFORM))
+    constraint = literal(doc.get("terraform_version_constraint"))
+    floor = terraform_floor(constraint) if isinstance(constraint, str) else None
+    if floor is None or floor < LOCKFILE_TERRAFORM:
+        found = f"is {constraint!r}" if constraint else "is missing"
+        return [
+            Problem(
+                ROOT_CONFIG,
+                "terraform_version_constraint",
+                f'{found}: use_lockfile needs Terraform >= {wanted} (set ">= {wanted}")',
+            )
+        ]
+    return []
+
+
+def check_concurrency(env: dict[str, Any], env_name: str, where: str) -> list[Problem]:
+    """Reserved concurrency an ordinary account accepts, and a stage burst it can serve.
+
+    A protected environment reserves nothing: a new account's quota (10) has no room above the
+    unreserved minimum AWS keeps, min(quota, 100). Where concurrency is reserved, the stage burst
+    must fit in it: B simultaneous requests need B executions, so a larger burst would be
+    throttled by Lambda (a 5xx to the visitor) before the stage answers 429.
+    """
+    reserved = literal(env.get("reserved_concurrent_executions"))
+    if reserved is None or reserved == -1:
+        return []
+    key = "locals.reserved_concurrent_executions"
+    if env_name in PROTECTED_ENVIRONMENTS:
+        room = NEW_ACCOUNT_CONCURRENCY_QUOTA - min(
+            NEW_ACCOUNT_CONCURRENCY_QUOTA, UNRESERVED_CONCURRENCY_MINIMUM
+        )
+        return [
+            Problem(
+                where,
+                key,
+                f"{env_name} must apply on a new account (quota {NEW_ACCOUNT_CONCURRENCY_QUOTA}, "
+                f"room for {room} reserved): set null and cap with the stage throttling",
+            )
+        ]
+    if not isinstance(reserved, int) or reserved == 0:
+        return [Problem(where, key, "must be null (no reservation) or a whole number >= 1")]
+    burst = literal(env.get("throttling_burst_limit"))
+    if not isinstance(burst, int | float) or burst > reserved:
+        return [
+            Problem(
+                where,
+                "locals.throttling_burst_limit",
+                f"{burst!r} must be a number <= reserved_concurrent_executions ({reserved}): a "
+                "larger burst is throttled by Lambda (5xx) before the stage answers 429",
+            )
+        ]
+    return []
 
 
 def check_environment(env_dir: Path, root: Path) -> tuple[list[Problem], dict[str, Any]]:
@@ -243,6 +327,7 @@ def check_environment(env_dir: Path, root: Path) -> tuple[list[Problem], dict[st
         problems.append(
             Problem(where, "locals.deletion_protection", f"{env_dir.name} must keep it true")
         )
+    problems += check_concurrency(env, env_dir.name, where)
     return problems, env
 
 
@@ -292,7 +377,9 @@ def check_unit(
     else:
         unit.module = read_module(module_dir)
 
-    # dependencies: existing units, with mocks for validate and plan.
+    # dependencies: existing units, with mocks for validate and plan (validate only when protected).
+    protected = unit.path.relative_to(root / LIVE).parts[0] in PROTECTED_ENVIRONMENTS
+    mocked_commands = PROTECTED_MOCKED_COMMANDS if protected else MOCKED_COMMANDS
     dependencies = blocks(doc, "dependency")
     for label, body in dependencies.items():
         config_path = literal(body.get("config_path"))
@@ -307,11 +394,18 @@ def check_unit(
         if not isinstance(body.get("mock_outputs"), dict):
             problem(f"dependency.{label}.mock_outputs", "missing: validate and plan need mocks")
         commands = [literal(c) for c in body.get("mock_outputs_allowed_terraform_commands") or []]
-        for command in MOCKED_COMMANDS:
+        for command in mocked_commands:
             if command not in commands:
                 problem(
                     f"dependency.{label}.mock_outputs_allowed_terraform_commands",
                     f"does not allow {command!r}",
+                )
+        if protected:
+            for command in sorted(set(map(str, commands)) - set(PROTECTED_MOCKED_COMMANDS)):
+                problem(
+                    f"dependency.{label}.mock_outputs_allowed_terraform_commands",
+                    f"allows {command!r}: a protected environment mocks for "
+                    f"{', '.join(PROTECTED_MOCKED_COMMANDS)} only, so it never plans against mocks",
                 )
 
     # inputs: declared by the module; required variables all set.
@@ -335,6 +429,24 @@ def check_unit(
         for variable, has_default in sorted(declared.items()):
             if not has_default and variable not in unit_inputs and variable not in root_inputs:
                 problem(f"inputs.{variable}", f"required variable of {module_name} is not set")
+
+    # inputs land in state: none may depend on where the tree is checked out.
+    unit_locals = block(doc, "locals")
+    for key, raw in sorted(unit_inputs.items()):
+        texts = strings(raw)
+        texts += [
+            s
+            for t in texts
+            for name in _LOCAL_REF.findall(t)
+            for s in strings(unit_locals.get(name))
+        ]
+        used = sorted({f for t in texts for f in CHECKOUT_FUNCTIONS if f in t})
+        if used:
+            problem(
+                f"inputs.{key}",
+                f"uses {', '.join(used)}: the value lands in state and differs between checkouts "
+                "(pass a path relative to the module's working directory)",
+            )
     return problems
 
 
