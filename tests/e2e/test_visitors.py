@@ -4,17 +4,23 @@ The smoke-marked tests change no infrastructure and also run against a deployed 
 (`--smoke-url`), which is how promotion checks dev before prod.
 """
 
+import math
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
 
 from counterstack.harness.http import http_get_with_retry
+from counterstack.harness.terragrunt_contract import block, literal, load_hcl
+from counterstack.paths import LIVE_DIR
 
 pytestmark = pytest.mark.e2e
 
 FOREIGN_ORIGIN = "https://attacker.example"
 TIMEOUT = 10
+OTHER_VISITS = 3
+THROTTLED = frozenset({429})
 
 
 def count_of(response: requests.Response) -> int:
@@ -24,12 +30,58 @@ def count_of(response: requests.Response) -> int:
     return body["count"]
 
 
+def live_stage_limits() -> tuple[int, float]:
+    """The largest stage (burst, rate) of the live/ environments: what a smoke URL can admit."""
+    limits = [block(load_hcl(env), "locals") for env in sorted(LIVE_DIR.glob("*/env.hcl"))]
+    assert limits, f"no env.hcl under {LIVE_DIR}"
+    return (
+        max(literal(env["throttling_burst_limit"]) for env in limits),
+        max(literal(env["throttling_rate_limit"]) for env in limits),
+    )
+
+
+def assert_our_visit_counted(first: int, second: int, seconds: float, *, alone: bool) -> None:
+    """+1 exactly when nothing else calls the stack; on a live site, other visitors may count in
+    between, but never more than the stage admits in that time (burst + rate x seconds)."""
+    if alone:
+        assert second == first + 1
+        return
+    burst, rate = live_stage_limits()
+    others = burst + math.ceil(rate * seconds)
+    assert first < second <= first + 1 + others, (
+        f"count went {first} -> {second} in {seconds:.2f} s; expected a rise of 1 to {1 + others}"
+    )
+
+
+def two_visits(url: str, between=lambda: None) -> tuple[int, int, float]:
+    """Our two counted visits, what happened `between` them, and the seconds they were apart."""
+    first = count_of(http_get_with_retry(url))
+    started = time.monotonic()
+    between()
+    # A stage answering 429 ran nothing and counted nothing, so retrying it keeps the arithmetic.
+    second = count_of(http_get_with_retry(url, transient_statuses=THROTTLED))
+    return first, second, time.monotonic() - started
+
+
 @pytest.mark.smoke
 def test_each_get_counts_one_visit(counter):
-    first = count_of(http_get_with_retry(counter.url))
-    second = count_of(requests.get(counter.url, timeout=TIMEOUT))
+    first, second, seconds = two_visits(counter.url)
     assert first >= 1
-    assert second == first + 1
+    assert_our_visit_counted(first, second, seconds, alone=counter.stack is not None)
+
+
+def test_the_smoke_check_holds_while_others_visit(counter):
+    """What a live site does to the smoke test: visits between ours, which +1 would reject."""
+    if counter.stack is None:
+        pytest.skip("smoke mode: this test makes visits of its own")
+
+    def other_visitors() -> None:
+        for _ in range(OTHER_VISITS):
+            assert requests.get(counter.url, timeout=TIMEOUT).status_code == 200
+
+    first, second, seconds = two_visits(counter.url, between=other_visitors)
+    assert second == first + 1 + OTHER_VISITS  # so `second == first + 1` would fail here
+    assert_our_visit_counted(first, second, seconds, alone=False)
 
 
 @pytest.mark.smoke
