@@ -1,5 +1,6 @@
 """The GitHub workflows validate offline against the schema check-jsonschema ships with."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -70,3 +71,118 @@ def test_nightly_sweeps_even_when_the_tests_fail():
     assert sweep and sweep[0]["if"] == "always()"
     assert "--older-than 2h" in sweep[0]["run"]
     assert any("pytest -n 4 -m e2e --target aws" in s.get("run", "") for s in steps)
+
+
+# --- nightly drift: a read-only plan of live/prod that names what drifted ------------------------
+
+DRIFT_DATA = REPO_ROOT / "tests" / "unit" / "data"
+PROD_UNITS = sorted(p.parent.name for p in (REPO_ROOT / "live" / "prod").glob("*/terragrunt.hcl"))
+# Plays `terragrunt run -- plan|show ...` in a unit folder: plan exits with the unit's code, show
+# prints the unit's plan JSON; both from $STUB_DIR.
+TERRAGRUNT_STUB = """#!/usr/bin/env bash
+unit="$(basename "$PWD")"
+echo "$*" >> "$STUB_DIR/calls"
+case "$3" in
+  plan) exit "$(cat "$STUB_DIR/$unit.code")" ;;
+  show) cat "$STUB_DIR/$unit.json" ;;
+esac
+"""
+
+
+def drift_job() -> dict:
+    return load("nightly.yml")["jobs"]["drift-prod"]
+
+
+def drift_steps() -> tuple[dict, dict]:
+    steps = drift_job()["steps"]
+    (plan,) = [s for s in steps if "terragrunt run -- plan" in s.get("run", "")]
+    (report,) = [s for s in steps if "counterstack drift" in s.get("run", "")]
+    return plan, report
+
+
+def test_nightly_drift_job_plans_prod_read_only_with_the_oidc_role():
+    job = drift_job()
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert job["environment"] != "prod"  # not the deploy role behind the approval gate
+    credentials = [s for s in job["steps"] if "configure-aws-credentials" in s.get("uses", "")]
+    assert credentials and credentials[0]["with"]["role-to-assume"] == "${{ vars.AWS_ROLE_ARN }}"
+    plan, report = drift_steps()
+    assert plan["working-directory"] == "live/prod"
+    assert "-detailed-exitcode" in plan["run"] and "-lock=false" in plan["run"]
+    text = steps_text(job) + str(job.get("env", {}))
+    for writer in ("apply", "destroy", "import", "BACKEND_BOOTSTRAP", "force-unlock"):
+        assert writer not in text, writer
+    assert plan["shell"] == report["shell"] == "bash"  # pipefail: tee keeps the report's status
+
+
+def run_step(step: dict, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """A workflow step's script as GitHub runs it with `shell: bash`."""
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.fixture
+def drift_run(tmp_path: Path):
+    """`drift_run({unit: (plan exit code, plan JSON)})` -> the two steps' results."""
+
+    def run(outcomes: dict[str, tuple[int, Path]]):
+        stub_dir, bin_dir, runner_temp = (tmp_path / d for d in ("stub", "bin", "runner"))
+        for folder in (stub_dir, bin_dir, runner_temp):
+            folder.mkdir()
+        for unit in PROD_UNITS:
+            (tmp_path / "live" / "prod" / unit).mkdir(parents=True)
+            (tmp_path / "live" / "prod" / unit / "terragrunt.hcl").write_text("")
+            code, plan = outcomes.get(unit, (0, DRIFT_DATA / "plan_quiet.json"))
+            (stub_dir / f"{unit}.code").write_text(str(code))
+            (stub_dir / f"{unit}.json").write_bytes(plan.read_bytes())
+        (bin_dir / "terragrunt").write_text(TERRAGRUNT_STUB)
+        (bin_dir / "terragrunt").chmod(0o755)
+        env = {
+            "PATH": os.pathsep.join(
+                [str(bin_dir), str(Path(sys.executable).parent), "/usr/bin", "/bin"]
+            ),
+            "STUB_DIR": str(stub_dir),
+            "RUNNER_TEMP": str(runner_temp),
+            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        }
+        plan_step, report_step = drift_steps()
+        planned = run_step(plan_step, tmp_path / "live" / "prod", env)
+        reported = run_step(report_step, tmp_path, env) if planned.returncode == 0 else None
+        return planned, reported, (stub_dir / "calls").read_text().splitlines()
+
+    return run
+
+
+def test_drift_job_passes_when_every_prod_unit_plans_no_changes(drift_run):
+    planned, reported, calls = drift_run({})
+    assert planned.returncode == 0, planned.stderr
+    assert len([c for c in calls if c.startswith("run -- plan")]) == len(PROD_UNITS)
+    assert reported.returncode == 0, reported.stdout + reported.stderr
+    assert reported.stdout == f"no drift: {len(PROD_UNITS)} plan(s), no changes\n"
+
+
+def test_drift_job_fails_naming_each_drifted_resource_and_its_unit(drift_run):
+    planned, reported, _ = drift_run({"dynamodb": (2, DRIFT_DATA / "plan_drift.json")})
+    assert planned.returncode == 0, planned.stderr  # exit 2 is "changes", not a failed plan
+    assert reported.returncode == 1
+    drifted = [line for line in reported.stdout.splitlines() if line.startswith("drift: ")]
+    assert drifted == [
+        "drift: dynamodb: module.archive.aws_dynamodb_table.this: create; "
+        "changed outside Terraform: deleted",
+        "drift: dynamodb: module.counter.aws_dynamodb_table.this: update in place "
+        "(point_in_time_recovery, tags, tags_all); changed outside Terraform: "
+        "point_in_time_recovery, tags, tags_all",
+    ]
+
+
+def test_drift_job_stops_when_a_plan_fails(drift_run):
+    planned, reported, _ = drift_run({"lambda": (1, DRIFT_DATA / "plan_quiet.json")})
+    assert planned.returncode == 1
+    assert "::error::terragrunt plan of live/prod/lambda failed (exit 1)" in planned.stdout
+    assert reported is None
