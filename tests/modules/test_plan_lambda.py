@@ -131,6 +131,7 @@ def test_no_environment_block_without_variables(shared_plan, package_path):
         handler=HANDLER,
         runtime="python3.13",
         log_retention_days=3,
+        reserved_concurrent_executions=None,  # as Terragrunt passes env.hcl's null: no reservation
     )
     assert summary.values[FUNCTION]["environment"] == []
     assert summary.values[FUNCTION]["runtime"] == "python3.13"
