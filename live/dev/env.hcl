@@ -30,9 +30,9 @@ locals {
   # can be 10, and AWS refuses any reservation that leaves the account's unreserved concurrency
   # below its minimum (the whole quota of 10 there; 100 on a 1,000 quota). The trade-off: the
   # function shares the account's pool, so other functions can crowd it out and it is not capped
-  # by Lambda itself. On an account with headroom, reserve R (<= quota - 100) with
-  # throttling_burst_limit <= R, so the stage answers 429 before Lambda starts throttling
-  # (`pytest -m live` checks both).
+  # by Lambda itself. On an account with headroom, declare its quota (lambda_concurrency_quota =
+  # 1000) and reserve R <= quota - 100 with throttling_burst_limit <= R, so the stage answers 429
+  # before Lambda starts throttling (`pytest -m live` checks both).
   reserved_concurrent_executions = null
   throttling_burst_limit         = 10
   throttling_rate_limit          = 5

@@ -121,9 +121,11 @@ def test_prod_mocks_dependencies_for_validate_only(unit):
         assert commands == ["validate"]
 
 
-def test_no_environment_reserves_concurrency_a_new_account_refuses():
-    """A new account's quota of 10 has no room above the unreserved minimum: prod reserves none."""
-    assert env_locals("prod")["reserved_concurrent_executions"] is None
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_no_environment_reserves_concurrency_a_new_account_refuses(env):
+    """A new account's quota of 10 has no room above the unreserved minimum: nothing reserved."""
+    assert env_locals(env)["reserved_concurrent_executions"] is None
+    assert "lambda_concurrency_quota" not in env_locals(env)
 
 
 def test_prod_keeps_the_seed_names_and_protections():
@@ -308,7 +310,7 @@ def test_environment_folder_that_is_a_unit_is_reported(tree: Path):
 # --- what would fail or drift on an ordinary AWS account ------------------------------------------
 
 
-def test_prod_reserving_concurrency_is_reported(tree: Path):
+def test_prod_reserving_concurrency_a_new_account_refuses_is_reported(tree: Path):
     edit(
         tree / "live/prod/env.hcl",
         "reserved_concurrent_executions = null",
@@ -318,30 +320,43 @@ def test_prod_reserving_concurrency_is_reported(tree: Path):
         tree,
         "live/prod/env.hcl",
         "locals.reserved_concurrent_executions",
-        "prod must apply on a new account (quota 10, room for 0 reserved)",
+        "10 does not fit the account's concurrency quota of 10 (a new account's; "
+        "lambda_concurrency_quota not set): AWS keeps min(quota, 100) unreserved, leaving 0",
     )
 
 
-def test_a_burst_larger_than_the_reservation_is_reported(tree: Path):
-    env = tree / "live/dev/env.hcl"
-    edit(env, "reserved_concurrent_executions = null", "reserved_concurrent_executions = 5")
+def test_a_reservation_must_fit_the_declared_quota_and_hold_the_burst(tree: Path):
+    env = tree / "live/prod/env.hcl"
+    edit(
+        env,
+        "reserved_concurrent_executions = null",
+        "lambda_concurrency_quota = 1000\n  reserved_concurrent_executions = 901",
+    )
+    reported(tree, "live/prod/env.hcl", "locals.reserved_concurrent_executions", "leaving 900")
+    edit(env, "reserved_concurrent_executions = 901", "reserved_concurrent_executions = 10")
     reported(
         tree,
-        "live/dev/env.hcl",
+        "live/prod/env.hcl",
         "locals.throttling_burst_limit",
-        "10 must be a number <= reserved_concurrent_executions (5)",
+        "20 must be a number <= reserved_concurrent_executions (10)",
     )
-    edit(env, "reserved_concurrent_executions = 5", "reserved_concurrent_executions = 10")
-    assert check_tree(tree) == []  # a burst the reservation can serve
+    edit(env, "reserved_concurrent_executions = 10", "reserved_concurrent_executions = 20")
+    assert check_tree(tree) == []  # fits a 1,000 quota, and serves a burst of 20
 
 
-def test_a_reservation_of_zero_is_reported(tree: Path):
-    edit(
-        tree / "live/dev/env.hcl",
-        "reserved_concurrent_executions = null",
-        "reserved_concurrent_executions = 0",
-    )
-    reported(tree, "live/dev/env.hcl", "locals.reserved_concurrent_executions", "null (no")
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [
+        ("reserved_concurrent_executions = 0", "locals.reserved_concurrent_executions"),
+        (
+            'lambda_concurrency_quota = "many"\n  reserved_concurrent_executions = 5',
+            "locals.lambda_concurrency_quota",
+        ),
+    ],
+)
+def test_a_reservation_of_zero_or_an_unreadable_quota_is_reported(tree: Path, line, key):
+    edit(tree / "live/dev/env.hcl", "reserved_concurrent_executions = null", line)
+    reported(tree, "live/dev/env.hcl", key, "must be")
 
 
 @pytest.mark.parametrize(

@@ -44,8 +44,10 @@ PROTECTED_MOCKED_COMMANDS = ("validate",)
 # use_lockfile is experimental in Terraform 1.10 and generally available from 1.11.
 LOCKFILE_TERRAFORM = (1, 11)
 # AWS keeps an account's unreserved Lambda concurrency at or above min(quota, 100); a new account's
-# quota can be 10, so there any reservation at all is refused.
+# quota can be 10, so there any reservation at all is refused. env.hcl may declare its account's
+# quota (QUOTA_KEY) to reserve concurrency; undeclared, the new-account quota is assumed.
 NEW_ACCOUNT_CONCURRENCY_QUOTA = 10
+QUOTA_KEY = "lambda_concurrency_quota"
 UNRESERVED_CONCURRENCY_MINIMUM = 100
 # Terragrunt functions whose value depends on where the tree is checked out.
 CHECKOUT_FUNCTIONS = (
@@ -262,32 +264,38 @@ def check_terraform_floor(doc: dict[str, Any]) -> list[Problem]:
     return []
 
 
-def check_concurrency(env: dict[str, Any], env_name: str, where: str) -> list[Problem]:
-    """Reserved concurrency an ordinary account accepts, and a stage burst it can serve.
+def check_concurrency(env: dict[str, Any], where: str) -> list[Problem]:
+    """Reserved concurrency the account accepts, and a stage burst the reservation can serve.
 
-    A protected environment reserves nothing: a new account's quota (10) has no room above the
-    unreserved minimum AWS keeps, min(quota, 100). Where concurrency is reserved, the stage burst
-    must fit in it: B simultaneous requests need B executions, so a larger burst would be
-    throttled by Lambda (a 5xx to the visitor) before the stage answers 429.
+    AWS keeps min(quota, 100) of an account's Lambda concurrency unreserved, so a reservation must
+    fit in the rest of the quota env.hcl declares (`lambda_concurrency_quota`); undeclared, it is a
+    new account's 10, which has no room at all. The stage burst must fit in a reservation: B
+    simultaneous requests need B executions, so a larger burst would be throttled by Lambda (a 5xx
+    to the visitor) before the stage answers 429.
     """
     reserved = literal(env.get("reserved_concurrent_executions"))
     if reserved is None or reserved == -1:
         return []
     key = "locals.reserved_concurrent_executions"
-    if env_name in PROTECTED_ENVIRONMENTS:
-        room = NEW_ACCOUNT_CONCURRENCY_QUOTA - min(
-            NEW_ACCOUNT_CONCURRENCY_QUOTA, UNRESERVED_CONCURRENCY_MINIMUM
-        )
+    if not isinstance(reserved, int) or reserved < 1:
+        return [Problem(where, key, "must be null (no reservation) or a whole number >= 1")]
+    quota = literal(env.get(QUOTA_KEY, NEW_ACCOUNT_CONCURRENCY_QUOTA))
+    if not isinstance(quota, int) or quota < 1:
+        return [Problem(where, f"locals.{QUOTA_KEY}", "must be a whole number >= 1")]
+    room = quota - min(quota, UNRESERVED_CONCURRENCY_MINIMUM)
+    if reserved > room:
+        declared = "declared" if QUOTA_KEY in env else f"a new account's; {QUOTA_KEY} not set"
         return [
             Problem(
                 where,
                 key,
-                f"{env_name} must apply on a new account (quota {NEW_ACCOUNT_CONCURRENCY_QUOTA}, "
-                f"room for {room} reserved): set null and cap with the stage throttling",
+                f"{reserved} does not fit the account's concurrency quota of {quota} "
+                f"({declared}): AWS keeps min(quota, {UNRESERVED_CONCURRENCY_MINIMUM}) "
+                f"unreserved, leaving {room}. Set null (the stage throttling caps) or, on an "
+                f"account whose quota is >= {reserved + UNRESERVED_CONCURRENCY_MINIMUM}, "
+                f"declare {QUOTA_KEY}",
             )
         ]
-    if not isinstance(reserved, int) or reserved == 0:
-        return [Problem(where, key, "must be null (no reservation) or a whole number >= 1")]
     burst = literal(env.get("throttling_burst_limit"))
     if not isinstance(burst, int | float) or burst > reserved:
         return [
@@ -327,7 +335,7 @@ def check_environment(env_dir: Path, root: Path) -> tuple[list[Problem], dict[st
         problems.append(
             Problem(where, "locals.deletion_protection", f"{env_dir.name} must keep it true")
         )
-    problems += check_concurrency(env, env_dir.name, where)
+    problems += check_concurrency(env, where)
     return problems, env
 
 
