@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from counterstack.harness.terragrunt_contract import copy_tree
 from counterstack.paths import REPO_ROOT
 from counterstack.terraform_cli import terraform_env
 
@@ -29,7 +30,6 @@ pytestmark = [
 
 ENVIRONMENT = "dev"
 REGION = "eu-west-1"  # live/*/env.hcl
-TREE_PARTS = ("terragrunt.hcl", "live", "modules")
 TIMEOUT = 900
 STATE_BUCKET_PREFIX = "counterstack-tfstate-"
 
@@ -46,12 +46,7 @@ def local_account() -> Iterator:
 @pytest.fixture
 def live_copy(tmp_path: Path) -> Path:
     """The Terragrunt tree in a git repo of its own, so get_repo_root() is the copy."""
-    for part in TREE_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, tmp_path / part, ignore=shutil.ignore_patterns(".terragrunt-*"))
-        else:
-            shutil.copy2(source, tmp_path / part)
+    copy_tree(REPO_ROOT, tmp_path)
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     return tmp_path
 

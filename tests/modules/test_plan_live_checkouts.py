@@ -8,33 +8,20 @@ an absolute one wherever it points.
 """
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from counterstack.build import build_package
-from counterstack.harness.plan import COPY_IGNORE, PlanSummary, plan_summary
+from counterstack.harness.plan import PlanSummary, plan_summary
 from counterstack.harness.terragrunt_compose import compose_environment
+from counterstack.harness.terragrunt_contract import copy_tree
 from counterstack.paths import REPO_ROOT
 
 pytestmark = pytest.mark.modules
 
-TREE_PARTS = ("terragrunt.hcl", "live", "modules")
 FUNCTION = "module.lambda.aws_lambda_function.this"
 STAGE = "module.http_api.aws_apigatewayv2_stage.this"
-
-
-def checkout(path: Path) -> Path:
-    """A copy of the Terragrunt tree at `path`, as a second clone of the repository would be."""
-    for part in TREE_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, path / part, ignore=COPY_IGNORE)
-        else:
-            path.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, path / part)
-    return path
 
 
 def plan_prod(tree: Path, workdir: Path, endpoint: str) -> PlanSummary:
@@ -53,7 +40,9 @@ def plans(tmp_path_factory: pytest.TempPathFactory, aws_endpoint: str) -> list[P
     paths = ("home/dev/src/visitor-counter", "runner/_work/visitor-counter/visitor-counter")
     base = tmp_path_factory.mktemp("checkouts")
     return [
-        plan_prod(checkout(base / path), tmp_path_factory.mktemp(f"checkout{n}"), aws_endpoint)
+        plan_prod(
+            copy_tree(REPO_ROOT, base / path), tmp_path_factory.mktemp(f"checkout{n}"), aws_endpoint
+        )
         for n, path in enumerate(paths)
     ]
 

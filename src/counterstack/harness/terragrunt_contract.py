@@ -14,6 +14,7 @@ read; expressions are only searched for the references this module checks.
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,8 @@ CHECKOUT_FUNCTIONS = (
     "get_original_terragrunt_dir()",
 )
 SKIP_DIRS = {".terragrunt-cache", ".terraform", ".git"}
+# What a Terragrunt tree is made of: the root config, the environments, the modules they use.
+TREE_PARTS = (ROOT_CONFIG, LIVE, "modules")
 
 _OPTIONS = SerializationOptions(with_comments=False)
 _INTERPOLATION = re.compile(r"\$\{([^{}]*)\}")
@@ -196,6 +199,18 @@ def relative(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return str(path)
+
+
+def copy_tree(source: Path, target: Path) -> Path:
+    """A copy of the Terragrunt tree at `source` (no caches or state) at `target`: a checkout."""
+    ignore = shutil.ignore_patterns(*SKIP_DIRS, "*.tfstate*", "__pycache__")
+    target.mkdir(parents=True, exist_ok=True)
+    for part in TREE_PARTS:
+        if (source / part).is_dir():
+            shutil.copytree(source / part, target / part, ignore=ignore)
+        else:
+            shutil.copy2(source / part, target / part)
+    return target
 
 
 # --- the checks --------------------------------------------------------------------------------
