@@ -47,12 +47,30 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_local_only(config, items)
     if not config.getoption("--smoke-url"):
         return
     skip = pytest.mark.skip(reason="--smoke-url runs only the smoke tests")
     for item in items:
         if "smoke" not in item.keywords:
             item.add_marker(skip)
+
+
+def skip_local_only(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`local_only(reason=...)` tests need a reason, and are skipped with it on --target aws."""
+    try:
+        on_aws = selected_target_name(config.getoption("--target")) == "aws"
+    except CounterStackError as error:
+        raise pytest.UsageError(str(error)) from error
+    for item in items:
+        marker = item.get_closest_marker("local_only")
+        if marker is None:
+            continue
+        reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
+        if not reason:
+            raise pytest.UsageError(f"{item.nodeid}: local_only needs a reason=")
+        if on_aws:
+            item.add_marker(pytest.mark.skip(reason=f"local only: {reason}"))
 
 
 @pytest.fixture(scope="session")
@@ -63,18 +81,29 @@ def run_id(request: pytest.FixtureRequest) -> str:
     return new_run_id()
 
 
+TARGET_ERROR = pytest.StashKey[str]()
+
+
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
-    """The account this session's stacks go to (one offline account per xdist worker)."""
-    try:
-        name = selected_target_name(request.config.getoption("--target"))
-        if name == "aws":
-            yield aws_target()
+    """The account this session's stacks go to (one offline account per xdist worker).
+
+    A target that cannot be reached fails every test that needs it with one line, found once:
+    without credentials, `--target aws` does not ask the credential chain again per test.
+    """
+    stash = request.config.stash
+    if TARGET_ERROR not in stash:
+        try:
+            name = selected_target_name(request.config.getoption("--target"))
+            if name == "aws":
+                yield aws_target()
+                return
+            with local_target() as local:
+                yield local
             return
-        with local_target() as local:
-            yield local
-    except CounterStackError as error:
-        pytest.fail(str(error), pytrace=False)
+        except CounterStackError as error:
+            stash[TARGET_ERROR] = str(error)
+    pytest.fail(stash[TARGET_ERROR], pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,12 @@ from counterstack.local import provider_override
 from counterstack.paths import EXAMPLE_COMPLETE, MODULES_DIR
 from counterstack.terraform_cli import terraform_env
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(
+        reason="applies through the local provider override; tests/e2e run the stack on AWS"
+    ),
+]
 
 SCRATCH_ROOT = Path(__file__).with_name("scratch_root")
 REGION = "eu-west-1"

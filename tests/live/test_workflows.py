@@ -70,3 +70,12 @@ def test_nightly_sweeps_even_when_the_tests_fail():
     assert sweep and sweep[0]["if"] == "always()"
     assert "--older-than 2h" in sweep[0]["run"]
     assert any("pytest -n 4 -m e2e --target aws" in s.get("run", "") for s in steps)
+
+
+def test_nightly_checks_the_account_tests_against_aws():
+    """The local account's AWS claims run on AWS; its local_only tests are left out."""
+    job = load("nightly.yml")["jobs"]["account-aws"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert '-m "account and not local_only" --target aws' in steps_text(job)
+    sweep = [s for s in job["steps"] if "counterstack sweep" in s.get("run", "")]
+    assert sweep and sweep[0]["if"] == "always()"
