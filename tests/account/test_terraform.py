@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,15 @@ def leftovers(account, prefix: str) -> dict[str, list[str]]:
     }
 
 
-def lifecycle(account, root: Path, tmp_path: Path, variables: dict, prefix: str) -> None:
+def lifecycle(
+    account,
+    root: Path,
+    tmp_path: Path,
+    variables: dict,
+    prefix: str,
+    check: Callable[[dict], None] | None = None,
+) -> None:
+    """Apply, count twice, `check(outputs)`, re-plan (no changes), destroy, leak-check."""
     (root / "counterstack_override.tf").write_text(provider_override(account.endpoint, REGION))
     (root / "test.auto.tfvars.json").write_text(json.dumps(variables))
     run_ok(root, "init", "-input=false")
@@ -80,6 +89,8 @@ def lifecycle(account, root: Path, tmp_path: Path, variables: dict, prefix: str)
         assert [r.status_code for r in counts] == [200, 200], [r.text for r in counts]
         assert [r.json() for r in counts] == [{"count": 1}, {"count": 2}]
         assert counts[0].headers["content-type"] == "application/json"
+        if check is not None:
+            check(outputs)
         plan = terraform(root, "plan", "-detailed-exitcode", "-input=false")
         assert plan.returncode == 0, f"re-plan shows changes:\n{plan.stdout}"
     finally:
@@ -88,13 +99,30 @@ def lifecycle(account, root: Path, tmp_path: Path, variables: dict, prefix: str)
     print(f"apply {apply_seconds:.1f}s, destroy {destroy_seconds:.1f}s")
 
 
-def test_scratch_root_apply_count_destroy(local_account, tmp_path):
+@pytest.mark.parametrize("manual_deployment", [False, True], ids=["auto-deploy", "deployment"])
+def test_scratch_root_apply_count_destroy(local_account, tmp_path, manual_deployment):
+    """Also: a stage with auto_deploy = false serves its aws_apigatewayv2_deployment, and the
+    access log has one line per request in the stage's format."""
     prefix = f"scr{uuid.uuid4().hex[:6]}"
     root = tmp_path / "root"
     shutil.copytree(SCRATCH_ROOT, root)
     package = build_package(tmp_path / "visitor_counter.zip")
-    variables = {"name": prefix, "region": REGION, "package_path": str(package.path)}
-    lifecycle(local_account, root, tmp_path, variables, prefix)
+    variables = {
+        "name": prefix,
+        "region": REGION,
+        "package_path": str(package.path),
+        "manual_deployment": manual_deployment,
+    }
+
+    def two_access_log_lines(outputs: dict) -> None:
+        logs = local_account.client("logs", REGION)
+        group = outputs["access_log_group"]["value"]
+        events = logs.filter_log_events(logGroupName=group)["events"]
+        lines = [json.loads(event["message"]) for event in events]
+        assert [set(line) for line in lines] == [{"requestId", "status"}] * 2
+        assert [line["status"] for line in lines] == ["200", "200"]
+
+    lifecycle(local_account, root, tmp_path, variables, prefix, check=two_access_log_lines)
 
 
 @pytest.mark.skipif(
