@@ -13,6 +13,7 @@ import pytest
 
 from counterstack.build import build_package
 from counterstack.errors import CounterStackError
+from counterstack.harness.local_only import skip_local_only
 from counterstack.harness.naming import new_run_id, unique_prefix
 from counterstack.harness.plan import local_aws_server
 from counterstack.harness.run_cache import once_per_run
@@ -47,7 +48,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    skip_local_only(config, items)
+    skip_local_only(items, on_aws=target_is_aws(config))
     if not config.getoption("--smoke-url"):
         return
     skip = pytest.mark.skip(reason="--smoke-url runs only the smoke tests")
@@ -56,21 +57,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def skip_local_only(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`local_only(reason=...)` tests need a reason, and are skipped with it on --target aws."""
+def target_is_aws(config: pytest.Config) -> bool:
     try:
-        on_aws = selected_target_name(config.getoption("--target")) == "aws"
+        return selected_target_name(config.getoption("--target")) == "aws"
     except CounterStackError as error:
         raise pytest.UsageError(str(error)) from error
-    for item in items:
-        marker = item.get_closest_marker("local_only")
-        if marker is None:
-            continue
-        reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "")
-        if not reason:
-            raise pytest.UsageError(f"{item.nodeid}: local_only needs a reason=")
-        if on_aws:
-            item.add_marker(pytest.mark.skip(reason=f"local only: {reason}"))
 
 
 @pytest.fixture(scope="session")

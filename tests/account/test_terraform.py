@@ -81,8 +81,8 @@ def lifecycle(
     (root / "counterstack_override.tf").write_text(provider_override(account.endpoint, REGION))
     (root / "test.auto.tfvars.json").write_text(json.dumps(variables))
     run_ok(root, "init", "-input=false")
-    apply_seconds = run_ok(root, "apply", "-auto-approve", "-input=false")
-    try:
+    try:  # a failed apply may have created part of the root: destroy it too
+        apply_seconds = run_ok(root, "apply", "-auto-approve", "-input=false")
         outputs = json.loads(terraform(root, "output", "-json").stdout)
         url = account.local_url(outputs["visitors_url"]["value"])
         counts = [requests.get(url, timeout=30) for _ in range(2)]
