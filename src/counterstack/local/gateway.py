@@ -170,8 +170,9 @@ class Gateway:
         invoked = time.time()
         try:
             invocation = self.lambdas.invoke(function, json.dumps(event).encode())
-        except (Throttled, UnsupportedRuntime) as error:
-            record.integration = _integration_record(invoked, "429", None)
+        except (Throttled, UnsupportedRuntime) as error:  # Lambda refused the invoke
+            status = "429" if isinstance(error, Throttled) else "500"
+            record.integration = _integration_record(invoked, status, None)
             return _fail(record, 500, "Internal Server Error", integration_error=str(error))
         record.integration = _integration_record(invoked, "200", invocation.request_id)
         if invocation.error:
