@@ -103,3 +103,34 @@ def test_a_new_format_applies_to_the_next_request(account, deploy, probe, unique
     assert account.eventually(last_line, lambda line: not line.startswith("{")) == (
         "POST - 404 Not Found"
     )
+
+
+def test_a_function_error_is_logged_with_the_integrations_error(account, deploy, probe, unique):
+    """Lambda answered (integration status 200) but the function failed: a 500 from the API."""
+    group = f"/ct/access/{unique('log')}"
+    destination = deploy.log_group(group)
+    log_format = json.dumps(
+        {
+            "status": "$context.status",
+            "errorMessage": "$context.error.message",
+            "integrationStatus": "$context.integration.status",
+            "integrationErrorMessage": "$context.integrationErrorMessage",
+        }
+    )
+    api = deploy.http_api(
+        unique("failing"),
+        probe["FunctionArn"],
+        routes=("ANY /things",),
+        stage_settings={"AccessLogSettings": {"DestinationArn": destination, "Format": log_format}},
+    )
+    assert (
+        requests.post(api["url"]("/things"), json={"action": "raise"}, timeout=30).status_code
+        == 500
+    )
+    line = json.loads(log_lines(account, group, 1)[-1])
+    assert line["status"] == "500"
+    assert line["errorMessage"] == "Internal Server Error"
+    assert line["integrationStatus"] == "200"
+    assert line["integrationErrorMessage"].startswith(
+        "The Lambda function returned the following error"
+    )

@@ -176,7 +176,7 @@ class Gateway:
             return _fail(record, 500, "Internal Server Error", integration_error=str(error))
         record.integration = _integration_record(invoked, "200", invocation.request_id)
         if invocation.error:
-            message = FUNCTION_ERROR.format(error=json.dumps(invocation.error))
+            message = FUNCTION_ERROR.format(error=invocation.error)
             return _fail(record, 500, "Internal Server Error", integration_error=message)
         try:
             response = map_response(invocation.payload)
