@@ -81,7 +81,8 @@ def test_exact_route_and_event_payload_2_0(api, account):
     }
     assert context["routeKey"] == "GET /visitors"
     assert context["stage"] == "prod"
-    assert context["requestId"] and context["time"]
+    assert context["requestId"] == response.headers["apigw-requestid"]  # one id, one request
+    assert context["time"]
     assert abs(context["timeEpoch"] / 1000 - time.time()) < 30
 
 
