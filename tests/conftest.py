@@ -13,6 +13,7 @@ import pytest
 
 from counterstack.build import build_package
 from counterstack.errors import CounterStackError
+from counterstack.harness.local_only import skip_local_only
 from counterstack.harness.naming import new_run_id, unique_prefix
 from counterstack.harness.plan import local_aws_server
 from counterstack.harness.run_cache import once_per_run
@@ -47,12 +48,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_local_only(items, on_aws=target_is_aws(config))
     if not config.getoption("--smoke-url"):
         return
     skip = pytest.mark.skip(reason="--smoke-url runs only the smoke tests")
     for item in items:
         if "smoke" not in item.keywords:
             item.add_marker(skip)
+
+
+def target_is_aws(config: pytest.Config) -> bool:
+    try:
+        return selected_target_name(config.getoption("--target")) == "aws"
+    except CounterStackError as error:
+        raise pytest.UsageError(str(error)) from error
 
 
 @pytest.fixture(scope="session")
@@ -63,18 +72,29 @@ def run_id(request: pytest.FixtureRequest) -> str:
     return new_run_id()
 
 
+TARGET_ERROR = pytest.StashKey[str]()
+
+
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest) -> Iterator[Target]:
-    """The account this session's stacks go to (one offline account per xdist worker)."""
-    try:
-        name = selected_target_name(request.config.getoption("--target"))
-        if name == "aws":
-            yield aws_target()
+    """The account this session's stacks go to (one offline account per xdist worker).
+
+    A target that cannot be reached fails every test that needs it with one line, found once:
+    without credentials, `--target aws` does not ask the credential chain again per test.
+    """
+    stash = request.config.stash
+    if TARGET_ERROR not in stash:
+        try:
+            name = selected_target_name(request.config.getoption("--target"))
+            if name == "aws":
+                yield aws_target()
+                return
+            with local_target() as local:
+                yield local
             return
-        with local_target() as local:
-            yield local
-    except CounterStackError as error:
-        pytest.fail(str(error), pytrace=False)
+        except CounterStackError as error:
+            stash[TARGET_ERROR] = str(error)
+    pytest.fail(stash[TARGET_ERROR], pytrace=False)
 
 
 @pytest.fixture(scope="session")

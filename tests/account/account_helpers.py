@@ -1,16 +1,20 @@
 """Helpers of the local-account tests: constants, a probe function, deploy and invoke."""
 
+import contextlib
 import io
 import json
 import os
 import resource
+import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
+from botocore.exceptions import ClientError
 
 from counterstack.local.client import AccountClient
 
@@ -73,22 +77,62 @@ def zip_source(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+ROLE_PROPAGATION_SECONDS = 30  # IAM: a new role may not be assumable by Lambda at once
+
+
 @dataclass
 class Deployer:
+    """Creates what a test needs in the account under test, and deletes it all afterwards."""
+
     account: AccountClient
     role_arn: str
+    created: list[tuple[str, str]] = field(default_factory=list)  # (kind, name or id)
 
     def function(
         self, name: str, code: bytes, handler: str = "probe.handler", **extra: Any
     ) -> dict:
-        return self.account.client("lambda").create_function(
-            FunctionName=name,
-            Runtime=extra.pop("Runtime", "python3.12"),
-            Role=self.role_arn,
-            Handler=handler,
-            Code={"ZipFile": code},
-            **extra,
+        client = self.account.client("lambda")
+        runtime = extra.pop("Runtime", "python3.12")
+        deadline = time.monotonic() + ROLE_PROPAGATION_SECONDS
+        while True:
+            try:
+                created = client.create_function(
+                    FunctionName=name,
+                    Runtime=runtime,
+                    Role=self.role_arn,
+                    Handler=handler,
+                    Code={"ZipFile": code},
+                    **extra,
+                )
+                break
+            except ClientError as error:
+                if "cannot be assumed" not in str(error) or time.monotonic() > deadline:
+                    raise
+                time.sleep(2)
+        self.created.append(("function", name))
+        client.get_waiter("function_active_v2").wait(FunctionName=name)
+        return created
+
+    def table(self, name: str) -> str:
+        """A PAY_PER_REQUEST table with partition key `id` (S), as the stack's."""
+        client = self.account.client("dynamodb")
+        client.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
         )
+        self.created.append(("table", name))
+        client.get_waiter("table_exists").wait(TableName=name)
+        return name
+
+    def log_group(self, name: str) -> str:
+        """A log group; returns its ARN (what an access-log destination names)."""
+        client = self.account.client("logs")
+        client.create_log_group(logGroupName=name)
+        self.created.append(("log_group", name))
+        found = client.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+        return next(group["arn"] for group in found if group["logGroupName"] == name)
 
     def http_api(
         self,
@@ -98,17 +142,19 @@ class Deployer:
         stage: str = "prod",
         permission_source: str | None = "{execution_arn}/*/*",
         stage_settings: dict | None = None,
+        auto_deploy: bool = True,
         **api: Any,
     ) -> dict:
         """An HTTP API whose routes all proxy to one function; returns ids and the execution ARN."""
         client = self.account.client("apigatewayv2")
         created = client.create_api(Name=name, ProtocolType="HTTP", **api)
         api_id = created["ApiId"]
+        self.created.append(("api", api_id))
         integration = client.create_integration(
             ApiId=api_id,
             IntegrationType="AWS_PROXY",
             IntegrationUri=(
-                f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/"
+                f"arn:aws:apigateway:{self.account.region}:lambda:path/2015-03-31/functions/"
                 f"{function_arn}/invocations"
             ),
             PayloadFormatVersion="2.0",
@@ -120,9 +166,11 @@ class Deployer:
                 Target=f"integrations/{integration['IntegrationId']}",
             )
         client.create_stage(
-            ApiId=api_id, StageName=stage, AutoDeploy=True, **(stage_settings or {})
+            ApiId=api_id, StageName=stage, AutoDeploy=auto_deploy, **(stage_settings or {})
         )
-        execution_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT_ID}:{api_id}"
+        execution_arn = (
+            f"arn:aws:execute-api:{self.account.region}:{self.account.account_id}:{api_id}"
+        )
         if permission_source is not None:
             self.account.client("lambda").add_permission(
                 FunctionName=function_arn,
@@ -131,12 +179,75 @@ class Deployer:
                 Principal="apigateway.amazonaws.com",
                 SourceArn=permission_source.format(execution_arn=execution_arn),
             )
+        url = lambda path="/visitors", s=stage: self.account.execute_api_url(api_id, s, path)  # noqa: E731
+        if auto_deploy and self.account.settles:  # wait for the first deployment to serve
+            self.account.eventually(
+                lambda: requests.get(url(_path_of(routes[0])), timeout=30),
+                lambda response: response.status_code != 404,
+            )
         return {
             "api_id": api_id,
             "endpoint": created["ApiEndpoint"],
             "execution_arn": execution_arn,
-            "url": lambda path="/visitors", s=stage: self.account.execute_api_url(api_id, s, path),
+            "url": url,
         }
+
+    def destroy(self) -> None:
+        """Delete what was created, newest first; what is already gone is fine."""
+        for kind, name in reversed(self.created):
+            with contextlib.suppress(ClientError):
+                DELETE[kind](self.account, name)
+
+    def leftovers(self) -> list[str]:
+        """`kind name` of every created resource that still exists."""
+        left = []
+        for kind, name in self.created:
+            try:
+                EXISTS[kind](self.account, name)
+            except ClientError as error:
+                if error.response["Error"]["Code"] not in NOT_FOUND:
+                    raise
+            else:
+                left.append(f"{kind} {name}")
+        return left
+
+
+NOT_FOUND = ("ResourceNotFoundException", "NotFoundException")
+DELETE: dict[str, Callable[[AccountClient, str], Any]] = {
+    "function": lambda a, n: a.client("lambda").delete_function(FunctionName=n),
+    "api": lambda a, n: a.client("apigatewayv2").delete_api(ApiId=n),
+    "table": lambda a, n: a.client("dynamodb").delete_table(TableName=n),
+    "log_group": lambda a, n: a.client("logs").delete_log_group(logGroupName=n),
+}
+EXISTS: dict[str, Callable[[AccountClient, str], Any]] = {
+    "function": lambda a, n: a.client("lambda").get_function(FunctionName=n),
+    "api": lambda a, n: a.client("apigatewayv2").get_api(ApiId=n),
+    "table": lambda a, n: _table_exists(a, n),
+    "log_group": lambda a, n: _log_group_exists(a, n),
+}
+
+
+def _table_exists(account: AccountClient, name: str) -> None:
+    """Raises ResourceNotFoundException once the table is gone (DELETING counts as gone)."""
+    table = account.client("dynamodb").describe_table(TableName=name)["Table"]
+    if table["TableStatus"] == "DELETING":
+        raise ClientError(
+            {"Error": {"Code": "ResourceNotFoundException", "Message": name}}, "DescribeTable"
+        )
+
+
+def _log_group_exists(account: AccountClient, name: str) -> None:
+    groups = account.client("logs").describe_log_groups(logGroupNamePrefix=name)["logGroups"]
+    if not any(group["logGroupName"] == name for group in groups):
+        raise ClientError(
+            {"Error": {"Code": "ResourceNotFoundException", "Message": name}}, "DescribeLogGroups"
+        )
+
+
+def _path_of(route_key: str) -> str:
+    """A request path a route key answers (`GET /pets/{id}` -> `/pets/id`)."""
+    template = route_key.partition(" ")[2] or "/"
+    return template.replace("{", "").replace("+}", "").replace("}", "")
 
 
 def invoke(account: AccountClient, function: str, event: Any, **extra: Any) -> tuple[dict, Any]:

@@ -1,27 +1,41 @@
-"""Fixtures of the local-account tests: one account per xdist worker, deploy helpers.
+"""Fixtures of the account tests: the account under test, deploy helpers with cleanup.
 
-`local_account` is session-scoped (one offline account per xdist worker, on a free port) and
-stopped at the end; tests give their resources unique names instead of resetting the account,
-so they can share it. It runs in a child process: moto keeps its state in module globals, and a
-unit test's `mock_aws()` on the same xdist worker would otherwise wipe it between two tests.
+`account` is the session's target account (`--target`): the offline account (one per xdist
+worker, in a child process, shared with the e2e fixtures through `target`) or a real AWS account,
+behind the same helpers (clients, execute-api URLs). Tests that claim AWS behaviour use it, so
+the nightly run checks the emulator against AWS. `local_account` is for tests that check the
+local account itself; they are marked `local_only(reason=...)` and skipped on `--target aws`.
+Tests give their resources unique `ct-` names (the nightly sweeper's prefix) and `deploy`
+deletes what it created after each test and proves it.
 """
 
 import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from account_helpers import ASSUME_LAMBDA, PROBE_SOURCE, REGION, Deployer, zip_source
+from account_helpers import ASSUME_LAMBDA, PROBE_SOURCE, Deployer, zip_source
 
 from counterstack.build import build_package
-from counterstack.harness.account_process import account_process
-from counterstack.local import RemoteAccount
+from counterstack.harness.target import Target
+from counterstack.local.client import AccountClient
 
 
 @pytest.fixture(scope="session")
-def local_account() -> Iterator[RemoteAccount]:
-    """One offline account per xdist worker (a free port), stopped at the end of the session."""
-    with account_process(port=0, region=REGION) as endpoint:
-        yield RemoteAccount(endpoint, REGION)
+def account(target: Target) -> AccountClient:
+    """The account under test: the local one, or a real one on `--target aws`."""
+    return target.account()
+
+
+@pytest.fixture(scope="session")
+def local_account(target: Target, account: AccountClient) -> AccountClient:
+    """The offline account, for tests of the local account itself (marked `local_only`)."""
+    if target.name != "local":
+        pytest.fail(
+            "this test uses the local account on --target aws: give it `account`, or mark it "
+            "local_only(reason=...)",
+            pytrace=False,
+        )
+    return account
 
 
 @pytest.fixture(scope="session")
@@ -37,19 +51,32 @@ def probe_zip() -> bytes:
 
 @pytest.fixture
 def unique() -> Callable[[str], str]:
-    return lambda stem: f"{stem}-{uuid.uuid4().hex[:8]}"
+    """Unique resource names with the sweeper's `ct-` prefix."""
+    return lambda stem: f"ct-{stem}-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(scope="session")
-def role_arn(local_account: RemoteAccount) -> str:
-    iam = local_account.client("iam")
-    name = f"account-tests-{uuid.uuid4().hex[:6]}"
-    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=ASSUME_LAMBDA)["Role"]["Arn"]
+def role_arn(account: AccountClient) -> Iterator[str]:
+    """One execution role for the session's functions, deleted at the end."""
+    iam = account.client("iam")
+    name = f"ct-account-tests-{uuid.uuid4().hex[:6]}"
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=ASSUME_LAMBDA)["Role"]["Arn"]
+    try:
+        yield arn
+    finally:
+        iam.delete_role(RoleName=name)
 
 
 @pytest.fixture
-def deploy(local_account: RemoteAccount, role_arn: str) -> Deployer:
-    return Deployer(local_account, role_arn)
+def deploy(account: AccountClient, role_arn: str) -> Iterator[Deployer]:
+    """Creates functions, APIs, tables and log groups; deletes them after the test, then
+    checks that none is left."""
+    deployer = Deployer(account, role_arn)
+    try:
+        yield deployer
+    finally:
+        deployer.destroy()
+    assert deployer.leftovers() == [], "resources the test created are still there"
 
 
 @pytest.fixture

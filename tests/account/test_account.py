@@ -16,7 +16,12 @@ from counterstack.harness.account_process import account_process
 from counterstack.local import LocalAccount, local_url, provider_override
 from counterstack.local.account import HEALTH_PATH
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(
+        reason="the local account's own lifecycle, CLI, provider override and URL mapping"
+    ),
+]
 
 
 def test_endpoint_port_and_readiness(local_account):

@@ -28,7 +28,10 @@ from counterstack.local.faults import (
     remove_fault,
 )
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(reason="fault injection is the local account's own test facility"),
+]
 
 NO_RETRIES = Config(retries={"total_max_attempts": 1})
 TIMEOUT = 30
@@ -58,15 +61,8 @@ def no_faults_left(local_account):
 
 
 @pytest.fixture
-def table(local_account, unique) -> str:
-    name = unique("faults")
-    local_account.client("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    return name
+def table(deploy, unique) -> str:
+    return deploy.table(unique("faults"))
 
 
 @pytest.fixture

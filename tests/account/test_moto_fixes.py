@@ -20,10 +20,10 @@ def statement_ids(lambda_client, function_name: str) -> list[str]:
     return [statement["Sid"] for statement in policy["Statement"]]
 
 
-def test_a_statement_id_is_added_once(local_account, probe):
+def test_a_statement_id_is_added_once(account, probe):
     """Lambda answers a repeated AddPermission 409; moto appended a twin, and the provider's
     delete (which polls GetPolicy until the id is gone) then waited its full 5 minutes."""
-    client = local_account.client("lambda")
+    client = account.client("lambda")
     name = probe["FunctionName"]
     client.add_permission(FunctionName=name, StatementId="apigw", **PERMISSION)
     with pytest.raises(ClientError) as error:

@@ -9,7 +9,10 @@ import requests
 
 from counterstack.local.client import HEALTH_PATH
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(reason="the replay of retried SDK attempts is the local account's own"),
+]
 
 SIGNED_FOR_DYNAMODB = (
     "AWS4-HMAC-SHA256 Credential=test/20261125/eu-west-1/dynamodb/aws4_request, "

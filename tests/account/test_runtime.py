@@ -31,17 +31,14 @@ GET_VISITORS = {
 }
 
 
+@pytest.mark.local_only(
+    reason="the session role has no DynamoDB policy yet: on AWS UpdateItem is denied"
+)
 def test_invoke_runs_the_deployed_counter_against_the_account(
     local_account, deploy, counter_zip, unique
 ):
     """boto3 lambda.invoke runs visitor_counter.handler.handler; its UpdateItem lands here."""
-    table = unique("table")
-    local_account.client("dynamodb").create_table(
-        TableName=table,
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    table = deploy.table(unique("table"))
     name = unique("counter")
     deploy.function(
         name,
@@ -60,6 +57,7 @@ def test_invoke_runs_the_deployed_counter_against_the_account(
     assert item["count"] == {"N": "2"}
 
 
+@pytest.mark.local_only(reason="checks the local runtime's endpoint and credential variables")
 def test_environment_is_the_functions_plus_lambdas_own(local_account, deploy, probe_zip, unique):
     """Function variables, the runtime's reserved variables, fake credentials, the endpoint."""
     name = unique("env")
@@ -78,8 +76,8 @@ def test_environment_is_the_functions_plus_lambdas_own(local_account, deploy, pr
     assert payload["request_id"]
 
 
-def test_unhandled_exception_is_reported_as_lambda_does(local_account, probe):
-    response, payload = invoke(local_account, probe["FunctionName"], {"action": "raise"})
+def test_unhandled_exception_is_reported_as_lambda_does(account, probe):
+    response, payload = invoke(account, probe["FunctionName"], {"action": "raise"})
     assert response["StatusCode"] == 200
     assert response["FunctionError"] == "Unhandled"
     assert payload["errorType"] == "ValueError"
@@ -87,6 +85,7 @@ def test_unhandled_exception_is_reported_as_lambda_does(local_account, probe):
     assert isinstance(payload["stackTrace"], list) and payload["stackTrace"]
 
 
+@pytest.mark.local_only(reason="worker processes are the local runtime's")
 def test_timeout_kills_the_worker_and_the_next_invocation_gets_a_new_one(
     local_account, deploy, probe_zip, unique
 ):
@@ -103,20 +102,21 @@ def test_timeout_kills_the_worker_and_the_next_invocation_gets_a_new_one(
     assert after["pid"] != first["pid"]
 
 
-def test_a_crashing_process_is_an_unhandled_error(local_account, probe):
-    response, payload = invoke(local_account, probe["FunctionName"], {"action": "exit"})
+def test_a_crashing_process_is_an_unhandled_error(account, probe):
+    response, payload = invoke(account, probe["FunctionName"], {"action": "exit"})
     assert response["FunctionError"] == "Unhandled"
     assert payload["errorType"] == "Runtime.ExitError"
 
 
-def test_missing_handler_module_is_an_import_error(local_account, deploy, probe_zip, unique):
+def test_missing_handler_module_is_an_import_error(account, deploy, probe_zip, unique):
     name = unique("nohandler")
     deploy.function(name, probe_zip, handler="missing.handler")
-    response, payload = invoke(local_account, name, {})
+    response, payload = invoke(account, name, {})
     assert response["FunctionError"] == "Unhandled"
     assert payload["errorType"] == "Runtime.ImportModuleError"
 
 
+@pytest.mark.local_only(reason="worker processes are the local runtime's")
 def test_warm_worker_is_reused_until_the_configuration_changes(local_account, probe):
     name = probe["FunctionName"]
     pids = {invoke(local_account, name, {})[1]["pid"] for _ in range(3)}
@@ -130,6 +130,7 @@ def test_warm_worker_is_reused_until_the_configuration_changes(local_account, pr
     assert payload["env"]["PROBE_COLOUR"] == "red"
 
 
+@pytest.mark.local_only(reason="worker processes are the local runtime's")
 def test_new_code_gets_a_new_worker(local_account, probe):
     name = probe["FunctionName"]
     invoke(local_account, name, {})
@@ -138,6 +139,7 @@ def test_new_code_gets_a_new_worker(local_account, probe):
     assert invoke(local_account, name, {})[1] == "v2"
 
 
+@pytest.mark.local_only(reason="worker processes are the local runtime's")
 def test_concurrent_invocations_run_in_parallel(local_account, probe):
     name = probe["FunctionName"]
     invoke(local_account, name, {})  # one warm worker; the others start cold
@@ -153,28 +155,31 @@ def test_concurrent_invocations_run_in_parallel(local_account, probe):
     assert len({payload["pid"] for _, payload in results}) == 3
 
 
-def test_reserved_concurrency_zero_throttles(local_account, probe):
+def test_reserved_concurrency_zero_throttles(account, probe):
     """Reserved concurrency 0 stops every invocation: 429 TooManyRequestsException."""
     name = probe["FunctionName"]
-    client = local_account.client("lambda")
+    client = account.client("lambda")
     client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
     with pytest.raises(ClientError) as caught:
-        invoke(local_account, name, {})
+        invoke(account, name, {})
     assert caught.value.response["Error"]["Code"] == "TooManyRequestsException"
 
 
-def test_invocation_types_event_and_dry_run(local_account, probe):
+def test_invocation_types_event_and_dry_run(account, probe):
     name = probe["FunctionName"]
-    client = local_account.client("lambda")
+    client = account.client("lambda")
     assert client.invoke(FunctionName=name, InvocationType="DryRun")["StatusCode"] == 204
     assert client.invoke(FunctionName=name, InvocationType="Event")["StatusCode"] == 202
 
 
-def test_log_tail_and_cloudwatch_logs(local_account, probe):
+@pytest.mark.local_only(
+    reason="on AWS delivery to CloudWatch needs the role's logs policy and takes seconds"
+)
+def test_log_tail_and_cloudwatch_logs(local_account, deploy, probe):
     """LogType=Tail returns the log; the function's log group gets START/output/END/REPORT."""
     name = probe["FunctionName"]
     logs = local_account.client("logs")
-    logs.create_log_group(logGroupName=f"/aws/lambda/{name}")
+    deploy.log_group(f"/aws/lambda/{name}")
     response = local_account.client("lambda").invoke(
         FunctionName=name, Payload=json.dumps({"action": "print"}), LogType="Tail"
     )
@@ -186,12 +191,13 @@ def test_log_tail_and_cloudwatch_logs(local_account, probe):
     assert messages[-1].startswith("REPORT RequestId:")
 
 
-def test_unknown_function_is_resource_not_found(local_account):
+def test_unknown_function_is_resource_not_found(account):
     with pytest.raises(ClientError) as caught:
-        invoke(local_account, "no-such-function", {})
+        invoke(account, "no-such-function", {})
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
 
 
+@pytest.mark.local_only(reason="a limit of the local runtime")
 def test_a_non_python_runtime_cannot_run_locally(local_account, deploy, probe_zip, unique):
     name = unique("node")
     deploy.function(name, probe_zip, Runtime="nodejs20.x")
@@ -200,6 +206,7 @@ def test_a_non_python_runtime_cannot_run_locally(local_account, deploy, probe_zi
     assert "only python3.x" in str(caught.value)
 
 
+@pytest.mark.local_only(reason="worker pipes are the local runtime's")
 def test_a_worker_answers_when_its_pipe_is_past_descriptor_1024(tmp_path):
     """select.select() cannot watch descriptors past 1024; a long-lived account can hold that
     many (connections, worker pipes), so the runtime must not depend on it."""

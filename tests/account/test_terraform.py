@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,12 @@ from counterstack.local import provider_override
 from counterstack.paths import EXAMPLE_COMPLETE, MODULES_DIR
 from counterstack.terraform_cli import terraform_env
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(
+        reason="applies through the local provider override; tests/e2e run the stack on AWS"
+    ),
+]
 
 SCRATCH_ROOT = Path(__file__).with_name("scratch_root")
 REGION = "eu-west-1"
@@ -63,18 +69,28 @@ def leftovers(account, prefix: str) -> dict[str, list[str]]:
     }
 
 
-def lifecycle(account, root: Path, tmp_path: Path, variables: dict, prefix: str) -> None:
+def lifecycle(
+    account,
+    root: Path,
+    tmp_path: Path,
+    variables: dict,
+    prefix: str,
+    check: Callable[[dict], None] | None = None,
+) -> None:
+    """Apply, count twice, `check(outputs)`, re-plan (no changes), destroy, leak-check."""
     (root / "counterstack_override.tf").write_text(provider_override(account.endpoint, REGION))
     (root / "test.auto.tfvars.json").write_text(json.dumps(variables))
     run_ok(root, "init", "-input=false")
-    apply_seconds = run_ok(root, "apply", "-auto-approve", "-input=false")
-    try:
+    try:  # a failed apply may have created part of the root: destroy it too
+        apply_seconds = run_ok(root, "apply", "-auto-approve", "-input=false")
         outputs = json.loads(terraform(root, "output", "-json").stdout)
         url = account.local_url(outputs["visitors_url"]["value"])
         counts = [requests.get(url, timeout=30) for _ in range(2)]
         assert [r.status_code for r in counts] == [200, 200], [r.text for r in counts]
         assert [r.json() for r in counts] == [{"count": 1}, {"count": 2}]
         assert counts[0].headers["content-type"] == "application/json"
+        if check is not None:
+            check(outputs)
         plan = terraform(root, "plan", "-detailed-exitcode", "-input=false")
         assert plan.returncode == 0, f"re-plan shows changes:\n{plan.stdout}"
     finally:
@@ -83,13 +99,30 @@ def lifecycle(account, root: Path, tmp_path: Path, variables: dict, prefix: str)
     print(f"apply {apply_seconds:.1f}s, destroy {destroy_seconds:.1f}s")
 
 
-def test_scratch_root_apply_count_destroy(local_account, tmp_path):
+@pytest.mark.parametrize("manual_deployment", [False, True], ids=["auto-deploy", "deployment"])
+def test_scratch_root_apply_count_destroy(local_account, tmp_path, manual_deployment):
+    """Also: a stage with auto_deploy = false serves its aws_apigatewayv2_deployment, and the
+    access log has one line per request in the stage's format."""
     prefix = f"scr{uuid.uuid4().hex[:6]}"
     root = tmp_path / "root"
     shutil.copytree(SCRATCH_ROOT, root)
     package = build_package(tmp_path / "visitor_counter.zip")
-    variables = {"name": prefix, "region": REGION, "package_path": str(package.path)}
-    lifecycle(local_account, root, tmp_path, variables, prefix)
+    variables = {
+        "name": prefix,
+        "region": REGION,
+        "package_path": str(package.path),
+        "manual_deployment": manual_deployment,
+    }
+
+    def two_access_log_lines(outputs: dict) -> None:
+        logs = local_account.client("logs", REGION)
+        group = outputs["access_log_group"]["value"]
+        events = logs.filter_log_events(logGroupName=group)["events"]
+        lines = [json.loads(event["message"]) for event in events]
+        assert [set(line) for line in lines] == [{"requestId", "status"}] * 2
+        assert [line["status"] for line in lines] == ["200", "200"]
+
+    lifecycle(local_account, root, tmp_path, variables, prefix, check=two_access_log_lines)
 
 
 @pytest.mark.skipif(

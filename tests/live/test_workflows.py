@@ -186,3 +186,12 @@ def test_drift_job_stops_when_a_plan_fails(drift_run):
     assert planned.returncode == 1
     assert "::error::terragrunt plan of live/prod/lambda failed (exit 1)" in planned.stdout
     assert reported is None
+
+
+def test_nightly_checks_the_account_tests_against_aws():
+    """The local account's AWS claims run on AWS; its local_only tests are left out."""
+    job = load("nightly.yml")["jobs"]["account-aws"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write"}
+    assert '-m "account and not local_only" --target aws' in steps_text(job)
+    sweep = [s for s in job["steps"] if "counterstack sweep" in s.get("run", "")]
+    assert sweep and sweep[0]["if"] == "always()"

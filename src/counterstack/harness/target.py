@@ -14,7 +14,7 @@ import boto3
 
 from counterstack.errors import CounterStackError
 from counterstack.harness.account_process import account_process
-from counterstack.local.client import RemoteAccount
+from counterstack.local.client import AccountClient, RemoteAccount
 
 TARGETS = ("local", "aws")
 TARGET_ENV = "COUNTERSTACK_TARGET"
@@ -31,6 +31,14 @@ class Target:
         if self.endpoint is None:
             return boto3.client(service, region_name=self.region)
         return RemoteAccount(self.endpoint, self.region).client(service)
+
+    def account(self) -> AccountClient:
+        """Clients and URLs of this target's account (the same helpers on either target)."""
+        if self.endpoint is None:
+            from counterstack.harness.aws_account import AwsAccount
+
+            return AwsAccount(self.region)
+        return RemoteAccount(self.endpoint, self.region)
 
     def provider_override(self, default_tags: dict[str, str]) -> str:
         """HCL merged into the root's `provider "aws"` block by a `*_override.tf` file."""

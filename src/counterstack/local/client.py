@@ -7,13 +7,15 @@ the account's control endpoints over HTTP.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
 
 from counterstack.local import urls
 
+T = TypeVar("T")
 DEFAULT_ACCOUNT_ID = "123456789012"  # what moto's STS answers
 HEALTH_PATH = "/_counterstack/health"
 RESET_PATH = "/_counterstack/reset"
@@ -24,6 +26,7 @@ class AccountClient:
 
     endpoint: str
     region: str
+    settles = False  # the local account serves a change from the next request on
 
     @property
     def account_id(self) -> str:
@@ -48,6 +51,10 @@ class AccountClient:
     def local_url(self, invoke_url: str) -> str:
         """The local twin of an AWS-style invoke URL (`https://<id>.execute-api.<r>...`)."""
         return urls.local_url(invoke_url, self.endpoint)
+
+    def eventually(self, attempt: Callable[[], T], done: Callable[[T], bool]) -> T:
+        """One attempt here (a change is served at once); `AwsAccount` waits for it to settle."""
+        return attempt()
 
     def inventory(self, region: str | None = None) -> dict[str, list[str]]:
         """Every resource of the kinds the stack creates (the leak check lists these)."""

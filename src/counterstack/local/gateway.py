@@ -1,7 +1,8 @@
 """execute-api for HTTP APIs: stage, CORS, route, throttling, permission, Lambda proxy.
 
 Everything comes from what was deployed (moto's apigatewayv2 and lambda backends), looked up per
-request, in the order API Gateway applies it:
+request — routes, integrations and CORS from the stage's deployment (`deployments`), stage
+settings live — in the order API Gateway applies it:
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-routes.html
 (stage then route selection), http-api-cors.html (preflight answered by the gateway),
 http-api-throttling.html (stage/route token buckets), http-api-develop-integrations-lambda.html
@@ -14,7 +15,8 @@ import json
 import time
 from typing import Any
 
-from counterstack.local import cors, deployed, logs, permissions
+from counterstack.local import cors, deployed, deployments, deployments_api, logs, permissions
+from counterstack.local.access_log import RequestRecord, render
 from counterstack.local.lambda_api import LambdaService
 from counterstack.local.payload import (
     HttpRequest,
@@ -22,12 +24,25 @@ from counterstack.local.payload import (
     MalformedResponse,
     build_event,
     map_response,
+    new_request_id,
 )
 from counterstack.local.routes import select_route
 from counterstack.local.runtime import Throttled, UnsupportedRuntime
 from counterstack.local.throttle import Throttler, limits_for
 
 DEFAULT_STAGE = "$default"
+# integrationErrorMessage texts API Gateway logs for a Lambda proxy integration
+FUNCTION_ERROR = (
+    "The Lambda function returned the following error: {error}. "
+    "Check your Lambda function code and try again."
+)
+MALFORMED_RESPONSE = (
+    "The response from the Lambda function doesn't match the format that API Gateway expects."
+)
+NO_PERMISSION = (
+    "The IAM role configured on the integration or API Gateway doesn't have permissions to call "
+    "the integration. Check the permissions and try again."
+)
 
 
 class Gateway:
@@ -36,61 +51,85 @@ class Gateway:
     def __init__(self, lambdas: LambdaService) -> None:
         self.lambdas = lambdas
         self.throttler = Throttler()
+        deployments_api.install()  # the control plane of what a stage serves
 
     def handle(self, api_id: str, request: HttpRequest, path: str) -> HttpResponse:
         """`path` is the decoded path after the API address (`/prod/visitors`)."""
-        started = time.time()
-        try:
-            found = deployed.http_api(api_id)
-        except deployed.NotDeployed:
-            return HttpResponse.message(404, "Not Found")
-        api = found.api
-        if api.protocol_type != "HTTP" or api.disable_execute_api_endpoint:
-            return HttpResponse.message(403, "Forbidden")
+        record = RequestRecord(
+            request_id=new_request_id(),
+            started=time.time(),
+            api_id=api_id,
+            account_id="",
+            domain_name=request.domain_name,
+            method=request.method,
+            path=request.raw_path,
+            protocol=request.protocol,
+            source_ip=request.source_ip,
+            user_agent=request.headers.get("user-agent"),
+        )
+        response = self._handle(record, request, path)
+        response.headers.setdefault("apigw-requestid", record.request_id)
+        return response
 
+    def _handle(self, record: RequestRecord, request: HttpRequest, path: str) -> HttpResponse:
+        try:
+            found = deployed.http_api(record.api_id)
+        except deployed.NotDeployed:
+            return _fail(record, 404, "Not Found")
+        api = found.api
+        record.account_id = found.account_id
+        if api.protocol_type != "HTTP":
+            return _fail(record, 403, "Forbidden")
         stage_name, route_path = _select_stage(api.stages, path)
         if stage_name is None:
-            return HttpResponse.message(404, "Not Found")
+            return _fail(record, 404, "Not Found")
         stage = api.stages[stage_name]
-        response, route_key = self._serve(found, stage, stage_name, route_path, request)
-
-        cors_config = cors.CorsConfig.from_api(api.cors_configuration)
-        if cors_config is not None and not cors.is_preflight(request.method, request.headers):
-            response.headers = cors.apply_to_response(
-                cors_config, request.headers, response.headers
-            )
-        self._access_log(found, stage, request, response, route_key, started)
+        record.stage = stage_name
+        config = deployments.served_config(api, stage)
+        if config is None:  # a stage nothing was deployed to
+            response = _fail(record, 404, "Not Found")
+        elif config.disable_execute_api_endpoint:
+            response = _fail(record, 403, "Forbidden")
+        else:
+            response = self._serve(found, config, stage, record, route_path, request)
+            cors_config = cors.CorsConfig.from_api(config.cors_configuration)
+            if cors_config is not None and not cors.is_preflight(request.method, request.headers):
+                response.headers = cors.apply_to_response(
+                    cors_config, request.headers, response.headers
+                )
+        _access_log(found, stage, record, response)
         return response
 
     def _serve(
         self,
         found: deployed.DeployedApi,
+        config: deployments.ApiConfig,
         stage: Any,
-        stage_name: str,
+        record: RequestRecord,
         route_path: str,
         request: HttpRequest,
-    ) -> tuple[HttpResponse, str]:
-        api = found.api
-        cors_config = cors.CorsConfig.from_api(api.cors_configuration)
+    ) -> HttpResponse:
+        api, stage_name = found.api, stage.name
+        cors_config = cors.CorsConfig.from_api(config.cors_configuration)
         if cors_config is not None and cors.is_preflight(request.method, request.headers):
-            return HttpResponse(204, cors.preflight_headers(cors_config, request.headers)), "-"
+            return HttpResponse(204, cors.preflight_headers(cors_config, request.headers))
 
-        routes = {route.route_key: route.target for route in list(api.routes.values())}
-        match = select_route(routes, request.method, route_path)
+        match = select_route(config.routes, request.method, route_path)
         if match is None:
-            return HttpResponse.message(404, "Not Found"), "-"
+            return _fail(record, 404, "Not Found")
+        record.route_key = match.route_key
 
         limits = limits_for(stage.default_route_settings, stage.route_settings, match.route_key)
         if limits is not None and not self.throttler.allow(
             api.api_id, stage_name, match.route_key, limits
         ):
-            return HttpResponse.message(429, "Too Many Requests"), match.route_key
+            return _fail(record, 429, "Too Many Requests")
 
-        integration = _integration(api, match.target)
+        integration = _integration(config, match.target)
         if integration is None or integration.integration_type != "AWS_PROXY":
-            return HttpResponse.message(500, "Internal Server Error"), match.route_key
+            return _fail(record, 500, "Internal Server Error")
         if (integration.payload_format_version or "2.0") != "2.0":
-            return HttpResponse.message(500, "Internal Server Error"), match.route_key
+            return _fail(record, 500, "Internal Server Error")
 
         name_or_arn, qualifier = deployed.integration_function(integration.integration_uri)
         try:
@@ -98,7 +137,7 @@ class Gateway:
                 name_or_arn, qualifier, found.region, found.account_id
             )
         except deployed.NotDeployed:
-            return HttpResponse.message(500, "Internal Server Error"), match.route_key
+            return _fail(record, 500, "Internal Server Error")
 
         route_method, _, template = match.route_key.partition(" ")
         arn = permissions.source_arn(
@@ -115,7 +154,7 @@ class Gateway:
         if not permissions.api_gateway_may_invoke(
             deployed.policy_statements(function), base_arn, qualifier, arn, found.account_id
         ):
-            return HttpResponse.message(500, "Internal Server Error"), match.route_key
+            return _fail(record, 500, "Internal Server Error", integration_error=NO_PERMISSION)
 
         event = build_event(
             request,
@@ -125,49 +164,66 @@ class Gateway:
             account_id=found.account_id,
             path_parameters=match.path_parameters,
             stage_variables=stage.stage_variables,
+            request_id=record.request_id,
+            now=record.started,
         )
+        invoked = time.time()
         try:
             invocation = self.lambdas.invoke(function, json.dumps(event).encode())
-        except (Throttled, UnsupportedRuntime):
-            return HttpResponse.message(500, "Internal Server Error"), match.route_key
+        except (Throttled, UnsupportedRuntime) as error:  # Lambda refused the invoke
+            status = "429" if isinstance(error, Throttled) else "500"
+            record.integration = _integration_record(invoked, status, None)
+            return _fail(record, 500, "Internal Server Error", integration_error=str(error))
+        record.integration = _integration_record(invoked, "200", invocation.request_id)
         if invocation.error:
-            return HttpResponse.message(500, "Internal Server Error"), match.route_key
+            message = FUNCTION_ERROR.format(error=invocation.error)
+            return _fail(record, 500, "Internal Server Error", integration_error=message)
         try:
-            return map_response(invocation.payload), match.route_key
+            response = map_response(invocation.payload)
         except MalformedResponse:
-            return HttpResponse.message(500, "Internal Server Error"), match.route_key
+            return _fail(record, 500, "Internal Server Error", integration_error=MALFORMED_RESPONSE)
+        record.integration["integration.integrationStatus"] = str(response.status)
+        return response
 
-    def _access_log(
-        self,
-        found: deployed.DeployedApi,
-        stage: Any,
-        request: HttpRequest,
-        response: HttpResponse,
-        route_key: str,
-        started: float,
-    ) -> None:
-        """One JSON line per request into the stage's access-log group, when it has one."""
-        settings = stage.access_log_settings or {}
-        destination = settings.get("destinationArn") or settings.get("DestinationArn")
-        if not destination or ":log-group:" not in destination:
-            return
-        group = destination.split(":log-group:", 1)[1].removesuffix(":*")
-        line = json.dumps(
-            {
-                "requestId": request.headers.get("x-amzn-trace-id", ""),
-                "ip": request.source_ip,
-                "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(started)),
-                "httpMethod": request.method,
-                "routeKey": route_key,
-                "path": request.raw_path,
-                "status": str(response.status),
-                "protocol": request.protocol,
-                "responseLength": str(len(response.body)),
-                "responseLatency": str(int((time.time() - started) * 1000)),
-            }
-        )
-        stream = f"{found.api.api_id}_{stage.name}"
-        logs.write_access_log(found.account_id, found.region, group, stream, line)
+
+def _fail(
+    record: RequestRecord, status: int, message: str, integration_error: str | None = None
+) -> HttpResponse:
+    """API Gateway's own answer, noted for the access log."""
+    record.error_message = message
+    if integration_error is not None:
+        record.integration["integration.error"] = integration_error
+        record.integration["integrationErrorMessage"] = integration_error
+    return HttpResponse.message(status, message)
+
+
+def _integration_record(invoked: float, status: str, request_id: str | None) -> dict[str, str]:
+    latency = str(int((time.time() - invoked) * 1000))
+    values = {
+        "integration.status": status,
+        "integrationStatus": status,
+        "integration.latency": latency,
+        "integrationLatency": latency,
+    }
+    if request_id:
+        values["integration.requestId"] = request_id
+    return values
+
+
+def _access_log(
+    found: deployed.DeployedApi, stage: Any, record: RequestRecord, response: HttpResponse
+) -> None:
+    """The stage's access-log line, in its own format, into its destination log group."""
+    settings = stage.access_log_settings or {}
+    destination = settings.get("destinationArn") or settings.get("DestinationArn") or ""
+    log_format = settings.get("format") or settings.get("Format")
+    if ":log-group:" not in destination or not log_format:
+        return
+    group = destination.split(":log-group:", 1)[1].removesuffix(":*")
+    context = record.context(response.status, len(response.body), time.time())
+    stream = f"{found.api.api_id}_{stage.name}"
+    line = render(log_format, context)
+    logs.write_access_log(found.account_id, found.region, group, stream, line)
 
 
 def _select_stage(stages: dict[str, Any], path: str) -> tuple[str | None, str]:
@@ -180,7 +236,7 @@ def _select_stage(stages: dict[str, Any], path: str) -> tuple[str | None, str]:
     return None, path
 
 
-def _integration(api: Any, target: str | None) -> Any:
+def _integration(config: deployments.ApiConfig, target: str | None) -> Any:
     if not target or not target.startswith("integrations/"):
         return None
-    return api.integrations.get(target.split("/", 1)[1])
+    return config.integrations.get(target.split("/", 1)[1])

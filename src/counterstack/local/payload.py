@@ -56,9 +56,9 @@ class HttpResponse:
         )
 
 
-def _request_id() -> str:
+def new_request_id() -> str:
     """API Gateway request ids look like `JKJaXmPLvHcESHA=`."""
-    return base64.b64encode(uuid.uuid4().bytes[:10]).decode()
+    return base64.b64encode(uuid.uuid4().bytes[:11]).decode()
 
 
 def build_event(
@@ -70,9 +70,11 @@ def build_event(
     account_id: str,
     path_parameters: dict[str, str],
     stage_variables: dict[str, str] | None = None,
+    request_id: str | None = None,
+    now: float | None = None,
 ) -> dict[str, Any]:
     """The payload 2.0 event (fields AWS omits when empty are omitted here too)."""
-    now = time.time()
+    now = time.time() if now is None else now
     headers = {name: value for name, value in request.headers.items() if name != "cookie"}
     event: dict[str, Any] = {
         "version": "2.0",
@@ -104,7 +106,7 @@ def build_event(
             "sourceIp": request.source_ip,
             "userAgent": request.headers.get("user-agent", ""),
         },
-        "requestId": _request_id(),
+        "requestId": request_id or new_request_id(),
         "routeKey": route_key,
         "stage": stage,
         "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),

@@ -11,6 +11,11 @@ provider "aws" {
 variable "package_path" { type = string }
 variable "name" { type = string }
 variable "region" { type = string }
+variable "manual_deployment" {
+  type        = bool
+  default     = false
+  description = "Serve the stage from an aws_apigatewayv2_deployment instead of auto_deploy."
+}
 
 resource "aws_dynamodb_table" "t" {
   name         = var.name
@@ -70,10 +75,17 @@ resource "aws_apigatewayv2_route" "r" {
   route_key = "GET /visitors"
   target    = "integrations/${aws_apigatewayv2_integration.i.id}"
 }
-resource "aws_apigatewayv2_stage" "s" {
+resource "aws_apigatewayv2_deployment" "d" {
+  count       = var.manual_deployment ? 1 : 0
   api_id      = aws_apigatewayv2_api.a.id
-  name        = "prod"
-  auto_deploy = true
+  description = "routes ${aws_apigatewayv2_route.r.id}"
+  lifecycle { create_before_destroy = true }
+}
+resource "aws_apigatewayv2_stage" "s" {
+  api_id        = aws_apigatewayv2_api.a.id
+  name          = "prod"
+  auto_deploy   = !var.manual_deployment
+  deployment_id = var.manual_deployment ? aws_apigatewayv2_deployment.d[0].id : null
   default_route_settings {
     throttling_burst_limit = 50
     throttling_rate_limit  = 100
@@ -93,4 +105,5 @@ resource "aws_lambda_permission" "p" {
 output "invoke_url" { value = aws_apigatewayv2_stage.s.invoke_url }
 output "visitors_url" { value = "${aws_apigatewayv2_stage.s.invoke_url}/visitors" }
 output "api_id" { value = aws_apigatewayv2_api.a.id }
+output "access_log_group" { value = aws_cloudwatch_log_group.access.name }
 output "execution_arn" { value = aws_apigatewayv2_api.a.execution_arn }
