@@ -84,7 +84,7 @@ class Deployer:
         return self.account.client("lambda").create_function(
             FunctionName=name,
             Runtime=extra.pop("Runtime", "python3.12"),
-            Role=self.role_arn,
+            Role=extra.pop("Role", self.role_arn),
             Handler=handler,
             Code={"ZipFile": code},
             **extra,
@@ -137,6 +137,22 @@ class Deployer:
             "execution_arn": execution_arn,
             "url": lambda path="/visitors", s=stage: self.account.execute_api_url(api_id, s, path),
         }
+
+
+def create_execution_role(account: AccountClient, name: str, statements: list[dict]) -> str:
+    """A Lambda execution role whose one inline policy holds `statements`; returns its ARN."""
+    iam = account.client("iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=ASSUME_LAMBDA)["Role"]["Arn"]
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
+    return arn
+
+
+def delete_execution_role(account: AccountClient, name: str) -> None:
+    iam = account.client("iam")
+    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=name, PolicyName=policy)
+    iam.delete_role(RoleName=name)
 
 
 def invoke(account: AccountClient, function: str, event: Any, **extra: Any) -> tuple[dict, Any]:

@@ -10,7 +10,15 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from account_helpers import ASSUME_LAMBDA, PROBE_SOURCE, REGION, Deployer, zip_source
+from account_helpers import (
+    ASSUME_LAMBDA,
+    PROBE_SOURCE,
+    REGION,
+    Deployer,
+    create_execution_role,
+    delete_execution_role,
+    zip_source,
+)
 
 from counterstack.build import build_package
 from counterstack.harness.account_process import account_process
@@ -56,3 +64,20 @@ def deploy(local_account: RemoteAccount, role_arn: str) -> Deployer:
 def probe(deploy: Deployer, probe_zip: bytes, unique: Callable[[str], str]) -> dict:
     """A fresh probe function (its own workers)."""
     return deploy.function(unique("probe"), probe_zip, Timeout=3)
+
+
+@pytest.fixture
+def execution_role(local_account: RemoteAccount) -> Iterator[Callable[[str, list[dict]], str]]:
+    """Make execution roles with an inline policy (name, statements) -> ARN; deleted afterwards."""
+    made: list[str] = []
+
+    def make(name: str, statements: list[dict]) -> str:
+        arn = create_execution_role(local_account, name, statements)
+        made.append(name)
+        return arn
+
+    yield make
+    for name in made:
+        delete_execution_role(local_account, name)
+    names = {role["RoleName"] for role in local_account.client("iam").list_roles()["Roles"]}
+    assert not names & set(made), "execution roles left behind"

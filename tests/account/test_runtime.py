@@ -24,6 +24,8 @@ from counterstack.local.runtime import FunctionSpec, LambdaRuntime
 
 pytestmark = pytest.mark.account
 
+ALLOW_UPDATE_ITEM = {"Effect": "Allow", "Action": "dynamodb:UpdateItem"}
+ALLOW_LOGS = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"]}
 GET_VISITORS = {
     "version": "2.0",
     "rawPath": "/visitors",
@@ -32,21 +34,23 @@ GET_VISITORS = {
 
 
 def test_invoke_runs_the_deployed_counter_against_the_account(
-    local_account, deploy, counter_zip, unique
+    local_account, deploy, counter_zip, unique, execution_role
 ):
     """boto3 lambda.invoke runs visitor_counter.handler.handler; its UpdateItem lands here."""
     table = unique("table")
-    local_account.client("dynamodb").create_table(
+    table_arn = local_account.client("dynamodb").create_table(
         TableName=table,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
-    )
+    )["TableDescription"]["TableArn"]
     name = unique("counter")
+    role = execution_role(name, [ALLOW_UPDATE_ITEM | {"Resource": table_arn}])
     deploy.function(
         name,
         counter_zip,
         handler="visitor_counter.handler.handler",
+        Role=role,
         Environment={"Variables": {"TABLE_NAME": table}},
     )
     for expected in (1, 2):
@@ -69,7 +73,8 @@ def test_environment_is_the_functions_plus_lambdas_own(local_account, deploy, pr
     assert env["PROBE_COLOUR"] == "blue"
     assert env["AWS_ENDPOINT_URL"] == local_account.endpoint
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == REGION
-    assert env["AWS_ACCESS_KEY_ID"] == "test"
+    assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA")  # a session of the execution role
+    assert env["AWS_SESSION_TOKEN"]
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == name
     assert env["_HANDLER"] == "probe.handler"
     assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
@@ -170,10 +175,14 @@ def test_invocation_types_event_and_dry_run(local_account, probe):
     assert client.invoke(FunctionName=name, InvocationType="Event")["StatusCode"] == 202
 
 
-def test_log_tail_and_cloudwatch_logs(local_account, probe):
-    """LogType=Tail returns the log; the function's log group gets START/output/END/REPORT."""
-    name = probe["FunctionName"]
+def test_log_tail_and_cloudwatch_logs(local_account, deploy, probe_zip, unique, execution_role):
+    """LogType=Tail returns the log; the function's log group gets START/output/END/REPORT
+    (written with the execution role, which must allow it)."""
+    name = unique("logs")
     logs = local_account.client("logs")
+    group_arn = f"arn:aws:logs:{REGION}:{local_account.account_id}:log-group:/aws/lambda/{name}"
+    role = execution_role(name, [ALLOW_LOGS | {"Resource": f"{group_arn}:*"}])
+    deploy.function(name, probe_zip, Role=role)
     logs.create_log_group(logGroupName=f"/aws/lambda/{name}")
     response = local_account.client("lambda").invoke(
         FunctionName=name, Payload=json.dumps({"action": "print"}), LogType="Tail"
