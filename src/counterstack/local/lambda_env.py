@@ -137,6 +137,13 @@ def _install(python: str, target: Path) -> None:
             f"cannot install {' '.join(RUNTIME_PACKAGES)} into {target}: {last} "
             "(PyPI must be reachable once; or point COUNTERSTACK_LAMBDA_RUNTIME_DIR at a copy)"
         )
+    # Bytecode for the runtime's own interpreter (workers run with -B and never write it):
+    # without it every new worker compiles botocore again, seconds of CPU per cold start.
+    subprocess.run(
+        [python, "-I", "-S", "-m", "compileall", "-q", str(staging)],
+        capture_output=True,
+        timeout=INSTALL_TIMEOUT_SECONDS,
+    )
     (staging / READY_MARKER).write_text(" ".join(RUNTIME_PACKAGES) + "\n")
     with contextlib.suppress(FileNotFoundError):
         shutil.rmtree(target)
