@@ -14,7 +14,14 @@ import requests
 from account_helpers import PROBE_SOURCE, REGION, invoke, zip_source
 from botocore.exceptions import ClientError
 
-from counterstack.local.concurrency import ACCOUNT_LIMIT, RESERVED_LIMIT, ConcurrencyLimits
+from counterstack.errors import CounterStackError
+from counterstack.local.concurrency import (
+    ACCOUNT_LIMIT,
+    QUOTA_ENV,
+    RESERVED_LIMIT,
+    ConcurrencyLimits,
+    quota_from_env,
+)
 from counterstack.local.enforcement import QUOTA_PATH
 from counterstack.local.runtime import FunctionSpec, LambdaRuntime, Throttled
 
@@ -32,15 +39,16 @@ def refusal(minimum: int) -> str:
 
 @pytest.fixture
 def quota(local_account):
-    """set(n): the account's concurrency quota for this test; back to 1,000 afterwards."""
+    """set(n): the account's concurrency quota for this test; restored afterwards."""
     url = local_account.endpoint + QUOTA_PATH
+    before = requests.get(url, timeout=10).json()
 
     def set_quota(value: int) -> None:
         requests.put(url, json={"ConcurrentExecutions": value}, timeout=10).raise_for_status()
 
     yield set_quota
-    set_quota(1000)
-    assert requests.get(url, timeout=10).json() == {"ConcurrentExecutions": 1000}
+    set_quota(before["ConcurrentExecutions"])
+    assert requests.get(url, timeout=10).json() == before
 
 
 def reserved_elsewhere(account, except_function: str) -> int:
@@ -104,8 +112,9 @@ def test_a_quota_of_10_refuses_any_reservation(local_account, probe, quota):
     assert limits["UnreservedConcurrentExecutions"] == max(0, 10 - others)
 
 
-def test_the_default_quota_keeps_100_unreserved(local_account, probe):
+def test_the_default_quota_keeps_100_unreserved(local_account, probe, quota):
     """On 1,000, reservations may leave exactly 100 unreserved, never 99."""
+    quota(1000)
     name = probe["FunctionName"]
     client = local_account.client("lambda")
     room = 1000 - reserved_elsewhere(local_account, name) - 100
@@ -168,3 +177,15 @@ def test_limits_count_in_flight_invocations_only():
         raise RuntimeError("the invocation failed")
     with limits.slot("fn", reserved=1, reserved_total=1):
         pass  # the failed one gave its slot back
+
+
+def test_a_bad_quota_is_a_clear_error(local_account, monkeypatch):
+    """The quota variable and the control endpoint name what is wrong and what to send."""
+    monkeypatch.setenv(QUOTA_ENV, "ten")
+    with pytest.raises(CounterStackError, match=f"{QUOTA_ENV}='ten' is not a whole number"):
+        quota_from_env()
+    response = requests.put(
+        local_account.endpoint + QUOTA_PATH, json={"ConcurrentExecutions": 0}, timeout=10
+    )
+    assert response.status_code == 400
+    assert "whole number N >= 1" in response.json()["message"]

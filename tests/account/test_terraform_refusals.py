@@ -70,6 +70,7 @@ def test_a_role_without_update_item_on_the_table_answers_500(local_account, tmp_
 
 def test_reserving_10_on_a_quota_of_10_fails_as_on_aws(local_account, tmp_path):
     quota_url = local_account.endpoint + QUOTA_PATH
+    before = requests.get(quota_url, timeout=10).json()
     requests.put(quota_url, json={"ConcurrentExecutions": 10}, timeout=10).raise_for_status()
     try:
         root, prefix = prepare(local_account, tmp_path, reserved_concurrent_executions=10)
@@ -85,4 +86,4 @@ def test_reserving_10_on_a_quota_of_10_fails_as_on_aws(local_account, tmp_path):
             run_ok(root, "destroy", "-auto-approve", "-input=false")
         assert leftovers(local_account, prefix) == {}
     finally:
-        requests.put(quota_url, json={"ConcurrentExecutions": 1000}, timeout=10)
+        requests.put(quota_url, json=before, timeout=10).raise_for_status()
