@@ -52,6 +52,20 @@ def deploy(account: LocalAccount, package: bytes) -> tuple[str, str]:
     role = account.client("iam").create_role(
         RoleName="bench-counter", AssumeRolePolicyDocument=ASSUME_LAMBDA
     )["Role"]["Arn"]
+    # The function runs with this role's session: like the module's, it may UpdateItem the table.
+    table_arn = f"arn:aws:dynamodb:{REGION}:{account.account_id}:table/{table}"
+    account.client("iam").put_role_policy(
+        RoleName="bench-counter",
+        PolicyName="bench-counter",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": table_arn}
+                ],
+            }
+        ),
+    )
     function = account.client("lambda").create_function(
         FunctionName="bench-counter",
         Runtime="python3.12",

@@ -99,7 +99,7 @@ class Deployer:
                 created = client.create_function(
                     FunctionName=name,
                     Runtime=runtime,
-                    Role=self.role_arn,
+                    Role=extra.pop("Role", self.role_arn),
                     Handler=handler,
                     Code={"ZipFile": code},
                     **extra,
@@ -248,6 +248,22 @@ def _path_of(route_key: str) -> str:
     """A request path a route key answers (`GET /pets/{id}` -> `/pets/id`)."""
     template = route_key.partition(" ")[2] or "/"
     return template.replace("{", "").replace("+}", "").replace("}", "")
+
+
+def create_execution_role(account: AccountClient, name: str, statements: list[dict]) -> str:
+    """A Lambda execution role whose one inline policy holds `statements`; returns its ARN."""
+    iam = account.client("iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=ASSUME_LAMBDA)["Role"]["Arn"]
+    policy = {"Version": "2012-10-17", "Statement": statements}
+    iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
+    return arn
+
+
+def delete_execution_role(account: AccountClient, name: str) -> None:
+    iam = account.client("iam")
+    for policy in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+        iam.delete_role_policy(RoleName=name, PolicyName=policy)
+    iam.delete_role(RoleName=name)
 
 
 def invoke(account: AccountClient, function: str, event: Any, **extra: Any) -> tuple[dict, Any]:

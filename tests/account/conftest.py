@@ -13,7 +13,14 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
-from account_helpers import ASSUME_LAMBDA, PROBE_SOURCE, Deployer, zip_source
+from account_helpers import (
+    ASSUME_LAMBDA,
+    PROBE_SOURCE,
+    Deployer,
+    create_execution_role,
+    delete_execution_role,
+    zip_source,
+)
 
 from counterstack.build import build_package
 from counterstack.harness.target import Target
@@ -83,3 +90,20 @@ def deploy(account: AccountClient, role_arn: str) -> Iterator[Deployer]:
 def probe(deploy: Deployer, probe_zip: bytes, unique: Callable[[str], str]) -> dict:
     """A fresh probe function (its own workers)."""
     return deploy.function(unique("probe"), probe_zip, Timeout=3)
+
+
+@pytest.fixture
+def execution_role(account: AccountClient) -> Iterator[Callable[[str, list[dict]], str]]:
+    """Make execution roles with an inline policy (name, statements) -> ARN; deleted afterwards."""
+    made: list[str] = []
+
+    def make(name: str, statements: list[dict]) -> str:
+        arn = create_execution_role(account, name, statements)
+        made.append(name)
+        return arn
+
+    yield make
+    for name in made:
+        delete_execution_role(account, name)
+    names = {role["RoleName"] for role in account.client("iam").list_roles()["Roles"]}
+    assert not names & set(made), "execution roles left behind"

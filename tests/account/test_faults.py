@@ -15,7 +15,7 @@ import time
 import boto3
 import pytest
 import requests
-from account_helpers import zip_source
+from account_helpers import REGION, zip_source
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -66,12 +66,16 @@ def table(deploy, unique) -> str:
 
 
 @pytest.fixture
-def counter_url(deploy, counter_zip, table, unique):
+def counter_url(local_account, deploy, counter_zip, table, unique, execution_role):
     """The real counter package behind `GET /visitors` on a `prod` stage, counting in `table`."""
+    name = unique("counter")
+    table_arn = f"arn:aws:dynamodb:{REGION}:{local_account.account_id}:table/{table}"
+    allow = {"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": table_arn}
     function = deploy.function(
-        unique("counter"),
+        name,
         counter_zip,
         handler="visitor_counter.handler.handler",
+        Role=execution_role(name, [allow]),
         Environment={"Variables": {"TABLE_NAME": table}},
         Timeout=FUNCTION_TIMEOUT,
     )

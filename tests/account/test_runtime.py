@@ -24,6 +24,8 @@ from counterstack.local.runtime import FunctionSpec, LambdaRuntime
 
 pytestmark = pytest.mark.account
 
+ALLOW_UPDATE_ITEM = {"Effect": "Allow", "Action": "dynamodb:UpdateItem"}
+ALLOW_LOGS = {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"]}
 GET_VISITORS = {
     "version": "2.0",
     "rawPath": "/visitors",
@@ -31,29 +33,29 @@ GET_VISITORS = {
 }
 
 
-@pytest.mark.local_only(
-    reason="the session role has no DynamoDB policy yet: on AWS UpdateItem is denied"
-)
 def test_invoke_runs_the_deployed_counter_against_the_account(
-    local_account, deploy, counter_zip, unique
+    account, deploy, counter_zip, unique, execution_role
 ):
     """boto3 lambda.invoke runs visitor_counter.handler.handler; its UpdateItem lands here."""
     table = deploy.table(unique("table"))
+    table_arn = account.client("dynamodb").describe_table(TableName=table)["Table"]["TableArn"]
     name = unique("counter")
+    role = execution_role(name, [ALLOW_UPDATE_ITEM | {"Resource": table_arn}])
     deploy.function(
         name,
         counter_zip,
         handler="visitor_counter.handler.handler",
+        Role=role,
         Environment={"Variables": {"TABLE_NAME": table}},
     )
     for expected in (1, 2):
-        response, payload = invoke(local_account, name, GET_VISITORS)
+        response, payload = invoke(account, name, GET_VISITORS)
         assert response["StatusCode"] == 200
         assert "FunctionError" not in response
         assert json.loads(payload["body"]) == {"count": expected}
-    item = local_account.client("dynamodb").get_item(
-        TableName=table, Key={"id": {"S": "visitors"}}
-    )["Item"]
+    item = account.client("dynamodb").get_item(TableName=table, Key={"id": {"S": "visitors"}})[
+        "Item"
+    ]
     assert item["count"] == {"N": "2"}
 
 
@@ -67,7 +69,8 @@ def test_environment_is_the_functions_plus_lambdas_own(local_account, deploy, pr
     assert env["PROBE_COLOUR"] == "blue"
     assert env["AWS_ENDPOINT_URL"] == local_account.endpoint
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == REGION
-    assert env["AWS_ACCESS_KEY_ID"] == "test"
+    assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA")  # a session of the execution role
+    assert env["AWS_SESSION_TOKEN"]
     assert env["AWS_LAMBDA_FUNCTION_NAME"] == name
     assert env["_HANDLER"] == "probe.handler"
     assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
@@ -172,13 +175,15 @@ def test_invocation_types_event_and_dry_run(account, probe):
     assert client.invoke(FunctionName=name, InvocationType="Event")["StatusCode"] == 202
 
 
-@pytest.mark.local_only(
-    reason="on AWS delivery to CloudWatch needs the role's logs policy and takes seconds"
-)
-def test_log_tail_and_cloudwatch_logs(local_account, deploy, probe):
-    """LogType=Tail returns the log; the function's log group gets START/output/END/REPORT."""
-    name = probe["FunctionName"]
+@pytest.mark.local_only(reason="on AWS delivery to CloudWatch takes seconds")
+def test_log_tail_and_cloudwatch_logs(local_account, deploy, probe_zip, unique, execution_role):
+    """LogType=Tail returns the log; the function's log group gets START/output/END/REPORT
+    (written with the execution role, which must allow it)."""
+    name = unique("logs")
     logs = local_account.client("logs")
+    group_arn = f"arn:aws:logs:{REGION}:{local_account.account_id}:log-group:/aws/lambda/{name}"
+    role = execution_role(name, [ALLOW_LOGS | {"Resource": f"{group_arn}:*"}])
+    deploy.function(name, probe_zip, Role=role)
     deploy.log_group(f"/aws/lambda/{name}")
     response = local_account.client("lambda").invoke(
         FunctionName=name, Payload=json.dumps({"action": "print"}), LogType="Tail"

@@ -35,7 +35,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from counterstack.errors import CounterStackError
-from counterstack.local import locks, moto_fixes, urls
+from counterstack.local import enforcement, locks, moto_fixes, urls
 from counterstack.local.client import HEALTH_PATH, RESET_PATH, AccountClient
 from counterstack.local.faults import FAULTS_PATH, FaultInjector
 from counterstack.local.gateway import Gateway
@@ -179,6 +179,9 @@ class Dispatcher:
         fault = self.account.faults.intercept(environ)
         if fault is not None:
             return self._respond(start_response, *fault)
+        answer = enforcement.intercept(self.account, environ)  # role-session IAM, Lambda quotas
+        if answer is not None:
+            return self._respond(start_response, *answer)
 
         if method == "POST" and (match := INVOKE_PATH.match(path)):
             answer = self._invoke(environ, unquote(match["function"]))

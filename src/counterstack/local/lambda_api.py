@@ -6,20 +6,33 @@ the function's payload (and `X-Amz-Function-Error: Unhandled` plus
 background, `DryRun` answers 204. `LogType: Tail` adds the last 4 KB of the log, base64-encoded,
 in `X-Amz-Log-Result`. Lookup errors (unknown function, bad qualifier) are left to moto, which
 already answers them as Lambda does.
+
+The function runs with a session of its execution role (its SDK calls are checked against the
+role's policies, see `iam_enforcement`), and Lambda writes its log lines with that role too: a
+role that may not `logs:CreateLogStream`/`logs:PutLogEvents` on its log group leaves no logs.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import json
 import threading
 from typing import Any
 
-from counterstack.local import deployed, logs
-from counterstack.local.runtime import Invocation, LambdaRuntime, Throttled, UnsupportedRuntime
+from counterstack.local import deployed, enforcement, iam_enforcement, lambda_env, logs
+from counterstack.local.runtime import (
+    FunctionSpec,
+    Invocation,
+    LambdaRuntime,
+    Throttled,
+    UnsupportedRuntime,
+)
 
 TAIL_BYTES = 4096
+LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+DEFAULT_RUNTIME = "python3.12"  # prepared in the background when the account starts
 
 
 class LambdaService:
@@ -27,11 +40,26 @@ class LambdaService:
 
     def __init__(self, runtime: LambdaRuntime) -> None:
         self.runtime = runtime
+        runtime.credentials = _role_session
+        # The runtime folder (boto3 from PyPI) takes seconds on first use: not on a request.
+        threading.Thread(
+            target=_prepare_runtime, name="counterstack-lambda-env", daemon=True
+        ).start()
 
     def invoke(self, function: Any, payload: bytes) -> Invocation:
         """Run a moto LambdaFunction on the runtime and write its logs to CloudWatch Logs."""
-        spec = deployed.function_spec(function)
-        invocation = self.runtime.invoke(spec, payload)
+        spec = dataclasses.replace(deployed.function_spec(function), role_arn=function.role or "")
+        reserved = enforcement.reserved_total(function.account_id, function.region)
+        invocation = self.runtime.invoke(spec, payload, reserved_total=reserved)
+        group = f"/aws/lambda/{spec.function_name}"
+        stream_arn = (
+            f"arn:aws:logs:{function.region}:{function.account_id}:log-group:{group}"
+            f":log-stream:{invocation.log_stream}"
+        )
+        if spec.role_arn and not all(
+            iam_enforcement.allows(spec.role_arn, action, stream_arn) for action in LOG_ACTIONS
+        ):
+            return invocation  # Lambda writes logs with the role: without the right, none
         logs.write_invocation(
             function.account_id,
             function.region,
@@ -75,7 +103,7 @@ class LambdaService:
                 429,
                 "TooManyRequestsException",
                 str(error),
-                Reason="ReservedFunctionConcurrentInvocationLimitExceeded",
+                Reason=error.reason,
             )
         except UnsupportedRuntime as error:
             return _error(500, "ServiceException", str(error))
@@ -94,6 +122,16 @@ class LambdaService:
     def _invoke_quietly(self, function: Any, body: bytes) -> None:
         with contextlib.suppress(Exception):  # an async invocation has nobody to report to
             self.invoke(function, body)
+
+
+def _role_session(spec: FunctionSpec) -> dict[str, str]:
+    """The execution role's session for one execution environment (session = function name)."""
+    return iam_enforcement.role_credentials(spec.role_arn, spec.function_name, spec.region)
+
+
+def _prepare_runtime() -> None:
+    with contextlib.suppress(Exception):  # the first invocation reports the failure
+        lambda_env.runtime_dir(lambda_env.interpreter(DEFAULT_RUNTIME))
 
 
 def _error(status: int, error_type: str, message: str, **extra: str) -> tuple[int, dict, bytes]:

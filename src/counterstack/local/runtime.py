@@ -6,9 +6,12 @@ environments. A pool is keyed by everything that defines an environment (code ha
 runtime, timeout, memory, environment variables): when any of it changes, the old workers are
 retired and the next invocation starts fresh ones, as an update does on Lambda.
 
-Workers run the current interpreter (the machine may not have the deployed `python3.x`), with
-the function's environment, fake credentials and `AWS_ENDPOINT_URL` pointing back at the account
-so the code's SDK calls land there. The timeout is enforced by killing the worker.
+Workers run the runtime's interpreter when the machine has it (else the account's own), isolated
+from the project's venv, with only the zip and the runtime's libraries importable (`lambda_env`),
+Lambda's environment variables, the execution role's session credentials (`credentials`), and
+`AWS_ENDPOINT_URL` pointing back at the account so the code's SDK calls land there. Concurrency
+is Lambda's (`concurrency`): past a reservation or the account quota an invocation fails at
+once. The timeout is enforced by killing the worker.
 """
 
 from __future__ import annotations
@@ -20,38 +23,40 @@ import selectors
 import shutil
 import struct
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import uuid
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 
 from counterstack.errors import CounterStackError
+from counterstack.local import lambda_env
+from counterstack.local.concurrency import ConcurrencyLimits, Throttled
+
+__all__ = ["FunctionSpec", "Invocation", "LambdaRuntime", "Throttled", "UnsupportedRuntime"]
 
 WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 HEADER = struct.Struct(">I")
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's init phase limit
-LOCAL_CONCURRENCY_CAP = 4  # processes per function: a laptop is not Lambda's fleet
+# Processes per function: a laptop is not Lambda's fleet. Invocations within the function's
+# concurrency but past this cap wait for a worker (Lambda would start another environment).
+LOCAL_CONCURRENCY_CAP = 4
 QUEUE_TIMEOUT_SECONDS = 30.0
-FAKE_CREDENTIALS = {
+# Without an execution role to assume (a runtime used on its own, in tests): SDK calls are
+# signed with the account's admin key, as before roles were enforced.
+ADMIN_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "test",
     "AWS_SECRET_ACCESS_KEY": "test",
     "AWS_SESSION_TOKEN": "test",
 }
-# Host variables a Python process needs; nothing else (never real credentials) leaks through.
-INHERITED_ENV = ("PATH", "LANG", "LC_ALL", "TZ", "SYSTEMROOT", "TMPDIR")
 
 
 class UnsupportedRuntime(CounterStackError):
     """The function's runtime cannot run here (only python3.x can)."""
-
-
-class Throttled(CounterStackError):
-    """Reserved concurrency of 0, or no worker freed up in time: Lambda answers 429."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class FunctionSpec:
     code_sha256: str
     reserved_concurrency: int | None
     code: bytes = field(repr=False, compare=False, hash=False)
+    role_arn: str = ""  # the execution role: its session signs the function's SDK calls
 
 
 @dataclass
@@ -94,8 +100,10 @@ class Worker:
     def __init__(self, spec: FunctionSpec, code_dir: Path, env: dict[str, str]) -> None:
         self.spec = spec
         self.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
+        python = lambda_env.interpreter(spec.runtime)
+        # -I -S: no venv or user site-packages, no PYTHON* variables; -B: no .pyc in the code.
         self.process = subprocess.Popen(
-            [sys.executable, "-u", str(WORKER_SCRIPT)],
+            [python, "-I", "-S", "-B", "-u", str(WORKER_SCRIPT)],
             cwd=code_dir,
             env=env,
             stdin=subprocess.PIPE,
@@ -115,6 +123,7 @@ class Worker:
         message = json.dumps(
             {
                 "requestId": request_id,
+                "functionArn": self.spec.function_arn,
                 "payload": payload.decode("utf-8", "replace"),
                 "deadline": time.time() + timeout,
             }
@@ -167,10 +176,7 @@ class FunctionPool:
         self.spec = spec
         self.code_dir = code_dir
         self.make_env = make_env
-        reserved = spec.reserved_concurrency
-        self.size = (
-            LOCAL_CONCURRENCY_CAP if reserved is None else min(reserved, LOCAL_CONCURRENCY_CAP)
-        )
+        self.size = LOCAL_CONCURRENCY_CAP
         self.idle: list[Worker] = []
         self.workers: set[Worker] = set()  # idle and busy, to kill them all on shutdown
         self.count = 0
@@ -180,8 +186,6 @@ class FunctionPool:
     def acquire(self) -> Worker:
         deadline = time.monotonic() + QUEUE_TIMEOUT_SECONDS
         with self.condition:
-            if self.size <= 0:
-                raise Throttled("Rate Exceeded.")
             while True:
                 while self.idle:
                     worker = self.idle.pop()
@@ -193,7 +197,7 @@ class FunctionPool:
                     break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self.condition.wait(remaining):
-                    raise Throttled("Rate Exceeded.")
+                    raise Throttled("LocalWorkerQueueTimeout")
         try:
             worker = Worker(self.spec, self.code_dir, self.make_env(self.spec, self.code_dir))
         except BaseException:
@@ -238,19 +242,34 @@ class FunctionPool:
 class LambdaRuntime:
     """Runs deployed functions: `invoke(spec, payload)` → `Invocation`."""
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(
+        self,
+        endpoint: str,
+        credentials: Callable[[FunctionSpec], dict[str, str]] | None = None,
+    ) -> None:
         self.endpoint = endpoint
+        # The execution role's session (AWS_ACCESS_KEY_ID/SECRET/SESSION_TOKEN) for a function.
+        self.credentials = credentials
+        self.concurrency = ConcurrencyLimits()
         self._root = Path(tempfile.mkdtemp(prefix="counterstack-lambda-"))
         self._pools: dict[tuple[str, str], FunctionPool] = {}
         self._lock = threading.Lock()
 
-    def invoke(self, spec: FunctionSpec, payload: bytes) -> Invocation:
+    def invoke(self, spec: FunctionSpec, payload: bytes, reserved_total: int = 0) -> Invocation:
+        """Run one invocation; Throttled at once past the function's or the account's limit.
+
+        `reserved_total` is what all functions of the account reserve (the unreserved pool is
+        the quota minus it).
+        """
         if not spec.runtime.startswith("python3"):
             raise UnsupportedRuntime(
                 f"runtime {spec.runtime!r} of {spec.function_name} cannot run locally: "
                 "only python3.x functions can"
             )
-        pool = self._pool(spec)
+        with self.concurrency.slot(spec.function_arn, spec.reserved_concurrency, reserved_total):
+            return self._run(self._pool(spec), spec, payload)
+
+    def _run(self, pool: FunctionPool, spec: FunctionSpec, payload: bytes) -> Invocation:
         request_id = str(uuid.uuid4())
         worker = pool.acquire()
         started = time.monotonic()
@@ -304,6 +323,10 @@ class LambdaRuntime:
                 return pool
             if pool is not None:
                 pool.retire()
+            try:
+                lambda_env.runtime_dir(lambda_env.interpreter(spec.runtime))
+            except lambda_env.RuntimeUnavailable as error:
+                raise UnsupportedRuntime(str(error)) from error
             code_dir = self._unpack(spec)
             pool = FunctionPool(spec, code_dir, self._environment)
             self._pools[key] = pool
@@ -322,37 +345,36 @@ class LambdaRuntime:
 
     def _environment(self, spec: FunctionSpec, code_dir: Path) -> dict[str, str]:
         """The process environment of a worker, as Lambda sets it for the function."""
-        env = {name: os.environ[name] for name in INHERITED_ENV if name in os.environ}
-        env.update(dict(spec.environment))
+        python = lambda_env.interpreter(spec.runtime)
         stream = time.strftime("%Y/%m/%d") + f"/[{spec.version}]{uuid.uuid4().hex}"
-        env.update(FAKE_CREDENTIALS)
-        env.update(
-            {
-                "_HANDLER": spec.handler,
-                "AWS_REGION": spec.region,
-                "AWS_DEFAULT_REGION": spec.region,
-                "AWS_ENDPOINT_URL": self.endpoint,
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-                "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
-                "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
-                "AWS_LAMBDA_FUNCTION_TIMEOUT": str(int(spec.timeout)),
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
-                "AWS_LAMBDA_LOG_STREAM_NAME": stream,
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-                "AWS_CONFIG_FILE": os.devnull,
-                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-                "AWS_EC2_METADATA_DISABLED": "true",
-                "COUNTERSTACK_FUNCTION_ARN": spec.function_arn,
-                "LAMBDA_TASK_ROOT": str(code_dir),
-                "PYTHONDONTWRITEBYTECODE": "1",
-                "TZ": ":UTC",
-            }
+        credentials = ADMIN_CREDENTIALS
+        if self.credentials is not None and spec.role_arn:
+            credentials = self.credentials(spec)
+        lambda_variables = {
+            "_HANDLER": spec.handler,
+            "AWS_REGION": spec.region,
+            "AWS_DEFAULT_REGION": spec.region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
+            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            **credentials,
+        }
+        return lambda_env.environment(
+            python=python,
+            runtime_root=lambda_env.runtime_dir(python),
+            task_root=code_dir,
+            function_variables=dict(spec.environment),
+            lambda_variables=lambda_variables,
+            endpoint=self.endpoint,
         )
-        return env
 
     def reset(self) -> None:
-        """Kill every worker, busy or not (tests start from cold environments)."""
+        """Kill every worker, busy or not, and restore the quota: a new account's runtime."""
+        self.concurrency.reset()
         with self._lock:
             pools, self._pools = list(self._pools.values()), {}
         for pool in pools:

@@ -11,8 +11,9 @@ Frames are a 4-byte big-endian length followed by UTF-8 JSON. Requests:
 `{"requestId", "payload", "deadline"}`; replies: `{"ok": bool, "payload": str, "logs": str}`
 where a failed invocation's payload is `{"errorMessage", "errorType", "stackTrace"}`.
 
-This module imports nothing from the project: it runs under the function's environment with the
-code root first on `sys.path`, like `/var/task` on Lambda.
+This module imports nothing from the project: it runs isolated (`python -I -S`) under the
+function's environment with `sys.path` as Lambda's: the code root (`/var/task`), then the
+runtime's libraries (`LAMBDA_RUNTIME_DIR`: boto3, botocore), then the standard library.
 """
 
 import importlib
@@ -30,13 +31,13 @@ HEADER = struct.Struct(">I")
 class Context:
     """The subset of Lambda's context object handlers commonly use."""
 
-    def __init__(self, request_id: str, deadline: float) -> None:
+    def __init__(self, request_id: str, deadline: float, function_arn: str) -> None:
         self.aws_request_id = request_id
         self._deadline = deadline
         self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
         self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
         self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        self.invoked_function_arn = os.environ.get("COUNTERSTACK_FUNCTION_ARN", "")
+        self.invoked_function_arn = function_arn
         self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
         self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
         self.identity = None
@@ -106,20 +107,27 @@ def main() -> None:
     os.dup2(devnull, 0)
     os.dup2(2, 1)  # stray fd-level writes go to stderr, never into the protocol
 
-    sys.path.insert(0, os.getcwd())
+    sys.path[:0] = [os.environ["LAMBDA_TASK_ROOT"], os.environ["LAMBDA_RUNTIME_DIR"]]
+    if os.environ.get("LC_CTYPE") == "C.UTF-8" and os.environ.get("LANG") == "en_US.UTF-8":
+        # Python's locale coercion (PEP 538) added it: this machine lacks Lambda's en_US.UTF-8.
+        del os.environ["LC_CTYPE"]
     capture = Capture()
     sys.stdout = sys.stderr = capture
 
     handler, init_error = None, None
     try:
         handler = load_handler(os.environ["_HANDLER"])
-    except ModuleNotFoundError as error:
+    except ImportError as error:  # named after the handler's module, as the runtime does
         init_error = error_payload(error, "Runtime.ImportModuleError")
-        init_error["errorMessage"] = f"Unable to import module '{error.name}': {error}"
+        module_name = os.environ["_HANDLER"].rpartition(".")[0]
+        init_error["errorMessage"] = f"Unable to import module '{module_name}': {error}"
+        init_error["stackTrace"] = []
     except AttributeError as error:
         init_error = error_payload(error, "Runtime.HandlerNotFound")
     except Exception as error:
         init_error = error_payload(error, "Runtime.ImportModuleError")
+    if init_error is not None:
+        print(f"[ERROR] {init_error['errorType']}: {init_error['errorMessage']}")
     init_logs = capture.take()
     write_frame(channel_out, {"ready": True})
 
@@ -127,7 +135,7 @@ def main() -> None:
         if init_error is not None:
             write_frame(channel_out, {"ok": False, "payload": init_error, "logs": init_logs})
             continue
-        context = Context(request["requestId"], request["deadline"])
+        context = Context(request["requestId"], request["deadline"], request["functionArn"])
         try:
             event = json.loads(request["payload"]) if request["payload"] else {}
             result = handler(event, context)

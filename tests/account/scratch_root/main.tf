@@ -16,6 +16,25 @@ variable "manual_deployment" {
   default     = false
   description = "Serve the stage from an aws_apigatewayv2_deployment instead of auto_deploy."
 }
+variable "policy_actions" {
+  type        = list(string)
+  description = "What the function's role may do on the table (tests drop dynamodb:UpdateItem to see AWS deny it)."
+  default     = ["dynamodb:UpdateItem"]
+}
+variable "policy_table_arn" {
+  type        = string
+  description = "The table ARN the role's statement names; empty means this stack's table (tests name another)."
+  default     = ""
+}
+variable "reserved_concurrent_executions" {
+  type        = number
+  description = "The function's reserved concurrency; -1 reserves none (tests reserve 10 on a quota-10 account)."
+  default     = 5
+  validation {
+    condition     = var.reserved_concurrent_executions >= -1
+    error_message = "reserved_concurrent_executions must be -1 (no reservation) or a count >= 0."
+  }
+}
 
 resource "aws_dynamodb_table" "t" {
   name         = var.name
@@ -33,8 +52,11 @@ resource "aws_iam_role" "r" {
   assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Principal = { Service = "lambda.amazonaws.com" }, Action = "sts:AssumeRole" }] })
 }
 resource "aws_iam_role_policy" "p" {
-  role   = aws_iam_role.r.id
-  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = ["dynamodb:UpdateItem"], Resource = aws_dynamodb_table.t.arn }] })
+  role = aws_iam_role.r.id
+  policy = jsonencode({ Version = "2012-10-17", Statement = [
+    { Effect = "Allow", Action = var.policy_actions, Resource = coalesce(var.policy_table_arn, aws_dynamodb_table.t.arn) },
+    { Effect = "Allow", Action = ["logs:CreateLogStream", "logs:PutLogEvents"], Resource = "${aws_cloudwatch_log_group.l.arn}:*" },
+  ] })
 }
 resource "aws_cloudwatch_log_group" "l" {
   name              = "/aws/lambda/${var.name}"
@@ -47,7 +69,7 @@ resource "aws_lambda_function" "f" {
   runtime                        = "python3.12"
   filename                       = var.package_path
   source_code_hash               = filebase64sha256(var.package_path)
-  reserved_concurrent_executions = 5
+  reserved_concurrent_executions = var.reserved_concurrent_executions
   environment { variables = { TABLE_NAME = aws_dynamodb_table.t.name } }
   depends_on = [aws_cloudwatch_log_group.l]
 }

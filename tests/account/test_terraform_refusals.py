@@ -1,0 +1,89 @@
+"""Stacks AWS refuses are refused here too: applied with Terraform through the harness.
+
+- A role whose policy omits dynamodb:UpdateItem, or names another table: the stack applies, but
+  GET /visitors answers 500 and the function's log holds AccessDeniedException, as on AWS.
+- Reserved concurrency 10 on an account whose quota is 10 (a new account): the apply fails with
+  Lambda's InvalidParameterValueException.
+"""
+
+import json
+import shutil
+import uuid
+
+import pytest
+import requests
+from test_terraform import REGION, SCRATCH_ROOT, leftovers, run_ok, terraform
+
+from counterstack.build import build_package
+from counterstack.local import provider_override
+from counterstack.local.enforcement import QUOTA_PATH
+
+pytestmark = pytest.mark.account
+
+
+def prepare(account, tmp_path, **variables) -> tuple:
+    prefix = f"ref{uuid.uuid4().hex[:6]}"
+    root = tmp_path / "root"
+    shutil.copytree(SCRATCH_ROOT, root)
+    package = build_package(tmp_path / "visitor_counter.zip")
+    values = {"name": prefix, "region": REGION, "package_path": str(package.path), **variables}
+    (root / "counterstack_override.tf").write_text(provider_override(account.endpoint, REGION))
+    (root / "test.auto.tfvars.json").write_text(json.dumps(values))
+    run_ok(root, "init", "-input=false")
+    return root, prefix
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        pytest.param({"policy_actions": ["dynamodb:GetItem"]}, id="update-item-omitted"),
+        pytest.param(
+            {"policy_table_arn": f"arn:aws:dynamodb:{REGION}:123456789012:table/another"},
+            id="another-table",
+        ),
+    ],
+)
+def test_a_role_without_update_item_on_the_table_answers_500(local_account, tmp_path, variables):
+    root, prefix = prepare(local_account, tmp_path, **variables)
+    try:
+        run_ok(root, "apply", "-auto-approve", "-input=false")
+        outputs = json.loads(terraform(root, "output", "-json").stdout)
+        response = requests.get(
+            local_account.local_url(outputs["visitors_url"]["value"]), timeout=30
+        )
+        assert response.status_code == 500
+        assert response.json() == {"message": "Internal Server Error"}
+        events = local_account.client("logs").filter_log_events(
+            logGroupName=f"/aws/lambda/{prefix}"
+        )["events"]
+        log = "\n".join(event["message"] for event in events)
+        table_arn = f"arn:aws:dynamodb:{REGION}:{local_account.account_id}:table/{prefix}"
+        assert "DynamoDB AccessDeniedException" in log
+        assert (
+            f"assumed-role/{prefix}/{prefix} is not authorized to perform: dynamodb:UpdateItem "
+            f"on resource: {table_arn} because no identity-based policy allows"
+        ) in log
+    finally:
+        run_ok(root, "destroy", "-auto-approve", "-input=false")
+    assert leftovers(local_account, prefix) == {}
+
+
+def test_reserving_10_on_a_quota_of_10_fails_as_on_aws(local_account, tmp_path):
+    quota_url = local_account.endpoint + QUOTA_PATH
+    before = requests.get(quota_url, timeout=10).json()
+    requests.put(quota_url, json={"ConcurrentExecutions": 10}, timeout=10).raise_for_status()
+    try:
+        root, prefix = prepare(local_account, tmp_path, reserved_concurrent_executions=10)
+        try:
+            result = terraform(root, "apply", "-auto-approve", "-input=false")
+            assert result.returncode != 0, "apply succeeded on a quota of 10"
+            assert "InvalidParameterValueException" in result.stderr
+            assert (
+                "Specified ReservedConcurrentExecutions for function decreases account's "
+                "UnreservedConcurrentExecution below its minimum value of [10]."
+            ) in " ".join(result.stderr.split())
+        finally:
+            run_ok(root, "destroy", "-auto-approve", "-input=false")
+        assert leftovers(local_account, prefix) == {}
+    finally:
+        requests.put(quota_url, json=before, timeout=10).raise_for_status()
