@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from account_helpers import ASSUME_LAMBDA, PROBE_SOURCE, REGION, Deployer, zip_source
+from retried_attempts import record_retried_attempts
 
 from counterstack.build import build_package
 from counterstack.harness.account_process import account_process
@@ -18,10 +19,11 @@ from counterstack.local import RemoteAccount
 
 
 @pytest.fixture(scope="session")
-def local_account() -> Iterator[RemoteAccount]:
+def local_account(request: pytest.FixtureRequest) -> Iterator[RemoteAccount]:
     """One offline account per xdist worker (a free port), stopped at the end of the session."""
     with account_process(port=0, region=REGION) as endpoint:
         yield RemoteAccount(endpoint, REGION)
+        record_retried_attempts(request.config, endpoint)
 
 
 @pytest.fixture(scope="session")

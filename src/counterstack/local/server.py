@@ -1,0 +1,82 @@
+"""The account's HTTP transport: a WSGI app served by waitress from a background thread.
+
+Why waitress and not werkzeug's threaded development server: werkzeug closes every connection
+after its answer and only drains unread request bytes for 10 ms first; bytes that arrive later
+hit a closed socket, the kernel answers them with a TCP RST, and an RST destroys an answer the
+client had not read yet — the SDK then sees a reset and retries an operation the account did
+serve (`benchmarks/transport_reset.py` shows it). waitress reads the whole request before it
+dispatches, keeps HTTP/1.1 connections alive (no connect per call) and serves from a fixed
+thread pool, so a busy account queues requests instead of spawning a thread each.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from waitress.server import create_server
+
+# A full suite keeps a few dozen SDK connections open per account (Terraform's provider pools
+# them, the load tests open 50 at once); past this waitress stops accepting until one closes.
+CONNECTION_LIMIT = 1000
+# The poll timeout of the serving loop: only idle wake-ups, stop() wakes it at once.
+LOOP_TIMEOUT_SECONDS = 0.5
+STOP_TIMEOUT_SECONDS = 5.0
+
+# "Task queue depth is N" is a warning waitress logs whenever requests wait for a thread; the
+# account queues on purpose under load, so only errors reach stderr.
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+class WsgiServer:
+    """`app` on an already listening socket, `threads` requests at a time, until `stop()`."""
+
+    def __init__(self, app: Callable, sock: socket.socket, threads: int, name: str) -> None:
+        self.name = name
+        self._server: Any = create_server(
+            app,
+            sockets=[sock],
+            threads=threads,
+            connection_limit=CONNECTION_LIMIT,
+            asyncore_use_poll=True,  # select() fails once a descriptor passes 1024
+            asyncore_loop_timeout=LOOP_TIMEOUT_SECONDS,
+            clear_untrusted_proxy_headers=False,  # the gateway sees X-Forwarded-* as sent
+            ident="counterstack",
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Serve from a daemon thread."""
+        self._thread = threading.Thread(target=self._server.run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop_accepting(self) -> None:
+        """Close the listening socket and every connection; the serving loop then ends.
+
+        The closing runs on the loop's own thread (waitress's trigger), so no socket is closed
+        under a poll that is watching it.
+        """
+        server = self._server
+        if self._thread is None or not self._thread.is_alive():
+            server.close()
+            return
+        server.trigger.pull_trigger(lambda: _close_all(server._map))
+        self._thread.join(timeout=STOP_TIMEOUT_SECONDS)
+
+    def stop(self) -> None:
+        """Stop accepting, then wait for the requests in progress (up to a few seconds)."""
+        self.stop_accepting()
+        self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=STOP_TIMEOUT_SECONDS)
+        self._thread = None
+
+
+def _close_all(socket_map: dict) -> None:
+    for dispatcher in list(socket_map.values()):
+        dispatcher.close()
