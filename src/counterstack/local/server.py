@@ -22,6 +22,10 @@ from waitress.server import create_server
 # A full suite keeps a few dozen SDK connections open per account (Terraform's provider pools
 # them, the load tests open 50 at once); past this waitress stops accepting until one closes.
 CONNECTION_LIMIT = 1000
+# A server closing an idle keep-alive connection races a client sending on it (the request is
+# lost, the SDK retries). Clients close their own connections when they exit, so the account
+# keeps idle ones for an hour — longer than any test run — instead of waitress's 2 minutes.
+IDLE_CONNECTION_SECONDS = 3600
 # The poll timeout of the serving loop: only idle wake-ups, stop() wakes it at once.
 LOOP_TIMEOUT_SECONDS = 0.5
 STOP_TIMEOUT_SECONDS = 5.0
@@ -41,6 +45,7 @@ class WsgiServer:
             sockets=[sock],
             threads=threads,
             connection_limit=CONNECTION_LIMIT,
+            channel_timeout=IDLE_CONNECTION_SECONDS,
             asyncore_use_poll=True,  # select() fails once a descriptor passes 1024
             asyncore_loop_timeout=LOOP_TIMEOUT_SECONDS,
             clear_untrusted_proxy_headers=False,  # the gateway sees X-Forwarded-* as sent
