@@ -15,6 +15,7 @@ from account_helpers import REGION
 
 from counterstack.harness.account_process import account_process
 from counterstack.local.client import HEALTH_PATH
+from counterstack.local.server import EVICT_IDLE_AFTER_SECONDS, EVICT_IDLE_AT
 
 pytestmark = pytest.mark.account
 
@@ -67,6 +68,30 @@ def test_a_late_body_gets_its_answer_and_the_connection_stays_open(local_account
             head = read_answer(sock)
             assert head.startswith(b"HTTP/1.1 200"), head
             assert b"connection: close" not in head.lower(), head
+
+
+def test_idle_connections_piling_up_are_closed_oldest_first(local_account):
+    """A client that keeps its responses alive keeps a socket per request: waitress stopped
+    accepting at its connection limit and the next request hung (the 1,000-GET load test)."""
+    host, port = address(local_account.endpoint)
+    request = f"GET {HEALTH_PATH} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    kept = []
+    try:
+        for _ in range(EVICT_IDLE_AT + 20):
+            sock = socket.create_connection((host, port), timeout=10)
+            kept.append(sock)
+            sock.sendall(request)
+            read_answer(sock)
+        time.sleep(EVICT_IDLE_AFTER_SECONDS + 0.5)
+        with socket.create_connection((host, port), timeout=10) as fresh:
+            fresh.sendall(request)
+            assert read_answer(fresh).startswith(b"HTTP/1.1 200")
+        assert kept[0].recv(1) == b"", "the connection idle longest is still open"
+        kept[-1].sendall(request)  # the newest ones stay usable
+        assert read_answer(kept[-1]).startswith(b"HTTP/1.1 200")
+    finally:
+        for sock in kept:
+            sock.close()
 
 
 @pytest.fixture(scope="module")

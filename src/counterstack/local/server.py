@@ -14,18 +14,22 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from waitress.server import create_server
 
-# A full suite keeps a few dozen SDK connections open per account (Terraform's provider pools
-# them, the load tests open 50 at once); past this waitress stops accepting until one closes.
+# Past this many open connections waitress stops accepting (new clients hang until one closes).
 CONNECTION_LIMIT = 1000
 # A server closing an idle keep-alive connection races a client sending on it (the request is
-# lost, the SDK retries). Clients close their own connections when they exit, so the account
-# keeps idle ones for an hour — longer than any test run — instead of waitress's 2 minutes.
+# lost, the SDK retries), so idle connections stay open — for an hour, longer than any test run,
+# instead of waitress's 2 minutes — unless they pile up: a client that keeps its responses (and
+# so its sockets) alive opens a connection per request. Past EVICT_IDLE_AT open connections, the
+# ones idle longest (at least EVICT_IDLE_AFTER_SECONDS) are closed, down to half that number.
 IDLE_CONNECTION_SECONDS = 3600
+EVICT_IDLE_AT = 500
+EVICT_IDLE_AFTER_SECONDS = 1.0
 # The poll timeout of the serving loop: only idle wake-ups, stop() wakes it at once.
 LOOP_TIMEOUT_SECONDS = 0.5
 STOP_TIMEOUT_SECONDS = 5.0
@@ -51,6 +55,14 @@ class WsgiServer:
             clear_untrusted_proxy_headers=False,  # the gateway sees X-Forwarded-* as sent
             ident="counterstack",
         )
+        readable = self._server.readable
+
+        def evicting_readable() -> bool:  # runs on the serving loop's thread, every iteration
+            if len(self._server.active_channels) >= EVICT_IDLE_AT:
+                _evict_idle(self._server.active_channels)
+            return readable()
+
+        self._server.readable = evicting_readable
         self._thread: threading.Thread | None = None
 
     @property
@@ -80,6 +92,23 @@ class WsgiServer:
         self.stop_accepting()
         self._server.task_dispatcher.shutdown(cancel_pending=True, timeout=STOP_TIMEOUT_SECONDS)
         self._thread = None
+
+
+def _evict_idle(channels: dict) -> None:
+    """Close the connections idle longest (no request in progress, nothing left to send)."""
+    cutoff = time.time() - EVICT_IDLE_AFTER_SECONDS
+    idle = sorted(
+        (
+            channel
+            for channel in list(channels.values())
+            if not channel.requests
+            and not channel.total_outbufs_len
+            and channel.last_activity < cutoff
+        ),
+        key=lambda channel: channel.last_activity,
+    )
+    for channel in idle[: len(channels) - EVICT_IDLE_AT // 2]:
+        channel.will_close = True  # the loop closes it on its next pass
 
 
 def _close_all(socket_map: dict) -> None:
