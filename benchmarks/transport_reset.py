@@ -1,12 +1,12 @@
-"""Reproducer: a request whose last bytes arrive after the answer loses that answer on werkzeug.
+"""Reproducer: a request whose last bytes arrive after the answer draws a TCP reset on werkzeug.
 
 A client sends a request's headers, then its body a little later (as a loaded client or a
 loaded machine does); the account answers a request that does not need the body at once. The
 old transport (werkzeug's threaded server) then closes the connection after a 10 ms drain; the
-late body reaches a closed socket, the kernel answers with a TCP RST, and the RST discards the
-answer still unread in the client's receive buffer: the client sees "connection reset" for a
-request the server answered 200 — what the provider's SDK retries. waitress reads the whole
-request before it dispatches and keeps the connection, so the answer arrives.
+late body reaches a closed socket and the kernel answers with a TCP RST. A reset discards what
+of the answer had not been delivered yet (on loopback a small answer is usually delivered
+first, so the client may still read it: the script prints both). waitress reads the whole
+request before it dispatches and keeps the connection, so no reset is sent.
 
 Prints, per transport, how many of N such requests got their answer and how many were reset,
 and the kernel's TcpExtTCPAbortOnData delta (resets sent for unread data; machine-wide, so

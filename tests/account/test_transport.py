@@ -52,8 +52,8 @@ def read_answer(sock: socket.socket) -> bytes:
 
 
 def test_a_late_body_gets_its_answer_and_the_connection_stays_open(local_account):
-    """werkzeug answered before the body arrived, closed, and the late body drew a TCP RST (the
-    trigger of lost answers); the account now answers a whole request and keeps the connection
+    """werkzeug answered before the body arrived, closed, and the late body drew a TCP RST (a known
+    way to lose answers); the account now answers a whole request and keeps the connection
     open for the next one (keep-alive: SDKs do not pay a connect per call)."""
     host, port = address(local_account.endpoint)
     request = (

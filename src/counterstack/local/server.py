@@ -1,11 +1,12 @@
 """The account's HTTP transport: a WSGI app served by waitress from a background thread.
 
-Why waitress and not werkzeug's threaded development server: werkzeug closes every connection
-after its answer and only drains unread request bytes for 10 ms first; bytes that arrive later
-hit a closed socket, the kernel answers them with a TCP RST, and an RST destroys an answer the
-client had not read yet — the SDK then sees a reset and retries an operation the account did
-serve (`benchmarks/transport_reset.py` shows it). waitress reads the whole request before it
-dispatches, keeps HTTP/1.1 connections alive (no connect per call) and serves from a fixed
+Why waitress and not werkzeug's threaded development server: werkzeug answers before it has
+read a whole request, closes every connection after its answer and drains unread request bytes
+for only 10 ms; bytes arriving later hit a closed socket and draw a TCP RST, and a reset
+connection discards whatever of the answer was not yet delivered — the SDK then sees a reset
+and retries an operation the account did serve. `benchmarks/transport_reset.py` shows the
+resets (on loopback, small answers usually arrive before them). waitress dispatches only a
+whole request, keeps HTTP/1.1 connections alive (no connect per call) and serves from a fixed
 thread pool, so a busy account queues requests instead of spawning a thread each.
 """
 
