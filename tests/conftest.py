@@ -10,6 +10,12 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
+from retried_attempts import (  # the hooks that print the lost-answer retries of a run
+    pytest_sessionfinish,  # noqa: F401
+    pytest_terminal_summary,  # noqa: F401
+    pytest_testnodedown,  # noqa: F401
+    record_retried_attempts,
+)
 
 from counterstack.build import build_package
 from counterstack.errors import CounterStackError
@@ -19,6 +25,7 @@ from counterstack.harness.plan import local_aws_server
 from counterstack.harness.run_cache import once_per_run
 from counterstack.harness.stack import Stack, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
+from counterstack.seed import SEED_ORIGINS
 from counterstack.terraform_cli import apply_terraform_env
 
 
@@ -38,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--smoke-origin",
-        default="https://selimcelem.com",
+        default=SEED_ORIGINS[0],
         help="an origin the deployment under --smoke-url allows (default: %(default)s)",
     )
 
@@ -91,6 +98,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
                 return
             with local_target() as local:
                 yield local
+                record_retried_attempts(request.config, local.endpoint)
             return
         except CounterStackError as error:
             stash[TARGET_ERROR] = str(error)

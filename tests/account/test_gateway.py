@@ -10,6 +10,8 @@ import time
 import pytest
 import requests
 
+from counterstack.seed import SEED_ORIGINS
+
 pytestmark = pytest.mark.account
 
 LAMBDA_DOC = (
@@ -258,7 +260,7 @@ def test_function_timeout_is_500(deploy, probe_zip, unique):
     assert response.json() == {"message": "Internal Server Error"}
 
 
-ORIGIN = "https://selimcelem.com"
+ORIGIN = SEED_ORIGINS[0]
 
 
 @pytest.fixture
@@ -268,7 +270,7 @@ def cors_api(deploy, probe, unique):
         probe["FunctionArn"],
         routes=("GET /visitors", "POST /things"),
         CorsConfiguration={
-            "AllowOrigins": [ORIGIN, "https://www.selimcelem.com"],
+            "AllowOrigins": list(SEED_ORIGINS),
             "AllowMethods": ["GET", "OPTIONS"],
             "AllowHeaders": ["content-type"],
             "ExposeHeaders": ["x-count"],

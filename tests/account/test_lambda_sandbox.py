@@ -5,9 +5,11 @@ https://docs.aws.amazon.com/lambda/latest/dg/python-exceptions.html (Runtime.Imp
 """
 
 import pytest
+import requests
 from account_helpers import REGION, invoke, zip_source
 
 from counterstack.local import lambda_env
+from counterstack.local.client import HEALTH_PATH
 
 pytestmark = pytest.mark.account
 
@@ -90,7 +92,9 @@ def test_environment_is_exactly_lambdas_plus_the_functions(local_account, deploy
     assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
     assert env["_HANDLER"] == "probe.handler"
     assert env["TZ"] == ":UTC" and env["LANG"] == "en_US.UTF-8"
-    assert env["AWS_ENDPOINT_URL"] == local_account.endpoint
+    # The functions' own port of this account (its health names the public endpoint).
+    function_port = requests.get(env["AWS_ENDPOINT_URL"] + HEALTH_PATH, timeout=10).json()
+    assert function_port["endpoint"] == local_account.endpoint
     assert seen["arn"] == f"arn:aws:lambda:{REGION}:{local_account.account_id}:function:{name}"
 
 

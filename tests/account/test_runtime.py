@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import requests
 from account_helpers import (
     PROBE_SOURCE,
     REGION,
@@ -20,6 +21,7 @@ from account_helpers import (
 )
 from botocore.exceptions import ClientError
 
+from counterstack.local.client import HEALTH_PATH
 from counterstack.local.runtime import FunctionSpec, LambdaRuntime
 
 pytestmark = pytest.mark.account
@@ -67,7 +69,9 @@ def test_environment_is_the_functions_plus_lambdas_own(local_account, deploy, pr
     _, payload = invoke(local_account, name, {})
     env = payload["env"]
     assert env["PROBE_COLOUR"] == "blue"
-    assert env["AWS_ENDPOINT_URL"] == local_account.endpoint
+    # The functions' own port of this account (its health names the public endpoint).
+    function_port = requests.get(env["AWS_ENDPOINT_URL"] + HEALTH_PATH, timeout=10).json()
+    assert function_port["endpoint"] == local_account.endpoint
     assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == REGION
     assert env["AWS_ACCESS_KEY_ID"].startswith("ASIA")  # a session of the execution role
     assert env["AWS_SESSION_TOKEN"]

@@ -21,6 +21,7 @@ import requests
 from counterstack.build import build_package
 from counterstack.local import provider_override
 from counterstack.paths import EXAMPLE_COMPLETE, MODULES_DIR
+from counterstack.seed import SEED_ORIGINS
 from counterstack.terraform_cli import terraform_env
 
 pytestmark = [
@@ -32,7 +33,7 @@ pytestmark = [
 
 SCRATCH_ROOT = Path(__file__).with_name("scratch_root")
 REGION = "eu-west-1"
-ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+ORIGINS = list(SEED_ORIGINS)
 TERRAFORM_TIMEOUT = 300
 
 

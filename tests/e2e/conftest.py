@@ -7,8 +7,9 @@ import pytest
 
 from counterstack.harness.stack import Stack
 from counterstack.paths import EXAMPLE_COMPLETE
+from counterstack.seed import SEED_ORIGINS
 
-ALLOWED_ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+ALLOWED_ORIGINS = list(SEED_ORIGINS)
 
 
 @dataclass(frozen=True)

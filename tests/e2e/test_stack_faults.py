@@ -17,10 +17,11 @@ from counterstack.harness.http import http_get_with_retry
 from counterstack.harness.stack import Stack, assert_no_leaks, destroy
 from counterstack.local.faults import clear_faults, inject_fault, injected_fault
 from counterstack.paths import EXAMPLE_COMPLETE
+from counterstack.seed import SEED_ORIGINS
 
 pytestmark = pytest.mark.e2e
 
-ALLOWED_ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+ALLOWED_ORIGINS = list(SEED_ORIGINS)
 LOAD_REQUESTS = 1000
 LOAD_THREADS = 50
 # The stage must let the load test through: the module's defaults (100 burst, 50/s) would answer

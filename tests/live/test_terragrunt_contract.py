@@ -17,12 +17,13 @@ from counterstack.harness.terragrunt_contract import (
     terraform_floor,
 )
 from counterstack.paths import LIVE_DIR, REPO_ROOT
+from counterstack.seed import SEED_ORIGINS
 
 pytestmark = pytest.mark.live
 
 ENVIRONMENTS = ("dev", "prod")
 UNITS = ("dynamodb", "lambda", "http-api")
-SITE_ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+SITE_ORIGINS = list(SEED_ORIGINS)
 
 
 def env_locals(env: str) -> dict:

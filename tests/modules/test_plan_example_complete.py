@@ -2,13 +2,14 @@
 
 import pytest
 
+from counterstack import seed
 from counterstack.harness.plan import validation_messages
 from counterstack.paths import EXAMPLE_COMPLETE
 
 pytestmark = pytest.mark.modules
 
 PREFIX = "plantest"
-SEED_ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+SEED_ORIGINS = list(seed.SEED_ORIGINS)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import pytest
 
 from counterstack.harness.plan import validation_messages
 from counterstack.paths import MODULES_DIR
+from counterstack.seed import SEED_ORIGINS
 
 pytestmark = pytest.mark.modules
 
@@ -17,7 +18,7 @@ INVOKE_ARN = (
     "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/"
     "arn:aws:lambda:eu-west-1:123456789012:function:{}/invocations"
 )
-ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+ORIGINS = list(SEED_ORIGINS)
 
 
 def route(function_name):

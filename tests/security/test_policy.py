@@ -17,6 +17,7 @@ from counterstack.harness.plan import COPY_IGNORE, PlanSummary
 from counterstack.harness.terragrunt_compose import compose_environment
 from counterstack.harness.terragrunt_contract import block, literal, load_hcl
 from counterstack.paths import EXAMPLE_COMPLETE, LIVE_DIR
+from counterstack.seed import SEED_ORIGINS
 
 pytestmark = pytest.mark.modules
 
@@ -31,7 +32,6 @@ ACCESS_LOG_GROUP = "module.http_api.aws_cloudwatch_log_group.access"
 IDENTITY = "module.lambda.data.aws_caller_identity.current"
 EXAMPLE_PREFIX = "policytest"
 EXAMPLE_RESERVED_CONCURRENCY = 5
-SEED_ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
 PROD_ENV = LIVE_DIR / "prod"
 
 

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from counterstack.atomic_dynamodb import make_writes_atomic
 from counterstack.build import build_package
+from counterstack.local.patches import atomic_dynamodb_writes
 
 TABLE = "unit-visitors"
 REGION = "eu-west-1"
@@ -42,7 +42,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    make_writes_atomic()  # as the real service is; see counterstack.atomic_dynamodb
+    atomic_dynamodb_writes.install()  # as the real service is (see the patch's docstring)
     with mock_aws():
         yield
 

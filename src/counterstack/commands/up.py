@@ -21,8 +21,8 @@ from counterstack.harness.stack import ephemeral_stack
 from counterstack.harness.target import DEFAULT_REGION, aws_target, local_target
 from counterstack.page import PageServer
 from counterstack.paths import EXAMPLE_COMPLETE
+from counterstack.seed import SEED_ORIGINS
 
-SEED_ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
 DEFAULT_PAGE_PORT = 8080
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as resources:
         page = resources.enter_context(PageServer(args.page_port))
         say(f"serving the counter page (web/) at {page.url()}")
-        origins = allowed_origins(args.origins or SEED_ORIGINS, page.origin)
+        origins = allowed_origins(args.origins or list(SEED_ORIGINS), page.origin)
         if args.target == "local":
             say(f"starting the local account on 127.0.0.1:{args.port}")
             target = resources.enter_context(local_target(port=args.port, region=args.region))

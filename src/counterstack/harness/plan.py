@@ -23,12 +23,11 @@ from typing import Any
 import tftest
 from moto.server import ThreadedMotoServer
 
+from counterstack.local.provider import provider_override
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import apply_terraform_env
 
 DEFAULT_REGION = "eu-west-1"
-# Services the modules touch; every one is sent to the local server so no call can leak out.
-ENDPOINT_SERVICES = ("apigateway", "apigatewayv2", "dynamodb", "iam", "lambda", "logs", "sts")
 PROVIDER_FILE = "counterstack_provider.tf"
 PROVIDER_OVERRIDE_FILE = "counterstack_provider_override.tf"
 VARS_FILE = "counterstack.auto.tfvars.json"
@@ -117,27 +116,6 @@ def _resource_config(module: Mapping[str, Any], address: str) -> Mapping[str, An
     raise KeyError(f"{address} is not in the plan's configuration")
 
 
-def render_provider(endpoint: str, region: str | None) -> str:
-    """HCL of an aws provider sent entirely to `endpoint`; `region=None` keeps the root's own."""
-    lines = ['provider "aws" {']
-    if region is not None:
-        lines.append(f'  region                      = "{region}"')
-    lines += [
-        '  access_key                  = "test"',
-        '  secret_key                  = "test"',
-        "  skip_credentials_validation = true",
-        "  skip_metadata_api_check     = true",
-        "  skip_region_validation      = true",
-        "",
-        "  endpoints {",
-        *(f'    {service} = "{endpoint}"' for service in ENDPOINT_SERVICES),
-        "  }",
-        "}",
-        "",
-    ]
-    return "\n".join(lines)
-
-
 def _layout_path(root: Path) -> Path:
     """Where `root` sits in a copy: its place in the repo, or two levels deep (like examples/x)."""
     root = root.resolve()
@@ -163,9 +141,9 @@ def prepare_copy(
         shutil.copytree(module_dir, target, ignore=COPY_IGNORE)
     has_provider = any(_PROVIDER_BLOCK.search(tf.read_text()) for tf in target.glob("*.tf"))
     if has_provider:
-        (target / PROVIDER_OVERRIDE_FILE).write_text(render_provider(endpoint, region=None))
+        (target / PROVIDER_OVERRIDE_FILE).write_text(provider_override(endpoint, region=None))
     else:
-        (target / PROVIDER_FILE).write_text(render_provider(endpoint, region=region))
+        (target / PROVIDER_FILE).write_text(provider_override(endpoint, region=region))
     return target
 
 

@@ -4,7 +4,9 @@ A WSGI dispatcher sits in front of moto's own server application: execute-api re
 gateway, AWS API calls matching a test's fault rule get the rule's error (`faults`, test-only),
 `lambda:Invoke` goes to the local runtime, everything else (STS, IAM, DynamoDB, Lambda's
 control plane, API Gateway v2, CloudWatch Logs, S3 for Terraform state) is moto, untouched but for
-the waiter answers in `moto_fixes`. A threaded werkzeug server serves it from a background thread.
+the patches in `local/patches`. waitress serves it from a background thread (`server`), on
+two ports: the public one, and one of its own for the calls the functions make, so a gateway
+request waiting for a busy function never holds the thread that function's own call needs.
 
 moto keeps its state in module-level backends, so one process holds one account: starting a
 second `LocalAccount` while one runs raises.
@@ -27,24 +29,24 @@ from urllib.parse import unquote
 import requests
 from moto.backends import get_backend
 from moto.core import DEFAULT_ACCOUNT_ID
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from werkzeug.serving import make_server
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from counterstack.errors import CounterStackError
-from counterstack.local import enforcement, locks, moto_fixes, urls
+from counterstack.local import enforcement, locks, patches, urls
 from counterstack.local.client import HEALTH_PATH, RESET_PATH, AccountClient
 from counterstack.local.faults import FAULTS_PATH, FaultInjector
 from counterstack.local.gateway import Gateway
 from counterstack.local.lambda_api import LambdaService
 from counterstack.local.payload import HttpRequest, HttpResponse
-from counterstack.local.replay import RetryReplay
+from counterstack.local.retries import RetriedAttempts
 from counterstack.local.runtime import LambdaRuntime
+from counterstack.local.server import WsgiServer
 
 DEFAULT_PORT = 4566
+# Requests served at once on the public port (Terraform's provider runs 10 operations at a time,
+# the load tests 50 clients; the rest queue) and on the functions' own port.
+PUBLIC_THREADS = 32
+FUNCTION_THREADS = 16
 # SigV4 signing service -> moto backend app serving it (the services the stack uses).
 FAST_BACKENDS = {
     "apigateway": "apigateway",  # API Gateway v1 and v2 share moto's apigateway app
@@ -81,20 +83,13 @@ _running: LocalAccount | None = None
 _running_lock = threading.Lock()
 
 
-class QuietHandler(MotoRequestHandler):
-    """moto's request handler without a stderr line per request."""
-
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        pass
-
-
 class Dispatcher:
     """WSGI application: gateway, account endpoints, fault rules, Lambda Invoke, then moto."""
 
     def __init__(self, account: LocalAccount) -> None:
         self.account = account
         self.moto = DomainDispatcherApplication(create_backend_app)
-        self.replay = RetryReplay()  # see counterstack.local.replay
+        self.retries = RetriedAttempts()  # see counterstack.local.retries
 
     def prewarm(self) -> None:
         """Build moto's per-service apps and backends now, not on Terraform's first call.
@@ -136,6 +131,7 @@ class Dispatcher:
         return FAST_BACKENDS.get(service)
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        start_response = self.retries.track(environ, start_response)
         if not self.account.verbose:
             return self.dispatch(environ, start_response)
         started = time.monotonic()
@@ -194,7 +190,7 @@ class Dispatcher:
                     "status": "running",
                     "endpoint": self.account.endpoint,
                     "workers": self.account.worker_count(),
-                    "replayed_retries": self.replay.replayed,
+                    **self.retries.summary(),
                 }
             )
             return self._respond(
@@ -208,8 +204,8 @@ class Dispatcher:
         app = self._app(backend) if backend else self.moto
         if environ.get("HTTP_X_AMZ_TARGET", "").startswith("Logs_"):
             with locks.LOGS:
-                return list(self.replay(app, environ, start_response))
-        return self.replay(app, environ, start_response)
+                return list(app(environ, start_response))
+        return app(environ, start_response)
 
     def _invoke(self, environ: dict[str, Any], function: str) -> tuple | None:
         query = dict(
@@ -323,8 +319,8 @@ class LocalAccount(AccountClient):
         self.region = region
         self._requested_port = port
         self._port: int | None = None
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        self._servers: list[WsgiServer] = []
+        self.dispatcher: Dispatcher | None = None  # the WSGI app both ports serve
         self.runtime: LambdaRuntime | None = None
         self.lambdas: LambdaService | None = None
         self.gateway: Gateway | None = None
@@ -343,7 +339,7 @@ class LocalAccount(AccountClient):
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return bool(self._servers) and all(server.running for server in self._servers)
 
     def start(self) -> LocalAccount:
         """Bind the port, serve in a background thread, return once the account answers."""
@@ -357,30 +353,23 @@ class LocalAccount(AccountClient):
                     "moto keeps one account per process, reuse it"
                 )
             self._port = sock.getsockname()[1]
-            moto_fixes.install()
-            self.runtime = LambdaRuntime(self.endpoint)
+            try:
+                function_sock = self._bind(port=0)
+            except BaseException:
+                sock.close()
+                raise
+            function_endpoint = f"http://{self.host}:{function_sock.getsockname()[1]}"
+            patches.install()
+            self.runtime = LambdaRuntime(function_endpoint)
             self.lambdas = LambdaService(self.runtime)
             self.gateway = Gateway(self.lambdas)
-            dispatcher = Dispatcher(self)
-            try:
-                self._server = make_server(
-                    self.host,
-                    self._port,
-                    dispatcher,
-                    threaded=True,
-                    request_handler=QuietHandler,
-                    fd=sock.fileno(),
-                )
-            finally:
-                sock.close()  # the server holds its own duplicate of the descriptor
-            self._server.daemon_threads = True
-            self._thread = threading.Thread(
-                target=self._server.serve_forever,
-                kwargs={"poll_interval": 0.1},
-                name=f"counterstack-account-{self._port}",
-                daemon=True,
-            )
-            self._thread.start()
+            dispatcher = self.dispatcher = Dispatcher(self)
+            self._servers = [
+                WsgiServer(dispatcher, sock, PUBLIC_THREADS, f"counterstack-account-{self._port}"),
+                WsgiServer(dispatcher, function_sock, FUNCTION_THREADS, "counterstack-functions"),
+            ]
+            for server in self._servers:
+                server.start()
             threading.Thread(
                 target=dispatcher.prewarm, name="counterstack-prewarm", daemon=True
             ).start()
@@ -392,21 +381,22 @@ class LocalAccount(AccountClient):
             raise
         return self
 
-    def _bind(self) -> socket.socket:
+    def _bind(self, port: int | None = None) -> socket.socket:
+        port = self._requested_port if port is None else port
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
-            sock.bind((self.host, self._requested_port))
+            sock.bind((self.host, port))
             sock.listen(1024)
         except OSError as error:
             sock.close()
             if error.errno == errno.EADDRINUSE:
                 raise CounterStackError(
-                    f"port {self._requested_port} is in use: stop the other process or pass --port"
+                    f"port {port} is in use: stop the other process or pass --port"
                 ) from error
             raise CounterStackError(
-                f"cannot listen on {self.host}:{self._requested_port}: {error.strerror}"
+                f"cannot listen on {self.host}:{port}: {error.strerror}"
             ) from error
         return sock
 
@@ -426,15 +416,13 @@ class LocalAccount(AccountClient):
     def stop(self) -> None:
         """Stop serving and kill every Lambda worker. Safe to call twice."""
         global _running
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        servers, self._servers = self._servers, []
+        for server in servers:
+            server.stop_accepting()
         if self.runtime is not None:
-            self.runtime.close()
+            self.runtime.close()  # requests still waiting on a function end now
+        for server in servers:
+            server.stop()
         with _running_lock:
             if _running is self:
                 _running = None

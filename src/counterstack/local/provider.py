@@ -35,15 +35,19 @@ def _hcl_string(value: str) -> str:
     return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
 
 
-def provider_override(endpoint: str, region: str, default_tags: dict | None = None) -> str:
+def provider_override(endpoint: str, region: str | None, default_tags: dict | None = None) -> str:
     """HCL for a `*_override.tf` (or a root's only) provider block aimed at `endpoint`.
 
     An override file merges into the root's own `provider "aws"` block, so the root keeps
-    whatever else it configures; a root without one needs this as a plain `.tf` file instead.
+    whatever else it configures (`region=None` keeps the root's own region); a root without one
+    needs this as a plain `.tf` file instead. The one renderer of this block for the CLI, the
+    harness and tests; the Terragrunt root renders the same from its own `local_services` list,
+    which a test holds equal to ENDPOINT_SERVICES.
     """
-    lines = [
-        'provider "aws" {',
-        f"  region                      = {_hcl_string(region)}",
+    lines = ['provider "aws" {']
+    if region is not None:
+        lines.append(f"  region                      = {_hcl_string(region)}")
+    lines += [
         f"  access_key                  = {_hcl_string(FAKE_ACCESS_KEY)}",
         f"  secret_key                  = {_hcl_string(FAKE_SECRET_KEY)}",
         "  skip_credentials_validation = true",

@@ -1,5 +1,5 @@
 """Where moto's answer differs from AWS's in a way Terraform's waiters notice, the account answers
-as AWS does (`counterstack.local.moto_fixes`)."""
+as AWS does (`counterstack.local.patches`)."""
 
 import json
 

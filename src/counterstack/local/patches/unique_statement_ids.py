@@ -1,12 +1,15 @@
-"""Answers moto gives that keep Terraform's waiters polling; fixed to what AWS answers once done."""
+"""A Lambda permission's statement id is unique: a repeated AddPermission answers 409, as on AWS.
+
+moto appends a second statement under the same id instead. RemovePermission then deletes only
+one of them, and the provider's delete, which polls GetPolicy until the id is gone, waits its
+full 5 minutes.
+"""
 
 import functools
 import json
 
 from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.policy import Policy
-
-from counterstack.atomic_dynamodb import make_writes_atomic
 
 
 class StatementIdExists(LambdaClientError):
@@ -21,17 +24,7 @@ class StatementIdExists(LambdaClientError):
 
 
 def install() -> None:
-    """Apply the fixes (idempotent)."""
-    make_writes_atomic()
-    reject_duplicate_statement_ids()
-
-
-def reject_duplicate_statement_ids() -> None:
-    """AddPermission with a statement id the policy already has → 409, as Lambda answers.
-
-    moto appends a second statement instead. RemovePermission then deletes only one of them and
-    the provider's delete, which polls GetPolicy until the id is gone, waits its full 5 minutes.
-    """
+    """AddPermission with a statement id the policy already has → 409 (idempotent)."""
     add_statement = Policy.add_statement
     if getattr(add_statement, "__fixed__", False):
         return

@@ -27,7 +27,7 @@ WRITE_ACTIONS = (
 _LOCK = threading.RLock()
 
 
-def make_writes_atomic() -> None:
+def install() -> None:
     """Serialize moto's DynamoDB write requests (idempotent: wraps each action once)."""
     for name in WRITE_ACTIONS:
         action = getattr(DynamoHandler, name)

@@ -1,0 +1,108 @@
+"""Canaries of `counterstack.local.patches`: each runs moto's own code, unpatched, and asserts it
+still differs from AWS. When one fails, moto fixed the behaviour upstream: delete that patch."""
+
+import io
+import json
+import threading
+import zipfile
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+import pytest
+from moto.awslambda.policy import Policy
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.responses import DynamoHandler
+
+from counterstack.local.patches import atomic_dynamodb_writes
+
+pytestmark = pytest.mark.unit
+
+UPSTREAM_FIXED = "moto now behaves like AWS here: delete counterstack.local.patches.{}"
+
+
+def unpatched(owner: type, name: str) -> object:
+    """moto's own function behind a patch (the wrapper keeps it as `__wrapped__`)."""
+    current = getattr(owner, name)
+    return getattr(current, "__wrapped__", current)
+
+
+def test_moto_answers_a_dynamodb_write_with_the_live_item(aws, monkeypatch):
+    """AWS answers each UpdateItem with the values it wrote; moto serializes the live item after
+    the write, so a second write landing in between makes both answers report its count."""
+    for name in atomic_dynamodb_writes.WRITE_ACTIONS:
+        monkeypatch.setattr(DynamoHandler, name, unpatched(DynamoHandler, name))
+    serialize = Item.to_json
+    arrived, both_written, lock = [], threading.Event(), threading.Lock()
+
+    def serialize_after_both_writes(self, *args, **kwargs):
+        with lock:
+            arrived.append(self)
+            if len(arrived) >= 2:
+                both_written.set()
+        both_written.wait(timeout=2)  # moto fixed upstream: the second write waits, times out
+        return serialize(self, *args, **kwargs)
+
+    monkeypatch.setattr(Item, "to_json", serialize_after_both_writes)
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName="canary",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+    def increment(_: int) -> int:
+        answer = client.update_item(
+            TableName="canary",
+            Key={"id": {"S": "visitors"}},
+            UpdateExpression="ADD #c :one",
+            ExpressionAttributeNames={"#c": "count"},
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(answer["Attributes"]["count"]["N"])
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        counts = sorted(pool.map(increment, range(2)))
+    assert counts == [2, 2], UPSTREAM_FIXED.format("atomic_dynamodb_writes")
+
+
+def test_moto_appends_a_repeated_lambda_statement_id(aws, monkeypatch):
+    """Lambda answers a repeated AddPermission statement id 409; moto appends a twin."""
+    monkeypatch.setattr(Policy, "add_statement", unpatched(Policy, "add_statement"))
+    role = boto3.client("iam").create_role(
+        RoleName="canary",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"Service": "lambda.amazonaws.com"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("index.py", "def handler(event, context):\n    return event\n")
+    lambdas = boto3.client("lambda")
+    lambdas.create_function(
+        FunctionName="canary",
+        Runtime="python3.12",
+        Role=role,
+        Handler="index.handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    for _ in range(2):
+        lambdas.add_permission(
+            FunctionName="canary",
+            StatementId="apigw",
+            Action="lambda:InvokeFunction",
+            Principal="apigateway.amazonaws.com",
+        )
+    policy = json.loads(lambdas.get_policy(FunctionName="canary")["Policy"])
+    sids = [statement["Sid"] for statement in policy["Statement"]]
+    assert sids == ["apigw", "apigw"], UPSTREAM_FIXED.format("unique_statement_ids")
