@@ -7,6 +7,7 @@ from moto.awslambda.exceptions import LambdaClientError
 from moto.awslambda.policy import Policy
 
 from counterstack.atomic_dynamodb import make_writes_atomic
+from counterstack.local import stage_updates, table_sse
 
 
 class StatementIdExists(LambdaClientError):
@@ -24,6 +25,8 @@ def install() -> None:
     """Apply the fixes (idempotent)."""
     make_writes_atomic()
     reject_duplicate_statement_ids()
+    stage_updates.install()
+    table_sse.install()
 
 
 def reject_duplicate_statement_ids() -> None:
