@@ -3,10 +3,10 @@
 import argparse
 import sys
 
-from counterstack.commands import account, build, sweep, terraform_config, up
+from counterstack.commands import account, adopt, build, sweep, terraform_config, up
 from counterstack.errors import CounterStackError
 
-COMMANDS = (build, up, sweep, account, terraform_config)
+COMMANDS = (build, up, sweep, account, terraform_config, adopt)
 
 
 def parser() -> argparse.ArgumentParser:
