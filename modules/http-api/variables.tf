@@ -112,6 +112,28 @@ variable "access_log_retention_days" {
   }
 }
 
+variable "permission_statement_id" {
+  description = "Statement id of the Lambda invoke permission; null gives `AllowInvokeFromHttpApi-<name>` (at most 100 characters). Set it to adopt an existing permission (e.g. the console's `lambda-<uuid>`)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permission_statement_id == null || can(regex("^[A-Za-z0-9_-]{1,100}$", var.permission_statement_id))
+    error_message = "permission_statement_id must be null or 1-100 characters of letters, digits, '-' or '_'."
+  }
+}
+
+variable "permission_source_arn" {
+  description = "Source ARN of the Lambda invoke permission; null gives `<execution_arn>/*/*` (any stage, method and path). Set it to adopt an existing permission, e.g. `arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/*/visitors`."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permission_source_arn == null || can(regex("^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:[0-9]{12}:[a-z0-9]+/.+$", var.permission_source_arn))
+    error_message = "permission_source_arn must be null or an execute-api ARN (arn:aws:execute-api:<region>:<account>:<api_id>/<stage>/<method>/<path>)."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to the API, its stage and its access log group."
   type        = map(string)

@@ -3,6 +3,11 @@ data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
+  # Identity of the role and its inline policy: the function's name unless an adopted deployment
+  # already uses other names (changing a role's name or path replaces it).
+  role_name   = coalesce(var.role_name, var.function_name)
+  policy_name = coalesce(var.policy_name, var.function_name)
+
   log_group_name = "/aws/lambda/${var.function_name}"
   # Composed rather than read from the log group resource, so the whole policy is known at plan time.
   log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:log-group:${local.log_group_name}"
@@ -31,7 +36,8 @@ locals {
 }
 
 resource "aws_iam_role" "this" {
-  name = var.function_name
+  name = local.role_name
+  path = var.role_path
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -48,7 +54,7 @@ resource "aws_iam_role" "this" {
 }
 
 resource "aws_iam_role_policy" "this" {
-  name   = var.function_name
+  name   = local.policy_name
   role   = aws_iam_role.this.id
   policy = jsonencode(local.policy)
 }

@@ -8,6 +8,40 @@ variable "function_name" {
   }
 }
 
+variable "role_name" {
+  description = "Name of the execution role; null names it after the function. Set it to adopt an existing role (e.g. the console's `<function>-role-<suffix>`) without replacing it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.role_name))
+    error_message = "role_name must be null or 1-64 characters of letters, digits and +=,.@_-."
+  }
+}
+
+variable "role_path" {
+  description = "Path of the execution role, e.g. `/service-role/` for a role the Lambda console made."
+  type        = string
+  default     = "/"
+  nullable    = false
+
+  validation {
+    condition     = length(var.role_path) <= 512 && can(regex("^/([\\x21-\\x7E]*/)?$", var.role_path))
+    error_message = "role_path must start and end with '/' and hold at most 512 printable ASCII characters, e.g. / or /service-role/."
+  }
+}
+
+variable "policy_name" {
+  description = "Name of the execution role's inline policy; null names it after the function. Set it to adopt an existing inline policy."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.policy_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,128}$", var.policy_name))
+    error_message = "policy_name must be null or 1-128 characters of letters, digits and +=,.@_-."
+  }
+}
+
 variable "package_path" {
   description = "Path to the deployment package (.zip), e.g. the output of `counterstack build`."
   type        = string

@@ -3,10 +3,10 @@
 import argparse
 import sys
 
-from counterstack.commands import account, build, drift, sweep, terraform_config, up
+from counterstack.commands import account, adopt, build, drift, sweep, terraform_config, up
 from counterstack.errors import CounterStackError
 
-COMMANDS = (build, up, sweep, account, terraform_config, drift)
+COMMANDS = (build, up, sweep, account, terraform_config, drift, adopt)
 
 
 def parser() -> argparse.ArgumentParser:

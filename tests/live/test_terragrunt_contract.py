@@ -178,7 +178,8 @@ def test_wrong_input_name_is_reported_with_unit_and_key(tree: Path):
 
 
 def test_common_input_unknown_to_a_module_is_reported_for_every_unit(tree: Path):
-    edit(tree / "terragrunt.hcl", "inputs = {\n", 'inputs = {\n  owner = "me"\n')
+    owner = '  common_inputs = {\n    owner = "me"\n'
+    edit(tree / "terragrunt.hcl", "  common_inputs = {\n", owner)
     problems = check_tree(tree)
     flagged = {p.unit for p in problems if p.key == "inputs.owner"}
     assert flagged == {f"live/{e}/{u}" for e in ENVIRONMENTS for u in UNITS}

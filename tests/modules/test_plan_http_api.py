@@ -129,9 +129,31 @@ def test_api_gateway_may_invoke_the_function_from_this_api_only(minimal):
     assert minimal.is_unknown(address, "source_arn")
     expression = minimal.configuration["root_module"]["resources"]
     (config,) = [r for r in expression if r["address"] == "aws_lambda_permission.this"]
-    assert config["expressions"]["source_arn"]["references"][0] == (
+    assert (
         "aws_apigatewayv2_api.this.execution_arn"
+        in (config["expressions"]["source_arn"]["references"])
     )
+
+
+def test_default_statement_id_is_named_after_the_api(minimal):
+    permission = minimal.values['aws_lambda_permission.this["plan-test-fn"]']
+    assert permission["statement_id"] == "AllowInvokeFromHttpApi-plan-test-api"
+
+
+def test_adopted_permission_keeps_its_statement_id_and_source_arn(shared_plan):
+    """The console's permission is planned as it is: every argument would force a replacement."""
+    source_arn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/*/visitors"
+    summary = shared_plan(
+        "http-api-adopted",
+        HTTP_API,
+        name="plan-test-api",
+        routes=VALID_ROUTES,
+        permission_statement_id="lambda-0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10",
+        permission_source_arn=source_arn,
+    )
+    permission = summary.values['aws_lambda_permission.this["plan-test-fn"]']
+    assert permission["statement_id"] == "lambda-0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10"
+    assert permission["source_arn"] == source_arn
 
 
 def test_outputs(minimal):
@@ -202,6 +224,16 @@ INVALID = {
     "burst-fraction": ({"throttling_burst_limit": 1.5}, "throttling_burst_limit"),
     "rate-negative": ({"throttling_rate_limit": -0.5}, "throttling_rate_limit"),
     "retention-unaccepted": ({"access_log_retention_days": 2}, "access_log_retention_days"),
+    "statement-id-space": ({"permission_statement_id": "allow api"}, "permission_statement_id"),
+    "statement-id-too-long": ({"permission_statement_id": "s" * 101}, "permission_statement_id"),
+    "source-arn-lambda": (
+        {"permission_source_arn": "arn:aws:lambda:eu-west-1:123456789012:function:fn"},
+        "permission_source_arn",
+    ),
+    "source-arn-no-path": (
+        {"permission_source_arn": "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5"},
+        "permission_source_arn",
+    ),
 }
 
 

@@ -122,6 +122,28 @@ def test_outputs(minimal):
     assert minimal.is_unknown(FUNCTION, "invoke_arn")
 
 
+def test_adopted_role_keeps_its_name_path_and_policy_name(shared_plan, package_path):
+    """An existing console role is planned under its own identity, never renamed (replaced)."""
+    summary = shared_plan(
+        "lambda-adopted",
+        LAMBDA,
+        function_name="plan-test-fn",
+        package_path=package_path,
+        handler=HANDLER,
+        role_name="plan-test-fn-role-ab12cd34",
+        role_path="/service-role/",
+        policy_name="plan-test-dynamodb",
+    )
+    assert summary.values[ROLE]["name"] == "plan-test-fn-role-ab12cd34"
+    assert summary.values[ROLE]["path"] == "/service-role/"
+    assert summary.values[POLICY]["name"] == "plan-test-dynamodb"
+    assert summary.values[FUNCTION]["function_name"] == "plan-test-fn"
+
+
+def test_role_path_defaults_to_the_root_path(minimal):
+    assert minimal.values[ROLE]["path"] == "/"
+
+
 def test_no_environment_block_without_variables(shared_plan, package_path):
     summary = shared_plan(
         "lambda-bare",
@@ -179,6 +201,11 @@ INVALID = {
     "retention-zero": ({"log_retention_days": 0}, "log_retention_days"),
     "retention-unaccepted": ({"log_retention_days": 10}, "log_retention_days"),
     "tag-key-too-long": ({"tags": {"k" * 129: "v"}}, "tags"),
+    "role-name-space": ({"role_name": "visitor role"}, "role_name"),
+    "role-name-too-long": ({"role_name": "r" * 65}, "role_name"),
+    "role-path-no-slash": ({"role_path": "service-role"}, "role_path"),
+    "role-path-no-trailing-slash": ({"role_path": "/service-role"}, "role_path"),
+    "policy-name-slash": ({"policy_name": "a/b"}, "policy_name"),
 }
 
 

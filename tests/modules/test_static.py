@@ -26,7 +26,7 @@ CONTRACT = {
         {
             "function_name", "package_path", "handler", "runtime", "environment_variables",
             "policy_statements", "timeout", "memory_size", "reserved_concurrent_executions",
-            "log_retention_days", "tags",
+            "log_retention_days", "tags", "role_name", "role_path", "policy_name",
         },
         {"function_name", "arn", "invoke_arn", "role_arn", "log_group_name"},
     ),
@@ -34,6 +34,7 @@ CONTRACT = {
         {
             "name", "routes", "stage_name", "cors_allow_origins", "throttling_burst_limit",
             "throttling_rate_limit", "access_log_retention_days", "tags",
+            "permission_statement_id", "permission_source_arn",
         },
         {"api_id", "api_endpoint", "execution_arn", "invoke_url"},
     ),

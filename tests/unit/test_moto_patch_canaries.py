@@ -1,6 +1,7 @@
 """Canaries of `counterstack.local.patches`: each runs moto's own code, unpatched, and asserts it
 still differs from AWS. When one fails, moto fixed the behaviour upstream: delete that patch."""
 
+import inspect
 import io
 import json
 import threading
@@ -8,7 +9,11 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
+import moto.apigatewayv2.models
+import moto.apigatewayv2.responses
 import pytest
+from botocore.exceptions import ClientError
+from moto.apigatewayv2.models import ApiGatewayV2Backend
 from moto.awslambda.policy import Policy
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.responses import DynamoHandler
@@ -106,3 +111,45 @@ def test_moto_appends_a_repeated_lambda_statement_id(aws, monkeypatch):
     policy = json.loads(lambdas.get_policy(FunctionName="canary")["Policy"])
     sids = [statement["Sid"] for statement in policy["Statement"]]
     assert sids == ["apigw", "apigw"], UPSTREAM_FIXED.format("unique_statement_ids")
+
+
+@pytest.mark.parametrize(
+    "operation",
+    ["create_deployment", "get_deployment", "get_deployments", "delete_deployment", "update_stage"],
+)
+def test_moto_has_no_http_api_deployments_or_update_stage(operation):
+    """moto answers these API Gateway v2 operations "not implemented" (and its stages carry no
+    deploymentId); `deployments_api` adds them. moto's own would be overridden by the patch."""
+    source = inspect.getsource(moto.apigatewayv2.responses)
+    assert f"def {operation}(" not in source, UPSTREAM_FIXED.format("deployments_api")
+    assert "deploymentId" not in inspect.getsource(moto.apigatewayv2.models)
+
+
+def test_moto_answers_tag_resource_on_a_stage_arn_not_found(aws, monkeypatch):
+    """API Gateway tags a stage by its ARN; moto routes only API and VPC-link ARNs."""
+    for name in ("tag_resource", "untag_resource", "get_tags"):
+        monkeypatch.setattr(ApiGatewayV2Backend, name, unpatched(ApiGatewayV2Backend, name))
+    apigw = boto3.client("apigatewayv2")
+    api_id = apigw.create_api(Name="canary", ProtocolType="HTTP")["ApiId"]
+    apigw.create_stage(ApiId=api_id, StageName="prod")
+    arn = f"arn:aws:apigateway:{apigw.meta.region_name}::/apis/{api_id}/stages/prod"
+    with pytest.raises(ClientError):  # moto fixed upstream: the tag lands, nothing raises
+        apigw.tag_resource(ResourceArn=arn, Tags={"unit": "http-api"})
+        if apigw.get_stage(ApiId=api_id, StageName="prod").get("Tags") != {"unit": "http-api"}:
+            raise ClientError({"Error": {"Code": "TagIgnored"}}, "TagResource")
+        pytest.fail(UPSTREAM_FIXED.format("stage_tags"))
+
+
+def test_moto_ignores_sse_specification_in_update_table(aws, monkeypatch):
+    """DynamoDB switches a table to the AWS managed key on UpdateTable; moto ignores it."""
+    monkeypatch.setattr(DynamoHandler, "update_table", unpatched(DynamoHandler, "update_table"))
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName="canary",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.update_table(TableName="canary", SSESpecification={"Enabled": True})
+    table = client.describe_table(TableName="canary")["Table"]
+    assert "SSEDescription" not in table, UPSTREAM_FIXED.format("table_sse")

@@ -10,6 +10,11 @@ A relative path there (the lambda unit's zip) is relative to the directory Terra
 composed root's folder here, the unit's working directory under Terragrunt. Anything else a unit
 writes that this reader does not know is an error, so a unit cannot silently plan differently here
 than under Terragrunt.
+
+Adoption (`counterstack adopt --write`): the root merges `live/<env>/adopted.hcl`'s map of the unit
+into the common inputs, and each unit folder may hold an `imports.tf` of unit-relative `import`
+blocks. Import blocks only work in a root module, so `compose_imports` turns them into root blocks
+whose addresses carry the unit's `module.<name>.` prefix.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from typing import Any
 from counterstack.harness.terragrunt_contract import (
     ENV_CONFIG,
     ROOT_CONFIG,
+    adopted_inputs,
     block,
     blocks,
     discover_units,
@@ -29,6 +35,7 @@ from counterstack.harness.terragrunt_contract import (
     load_hcl,
     relative,
     render_path,
+    root_common_inputs,
 )
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 
@@ -38,6 +45,18 @@ _DEPENDENCY = re.compile(r"^dependency\.(?P<label>[A-Za-z_][\w-]*)\.outputs\.(?P
 _LOCAL = re.compile(r"^local\.(?P<name>[A-Za-z_][\w-]*)$")
 _TEMPLATE = re.compile(r"\$\{(?P<body>[^{}]*)\}")
 
+IMPORTS_FILE = "imports.tf"
+# The root terragrunt.hcl's expressions this composer reproduces (python-hcl2's rendering). If the
+# root changes them, composing fails instead of silently planning something Terragrunt would not.
+ROOT_EXPRESSIONS = {
+    "inputs": "${merge(local.common_inputs, local.unit_adopted_inputs)}",
+    "locals.adopted_file": '"${dirname(find_in_parent_folders("env.hcl"))}/adopted.hcl"',
+    "locals.adopted_inputs": "${merge({}, [for path in [local.adopted_file] : "
+    "read_terragrunt_config(path).locals.inputs if fileexists(path)] ...)}",
+    "locals.unit_adopted_inputs": "${merge({}, [for unit, values in local.adopted_inputs : "
+    "values if unit == basename(get_terragrunt_dir())] ...)}",
+}
+
 
 class CompositionError(ValueError):
     """A unit uses something this reader cannot turn into Terraform faithfully."""
@@ -46,6 +65,24 @@ class CompositionError(ValueError):
 def module_name(unit_dir: Path) -> str:
     """The module block name of a unit: its folder name as an identifier (http-api -> http_api)."""
     return unit_dir.name.replace("-", "_")
+
+
+def check_root_expressions(root_doc: Mapping[str, Any]) -> None:
+    """Fail unless the root merges common and adopted inputs as `compose_environment` does."""
+    root_locals = block(dict(root_doc), "locals")
+    found = {
+        "inputs": root_doc.get("inputs"),
+        **{f"locals.{name}": root_locals.get(name) for name in ROOT_ADOPTED_LOCALS},
+    }
+    for key, expected in ROOT_EXPRESSIONS.items():
+        if found[key] != expected:
+            raise CompositionError(
+                f"{ROOT_CONFIG} {key} is {found[key]!r}, but this composer applies {expected!r}: "
+                "change both together"
+            )
+
+
+ROOT_ADOPTED_LOCALS = ("adopted_file", "adopted_inputs", "unit_adopted_inputs")
 
 
 def _value(raw: Any, resolve: Any) -> Any:
@@ -89,7 +126,10 @@ def compose_environment(
     root = Path(root).resolve()
     locals_values = dict(locals_values or {})
     env = block(load_hcl(env_dir / ENV_CONFIG), "locals")
-    common_inputs = load_hcl(root / ROOT_CONFIG).get("inputs") or {}
+    root_doc = load_hcl(root / ROOT_CONFIG)
+    check_root_expressions(root_doc)
+    common_inputs = root_common_inputs(root_doc)
+    adopted = adopted_inputs(env_dir)
     unit_dirs = [
         path.resolve() for path in discover_units(root) if path.resolve().parent == env_dir
     ]
@@ -130,15 +170,42 @@ def compose_environment(
             raise CompositionError(f"{unit}: cannot resolve ${{{expression}}}")
 
         source = render_path(block(doc, "terraform").get("source"), unit_dir, root)
-        modules_dir = root / MODULES_DIR.name  # the checkout's own modules/
+        modules_dir = (root / MODULES_DIR.name).resolve()  # the tree's own modules/
         if source is None or source.parent != modules_dir or not source.is_dir():
             raise CompositionError(f"{unit}: terraform.source is not a module of {modules_dir}")
+        unit_adopted = adopted.get(unit_dir.name, {})
         try:
             inputs = {
                 **{key: _value(raw, resolve) for key, raw in common_inputs.items()},
+                # merge(local.common_inputs, local.unit_adopted_inputs), keyed by folder name
+                **{key: _value(raw, resolve) for key, raw in unit_adopted.items()},
                 **{key: _value(raw, resolve) for key, raw in (doc.get("inputs") or {}).items()},
             }
         except CompositionError as error:
             raise CompositionError(f"{unit}: {error}") from None
         modules[module_name(unit_dir)] = {"source": f"{modules_source}/{source.name}", **inputs}
     return {"module": modules}
+
+
+_IMPORT_TARGET = re.compile(r"^\$\{(?P<address>[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*(\[.*\])?)\}$")
+
+
+def compose_imports(env_dir: Path | str, *, root: Path = REPO_ROOT) -> list[dict[str, str]]:
+    """Every unit's `imports.tf` as root import blocks: `{"to": "module.<unit>.<address>", "id"}`.
+
+    The result goes under the `import` key of the composed Terraform JSON.
+    """
+    env_dir = Path(env_dir).resolve()
+    found: list[dict[str, str]] = []
+    for unit_dir in discover_units(Path(root).resolve()):
+        path = unit_dir.resolve() / IMPORTS_FILE
+        if unit_dir.resolve().parent != env_dir or not path.is_file():
+            continue
+        for body in load_hcl(path).get("import", []):
+            match = _IMPORT_TARGET.match(str(body.get("to")))
+            import_id = literal(body.get("id"))
+            if match is None or not isinstance(import_id, str):
+                raise CompositionError(f"{relative(path, root)}: cannot read import block {body}")
+            address = match["address"].replace('\\"', '"')
+            found.append({"to": f"module.{module_name(unit_dir)}.{address}", "id": import_id})
+    return found

@@ -15,7 +15,7 @@ import json
 import time
 from typing import Any
 
-from counterstack.local import cors, deployed, deployments, deployments_api, logs, permissions
+from counterstack.local import cors, deployed, deployments, logs, permissions
 from counterstack.local.access_log import RequestRecord, render
 from counterstack.local.lambda_api import LambdaService
 from counterstack.local.payload import (
@@ -51,7 +51,6 @@ class Gateway:
     def __init__(self, lambdas: LambdaService) -> None:
         self.lambdas = lambdas
         self.throttler = Throttler()
-        deployments_api.install()  # the control plane of what a stage serves
 
     def handle(self, api_id: str, request: HttpRequest, path: str) -> HttpResponse:
         """`path` is the decoded path after the API address (`/prod/visitors`)."""

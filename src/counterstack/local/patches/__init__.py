@@ -2,13 +2,19 @@
 
 One module per patch, each with `install()` (idempotent) and the moto function it replaced kept
 as the wrapper's `__wrapped__`. Each has a canary test (tests/unit/test_moto_patch_canaries.py)
-that runs moto's own code and fails once moto behaves like AWS upstream: then the patch can go.
+that checks moto's own code and fails once moto behaves like AWS upstream: then the patch can go.
 The patches touch moto's internals, so moto is pinned exactly in pyproject.toml.
 """
 
-from counterstack.local.patches import atomic_dynamodb_writes, unique_statement_ids
+from counterstack.local.patches import (
+    atomic_dynamodb_writes,
+    deployments_api,
+    stage_tags,
+    table_sse,
+    unique_statement_ids,
+)
 
-PATCHES = (atomic_dynamodb_writes, unique_statement_ids)
+PATCHES = (atomic_dynamodb_writes, deployments_api, stage_tags, table_sse, unique_statement_ids)
 
 
 def install() -> None:

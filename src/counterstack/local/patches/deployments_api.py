@@ -30,14 +30,17 @@ DEPLOYMENT_PATHS = {
         ApiGatewayV2Response.dispatch
     ),
 }
-# UpdateStage body field -> moto Stage attribute
+# UpdateStage body field -> moto Stage attribute: settings maps are merged (a field not sent keeps
+# its value, as API Gateway does), the rest replaced.
+MERGED_STAGE_FIELDS = {
+    "defaultRouteSettings": "default_route_settings",
+    "routeSettings": "route_settings",
+}
 STAGE_FIELDS = {
     "accessLogSettings": "access_log_settings",
     "autoDeploy": "auto_deploy",
     "clientCertificateId": "client_certificate_id",
-    "defaultRouteSettings": "default_route_settings",
     "description": "description",
-    "routeSettings": "route_settings",
     "stageVariables": "stage_variables",
 }
 
@@ -167,6 +170,9 @@ def update_stage(self: Any) -> tuple[int, dict, str]:
     if stage.auto_deploy and params.get("autoDeploy") is False and not params.get("deploymentId"):
         # the stage keeps what it served: the configuration API Gateway last auto-deployed
         stage.deployment_id = deployments.deploy(api, auto_deployed=True).deployment_id
+    for name, attribute in MERGED_STAGE_FIELDS.items():
+        if name in params:
+            setattr(stage, attribute, {**(getattr(stage, attribute) or {}), **params[name]})
     for name, attribute in STAGE_FIELDS.items():
         if name in params:
             setattr(stage, attribute, params[name])

@@ -1,0 +1,354 @@
+"""Find in an account every object a live/<env> would create, and how to import each into its unit.
+
+One row per module address: `import` (it exists; the id is what hashicorp/aws 5.x's import takes),
+`create` (it does not exist yet), `conflict` (it exists in a shape the module cannot take over
+without replacing or sharing it) or `left alone` (it exists next to an adopted object, and the
+modules do not manage it: a managed policy on the role, another route, stage or permission).
+Identity values that must match the existing objects come back as unit inputs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from counterstack.adopt.environment import Environment, Unit
+
+ClientFactory = Callable[[str], Any]
+
+IMPORT, CREATE, CONFLICT, LEFT_ALONE = "import", "create", "conflict", "left alone"
+API_GATEWAY = "apigateway.amazonaws.com"
+NOT_FOUND = {"ResourceNotFoundException", "NoSuchEntity", "NotFoundException"}
+
+
+@dataclass(frozen=True)
+class Row:
+    unit: str
+    address: str
+    id: str
+    action: str
+    reason: str
+
+
+@dataclass
+class Adoption:
+    environment: str
+    resources: list[Row] = field(default_factory=list)
+    inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def conflicts(self) -> list[Row]:
+        return [row for row in self.resources if row.action == CONFLICT]
+
+    @property
+    def imports(self) -> list[Row]:
+        return [row for row in self.resources if row.action == IMPORT]
+
+    def add(self, unit: Unit, address: str, id_: str, action: str, reason: str) -> None:
+        self.resources.append(Row(unit.folder, address, id_, action, reason))
+
+    def set_input(self, unit: Unit, name: str, value: Any) -> None:
+        self.inputs.setdefault(unit.folder, {})[name] = value
+
+    def as_json(self) -> dict[str, Any]:
+        return {"resources": [asdict(row) for row in self.resources], "inputs": self.inputs}
+
+
+def discover(env: Environment, client: ClientFactory, api_id: str | None = None) -> Adoption:
+    """What each unit of `env` would create, looked up in the account `client` reaches."""
+    adoption = Adoption(env.name)
+    finders = {"dynamodb": _table, "lambda": _function, "http-api": _http_api}
+    for unit in env.units:
+        finder = finders.get(unit.module)
+        if finder is None:
+            adoption.add(unit, "*", "", CONFLICT, f"adopt knows no module {unit.module!r}")
+            continue
+        finder(adoption, unit, client, env, api_id)
+    return adoption
+
+
+def _missing(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") in NOT_FOUND
+
+
+def _log_group(adoption: Adoption, unit: Unit, client: ClientFactory, address: str, name: str):
+    groups = client("logs").describe_log_groups(logGroupNamePrefix=name).get("logGroups", [])
+    if any(group["logGroupName"] == name for group in groups):
+        adoption.add(unit, address, name, IMPORT, "log group exists")
+    else:
+        adoption.add(unit, address, "", CREATE, f"no log group {name}")
+
+
+# --- dynamodb --------------------------------------------------------------------------------
+
+
+def _table(adoption: Adoption, unit: Unit, client: ClientFactory, *_: Any) -> None:
+    name, hash_key = unit.inputs["name"], unit.inputs.get("hash_key", "id")
+    address = "aws_dynamodb_table.this"
+    try:
+        table = client("dynamodb").describe_table(TableName=name)["Table"]
+    except ClientError as error:
+        if not _missing(error):
+            raise
+        adoption.add(unit, address, "", CREATE, f"no table {name}")
+        return
+    keys = [(k["AttributeName"], k["KeyType"]) for k in table["KeySchema"]]
+    types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
+    if keys != [(hash_key, "HASH")] or types.get(hash_key) != "S":
+        found = ", ".join(f"{n} ({types.get(n, '?')}, {t})" for n, t in keys)
+        adoption.add(
+            unit,
+            address,
+            name,
+            CONFLICT,
+            f"table {name} has key schema {found}; the module's is {hash_key} (S, HASH) and a "
+            "key change replaces the table: copy the data to a new table or rename table_name "
+            "in env.hcl",
+        )
+        return
+    adoption.add(unit, address, name, IMPORT, f"table exists with key {hash_key} (S)")
+
+
+# --- lambda ----------------------------------------------------------------------------------
+
+
+def _function(adoption: Adoption, unit: Unit, client: ClientFactory, *_: Any) -> None:
+    name = unit.inputs["function_name"]
+    lam, iam = client("lambda"), client("iam")
+    try:
+        function = lam.get_function(FunctionName=name)["Configuration"]
+    except ClientError as error:
+        if not _missing(error):
+            raise
+        function = None
+    if function is None:
+        adoption.add(unit, "aws_lambda_function.this", "", CREATE, f"no function {name}")
+        role_name = unit.inputs.get("role_name") or name
+    else:
+        adoption.add(unit, "aws_lambda_function.this", name, IMPORT, "function exists")
+        role_name = function["Role"].rsplit("/", 1)[1]
+    _log_group(adoption, unit, client, "aws_cloudwatch_log_group.this", f"/aws/lambda/{name}")
+
+    try:
+        role = iam.get_role(RoleName=role_name)["Role"]
+    except ClientError as error:
+        if not _missing(error):
+            raise
+        adoption.add(unit, "aws_iam_role.this", "", CREATE, f"no role {role_name}")
+        adoption.add(unit, "aws_iam_role_policy.this", "", CREATE, "the role is new")
+        return
+    sharing = sorted(
+        other["FunctionName"]
+        for page in lam.get_paginator("list_functions").paginate()
+        for other in page["Functions"]
+        if other["Role"] == role["Arn"] and other["FunctionName"] != name
+    )
+    if sharing:
+        adoption.add(
+            unit,
+            "aws_iam_role.this",
+            role_name,
+            CONFLICT,
+            f"role {role_name} is also the execution role of {', '.join(sharing)}; the module "
+            f"rewrites its policy for {name} alone: give those functions their own role first",
+        )
+        return
+    adoption.add(unit, "aws_iam_role.this", role_name, IMPORT, f"execution role of {name}")
+    if role_name != name:
+        adoption.set_input(unit, "role_name", role_name)
+    if role.get("Path", "/") != "/":
+        adoption.set_input(unit, "role_path", role["Path"])
+
+    inline = sorted(
+        policy
+        for page in iam.get_paginator("list_role_policies").paginate(RoleName=role_name)
+        for policy in page["PolicyNames"]
+    )
+    wanted = unit.inputs.get("policy_name") or name
+    adopted = wanted if wanted in inline else (inline[0] if len(inline) == 1 else None)
+    if adopted is None:
+        adoption.add(unit, "aws_iam_role_policy.this", "", CREATE, f"no inline policy {wanted}")
+    else:
+        adoption.add(
+            unit, "aws_iam_role_policy.this", f"{role_name}:{adopted}", IMPORT, "inline policy"
+        )
+        if adopted != name:
+            adoption.set_input(unit, "policy_name", adopted)
+    for other in inline:
+        if other != adopted:
+            adoption.add(
+                unit, f"inline policy {other}", f"{role_name}:{other}", LEFT_ALONE, "not managed"
+            )
+    for page in iam.get_paginator("list_attached_role_policies").paginate(RoleName=role_name):
+        for policy in page["AttachedPolicies"]:
+            adoption.add(
+                unit,
+                f"managed policy {policy['PolicyName']}",
+                policy["PolicyArn"],
+                LEFT_ALONE,
+                f"attached to {role_name}; the module neither manages nor detaches it",
+            )
+
+
+# --- http-api --------------------------------------------------------------------------------
+
+
+def _http_api(
+    adoption: Adoption, unit: Unit, client: ClientFactory, env: Environment, api_id: str | None
+) -> None:
+    name, stage_name = unit.inputs["name"], unit.inputs.get("stage_name", "prod")
+    routes: dict[str, Any] = unit.inputs["routes"]
+    apigw = client("apigatewayv2")
+    api = _choose_api(adoption, unit, apigw, name, api_id)
+    if api is False:
+        return
+    access_logs = f"/aws/apigateway/{name}"
+    if api is None:
+        for address in ("aws_apigatewayv2_api.this", "aws_apigatewayv2_stage.this"):
+            adoption.add(unit, address, "", CREATE, f"no HTTP API {name}")
+        for key in routes:
+            for kind in ("integration", "route"):
+                adoption.add(unit, f'aws_apigatewayv2_{kind}.this["{key}"]', "", CREATE, "new API")
+        _log_group(adoption, unit, client, "aws_cloudwatch_log_group.access", access_logs)
+        for function in sorted({route["function_name"] for route in routes.values()}):
+            adoption.add(unit, f'aws_lambda_permission.this["{function}"]', "", CREATE, "new API")
+        return
+
+    api_id = api["ApiId"]
+    adoption.add(unit, "aws_apigatewayv2_api.this", api_id, IMPORT, f"serves {api['ApiEndpoint']}")
+    existing = {route["RouteKey"]: route for route in _items(apigw.get_routes, ApiId=api_id)}
+    for key in routes:
+        route = existing.get(key)
+        if route is None:
+            for kind in ("integration", "route"):
+                adoption.add(unit, f'aws_apigatewayv2_{kind}.this["{key}"]', "", CREATE, "new")
+            continue
+        target = route.get("Target", "")
+        if target.startswith("integrations/"):
+            integration = target.split("/", 1)[1]
+            adoption.add(
+                unit,
+                f'aws_apigatewayv2_integration.this["{key}"]',
+                f"{api_id}/{integration}",
+                IMPORT,
+                f"target of {key}",
+            )
+        else:
+            adoption.add(
+                unit, f'aws_apigatewayv2_integration.this["{key}"]', "", CREATE, "no target"
+            )
+        route_id = f"{api_id}/{route['RouteId']}"
+        adoption.add(unit, f'aws_apigatewayv2_route.this["{key}"]', route_id, IMPORT, key)
+    for key, route in sorted(existing.items()):
+        if key not in routes:
+            adoption.add(unit, f"route {key}", f"{api_id}/{route['RouteId']}", LEFT_ALONE, "")
+    stages = {stage["StageName"] for stage in _items(apigw.get_stages, ApiId=api_id)}
+    if stage_name in stages:
+        adoption.add(unit, "aws_apigatewayv2_stage.this", f"{api_id}/{stage_name}", IMPORT, "")
+    else:
+        adoption.add(unit, "aws_apigatewayv2_stage.this", "", CREATE, f"no stage {stage_name}")
+    for other in sorted(stages - {stage_name}):
+        adoption.add(unit, f"stage {other}", f"{api_id}/{other}", LEFT_ALONE, "not managed")
+    _log_group(adoption, unit, client, "aws_cloudwatch_log_group.access", access_logs)
+    execution_arn = _execution_arn(api_id, env.region, client)
+    for function in sorted({route["function_name"] for route in routes.values()}):
+        _permission(adoption, unit, client, function, execution_arn)
+
+
+def _items(call: Callable[..., Any], **kwargs: Any) -> list[dict[str, Any]]:
+    items, token = [], None
+    while True:
+        page = call(**kwargs, **({"NextToken": token} if token else {}))
+        items += page.get("Items", [])
+        token = page.get("NextToken")
+        if not token:
+            return items
+
+
+def _choose_api(
+    adoption: Adoption, unit: Unit, apigw: Any, name: str, api_id: str | None
+) -> dict[str, Any] | bool | None:
+    """The API to adopt; None when there is none; False after reporting a conflict."""
+    named = [api for api in _items(apigw.get_apis) if api["Name"] == name]
+    named = [api for api in named if api.get("ProtocolType") == "HTTP"]
+    if api_id is not None:
+        chosen = [api for api in named if api["ApiId"] == api_id]
+        if not chosen:
+            found = ", ".join(api["ApiId"] for api in named) or "none"
+            adoption.add(
+                unit,
+                "aws_apigatewayv2_api.this",
+                api_id,
+                CONFLICT,
+                f"--api-id {api_id} is not an HTTP API named {name} (those are: {found})",
+            )
+            return False
+        return chosen[0]
+    if len(named) > 1:
+        listed = "; ".join(f"{api['ApiId']} ({api['ApiEndpoint']})" for api in named)
+        adoption.add(
+            unit,
+            "aws_apigatewayv2_api.this",
+            ",".join(api["ApiId"] for api in named),
+            CONFLICT,
+            f"{len(named)} HTTP APIs are named {name}: {listed}; choose the one the website "
+            "calls with --api-id",
+        )
+        return False
+    return named[0] if named else None
+
+
+def _execution_arn(api_id: str, region: str, client: ClientFactory) -> str:
+    account = client("sts").get_caller_identity()["Account"]
+    return f"arn:aws:execute-api:{region}:{account}:{api_id}"
+
+
+def _permission(
+    adoption: Adoption, unit: Unit, client: ClientFactory, function: str, execution_arn: str
+) -> None:
+    address = f'aws_lambda_permission.this["{function}"]'
+    try:
+        policy = json.loads(client("lambda").get_policy(FunctionName=function)["Policy"])
+    except ClientError as error:
+        if not _missing(error):
+            raise
+        adoption.add(unit, address, "", CREATE, f"{function} has no resource policy")
+        return
+    default_id = (
+        unit.inputs.get("permission_statement_id")
+        or (f"AllowInvokeFromHttpApi-{unit.inputs['name']}"[:100])
+    )
+    ours, others = [], []
+    for statement in policy.get("Statement", []):
+        source = _source_arn(statement)
+        from_api = (
+            (statement.get("Principal") or {}).get("Service") == API_GATEWAY
+            and source is not None
+            and source.startswith(f"{execution_arn}/")
+        )
+        (ours if from_api else others).append((statement["Sid"], source))
+    ours.sort(key=lambda sid_source: (sid_source[0] != default_id, sid_source[0]))
+    if not ours:
+        adoption.add(unit, address, "", CREATE, f"no statement lets this API invoke {function}")
+    else:
+        sid, source = ours[0]
+        adoption.add(unit, address, f"{function}/{sid}", IMPORT, f"source {source}")
+        if sid != f"AllowInvokeFromHttpApi-{unit.inputs['name']}"[:100]:
+            adoption.set_input(unit, "permission_statement_id", sid)
+        if source != f"{execution_arn}/*/*":
+            adoption.set_input(unit, "permission_source_arn", source)
+    for sid, source in [*ours[1:], *others]:
+        adoption.add(unit, f"permission {sid}", f"{function}/{sid}", LEFT_ALONE, f"source {source}")
+
+
+def _source_arn(statement: dict[str, Any]) -> str | None:
+    condition = statement.get("Condition") or {}
+    for operator in ("ArnLike", "ArnEquals", "StringLike", "StringEquals"):
+        value = (condition.get(operator) or {}).get("AWS:SourceArn")
+        if value:
+            return value
+    return None

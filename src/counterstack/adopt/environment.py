@@ -1,0 +1,92 @@
+"""What one live/<env> would create: each unit's module and inputs, as Terragrunt passes them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from counterstack.errors import CounterStackError
+from counterstack.harness.terragrunt_compose import (
+    CompositionError,
+    compose_environment,
+    module_name,
+)
+from counterstack.harness.terragrunt_contract import (
+    ENV_CONFIG,
+    ROOT_CONFIG,
+    block,
+    discover_units,
+    literal,
+    load_hcl,
+)
+
+_MODULE_OUTPUT = re.compile(r"^\$\{module\.(?P<module>\w+)\.(?P<output>\w+)\}$")
+# Outputs that are the module's input of the same name (all that discovery needs to follow).
+_ECHOED_OUTPUTS = {"function_name", "name"}
+
+
+@dataclass(frozen=True)
+class Unit:
+    folder: str  # the unit folder's name, e.g. "http-api": the key of adopted.hcl
+    module: str  # the module it calls, e.g. "http-api"
+    inputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Environment:
+    dir: Path
+    name: str
+    region: str
+    units: list[Unit]
+
+    def unit(self, module: str) -> Unit | None:
+        return next((unit for unit in self.units if unit.module == module), None)
+
+
+def read_environment(env_dir: Path | str) -> Environment:
+    """The units of `env_dir` (a live/<env> folder) with their inputs resolved from env.hcl."""
+    env_dir = Path(env_dir).resolve()
+    root = env_dir.parent.parent
+    if not (env_dir / ENV_CONFIG).is_file() or not (root / ROOT_CONFIG).is_file():
+        raise CounterStackError(
+            f"{env_dir} is not an environment folder: give live/<env> of a checkout "
+            f"(it holds {ENV_CONFIG}, and {ROOT_CONFIG} sits two folders up)"
+        )
+    env = block(load_hcl(env_dir / ENV_CONFIG), "locals")
+    unit_dirs = [d.resolve() for d in discover_units(root) if d.resolve().parent == env_dir]
+    # A unit's own locals (e.g. where its zip is built) do not name anything in the account.
+    placeholders = {
+        name: f"<local.{name}>"
+        for unit_dir in unit_dirs
+        for name in block(load_hcl(unit_dir / ROOT_CONFIG), "locals")
+        if name != "__is_block__"
+    }
+    try:
+        modules = compose_environment(env_dir, locals_values=placeholders, root=root)["module"]
+    except CompositionError as error:
+        raise CounterStackError(f"cannot read {env_dir}: {error}") from None
+    units = []
+    for unit_dir in unit_dirs:
+        body = dict(modules[module_name(unit_dir)])
+        module = Path(body.pop("source")).name
+        units.append(Unit(unit_dir.name, module, _follow(body, modules)))
+    return Environment(
+        dir=env_dir,
+        name=str(literal(env.get("environment")) or env_dir.name),
+        region=str(literal(env.get("aws_region"))),
+        units=units,
+    )
+
+
+def _follow(value: Any, modules: dict[str, Any]) -> Any:
+    """Inputs with `${module.X.function_name}`-style references replaced by X's own input."""
+    if isinstance(value, dict):
+        return {key: _follow(item, modules) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_follow(item, modules) for item in value]
+    match = _MODULE_OUTPUT.match(value) if isinstance(value, str) else None
+    if match and match["output"] in _ECHOED_OUTPUTS and match["module"] in modules:
+        return modules[match["module"]].get(match["output"], value)
+    return value

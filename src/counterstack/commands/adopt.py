@@ -1,0 +1,123 @@
+"""`counterstack adopt`: take over a running deployment into live/<env> without replacing anything.
+
+Three uses, one verb:
+  counterstack adopt ENV_DIR [--endpoint URL] [--region R] [--api-id ID] [--json] [--write]
+  counterstack adopt --removed-from OLD_ROOT_DIR_OR_SHOW_JSON
+  counterstack adopt --check-plan PLAN_SHOW_JSON [--check-plan ...]
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from counterstack.adopt.discover import Adoption, discover
+from counterstack.adopt.environment import read_environment
+from counterstack.adopt.plan_gate import gate
+from counterstack.adopt.removed import read_show_json, removed_addresses, render_removed
+from counterstack.adopt.write import write_adoption
+from counterstack.commands import options
+from counterstack.errors import CounterStackError
+from counterstack.harness.target import Target, aws_target
+
+COLUMNS = ("unit", "address", "id", "action", "reason")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "adopt",
+        help="take over an existing deployment into live/<env> (import, never replace)",
+        description="List, for every object the units of ENV_DIR would create, whether it "
+        "already exists (import, with its import id), is missing (create) or cannot be taken "
+        "over as it is (conflict). Dry run unless --write. Exit 2 on conflicts.",
+    )
+    parser.add_argument("env_dir", nargs="?", type=Path, help="environment folder, e.g. live/prod")
+    parser.add_argument("--endpoint", default=None, help="a local account at this URL, not AWS")
+    parser.add_argument(
+        "--region", type=options.region, default=None, help="default: env.hcl's aws_region"
+    )
+    parser.add_argument("--api-id", default=None, help="the HTTP API to adopt when names repeat")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="write ENV_DIR/<unit>/imports.tf and ENV_DIR/adopted.hcl",
+    )
+    parser.add_argument(
+        "--removed-from",
+        type=Path,
+        default=None,
+        metavar="OLD_ROOT",
+        help="print `removed` blocks for an old root (its folder, or `terraform show -json`)",
+    )
+    parser.add_argument(
+        "--check-plan",
+        type=Path,
+        action="append",
+        default=None,
+        metavar="PLAN_JSON",
+        help="plan gate: `terraform show -json` of an adoption plan (- for stdin); exit 2 when "
+        "an imported object would be created, replaced or deleted, or anything destroyed",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.removed_from is not None:
+        addresses = removed_addresses(read_show_json(args.removed_from))
+        if not addresses:
+            raise CounterStackError(f"{args.removed_from}: the state holds no resources")
+        print(render_removed(addresses), end="")
+        return 0
+    if args.check_plan:
+        for source in args.check_plan:
+            show = json.load(sys.stdin) if str(source) == "-" else read_show_json(source)
+            for line in gate(show).lines():
+                print(line)
+        return 0
+    if args.env_dir is None:
+        raise CounterStackError("give ENV_DIR (e.g. live/prod), --removed-from or --check-plan")
+    env = read_environment(args.env_dir)
+    region = args.region or env.region
+    if args.endpoint:
+        target = Target("local", region, args.endpoint.rstrip("/"))
+    else:
+        target = aws_target(region)
+    adoption = discover(env, target.client, api_id=args.api_id)
+    if args.json:
+        print(json.dumps(adoption.as_json(), indent=2))
+    else:
+        print_table(adoption)
+    if adoption.conflicts:
+        raise CounterStackError(conflict_message(adoption))
+    if args.write:
+        report_written(env.dir, adoption)
+    return 0
+
+
+def print_table(adoption: Adoption) -> None:
+    rows: list[Any] = [COLUMNS, *[[getattr(r, c) for c in COLUMNS] for r in adoption.resources]]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(COLUMNS) - 1)]
+    for row in rows:
+        cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, str(row[-1])]).rstrip())
+    for unit, inputs in sorted(adoption.inputs.items()):
+        for name, value in sorted(inputs.items()):
+            print(f"input {unit}.{name} = {json.dumps(value)}")
+
+
+def conflict_message(adoption: Adoption) -> str:
+    reasons = "; ".join(f"{row.unit} {row.address}: {row.reason}" for row in adoption.conflicts)
+    return f"{len(adoption.conflicts)} conflict(s), nothing written: {reasons}"
+
+
+def report_written(env_dir: Path, adoption: Adoption) -> None:
+    if not adoption.imports:
+        print(f"nothing to adopt in {env_dir}: nothing written", file=sys.stderr)
+        return
+    changed = write_adoption(env_dir, adoption)
+    for path in changed:
+        print(f"wrote {path}", file=sys.stderr)
+    if not changed:
+        print(f"{env_dir} is adopted already: nothing changed", file=sys.stderr)

@@ -1,0 +1,257 @@
+"""The seed's stack made the seed's two ways, and live/prod composed to adopt it on a local account.
+
+`build_by_hand` is the console way (boto3, console-style names); `tests/e2e/seed_root` is the flat
+Terraform root. `compose_prod` turns a copy of the tree's live/prod, after `counterstack adopt
+--write`, into one Terraform root with the root-level import blocks, pointed at the local account.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from counterstack.harness.sweep import sweep
+from counterstack.harness.terragrunt_compose import compose_environment, compose_imports
+from counterstack.local.provider import provider_override
+from counterstack.paths import REPO_ROOT
+from counterstack.terraform_cli import terraform_env
+
+SEED_ROOT = Path(__file__).with_name("seed_root")
+REGION = "eu-west-1"  # live/prod/env.hcl
+TABLE, FUNCTION, API = "visitor-counter", "visitorCounter", "visitor-counter"
+ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
+COUNTER_KEY = {"id": {"S": "visitors"}}
+SEED_PREFIX = "visitor"  # every seed name starts with it (visitor-counter, visitorCounter...)
+TREE_PARTS = ("terragrunt.hcl", "live", "modules")
+TIMEOUT = 300
+# What the root terragrunt.hcl's generated provider tags everything with in prod.
+PROD_DEFAULT_TAGS = {
+    "project": "visitor-counter",
+    "environment": "prod",
+    "managed-by": "terragrunt",
+}
+
+
+def terraform(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["terraform", *args, "-no-color"],
+        cwd=workdir,
+        env={**os.environ, **terraform_env()},
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+
+
+def run_ok(workdir: Path, *args: str) -> str:
+    result = terraform(workdir, *args)
+    assert result.returncode == 0, f"terraform {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def counterstack(*args: str) -> subprocess.CompletedProcess:
+    """The CLI as a user runs it: its own process, its exit code, its stdout and stderr."""
+    return subprocess.run(
+        [sys.executable, "-m", "counterstack.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        env={**os.environ, **terraform_env()},
+    )
+
+
+def copy_tree(destination: Path) -> Path:
+    """The root terragrunt.hcl, live/ and modules/, as a checkout the test may write into."""
+    ignore = shutil.ignore_patterns(".terragrunt-cache", ".terraform", "*.tfstate*", "__pycache__")
+    destination.mkdir(parents=True, exist_ok=True)
+    for part in TREE_PARTS:
+        source = REPO_ROOT / part
+        if source.is_dir():
+            shutil.copytree(source, destination / part, ignore=ignore)
+        else:
+            shutil.copy2(source, destination / part)
+    return destination
+
+
+def put_count(client: Any, count: int) -> None:
+    client("dynamodb").put_item(TableName=TABLE, Item={**COUNTER_KEY, "count": {"N": str(count)}})
+
+
+def create_lambda_log_group(client: Any) -> None:
+    """The log group Lambda makes on a first invoke (no retention); the local runtime does not."""
+    client("logs").create_log_group(logGroupName=f"/aws/lambda/{FUNCTION}")
+
+
+@dataclass(frozen=True)
+class ByHand:
+    api_id: str
+    role_name: str
+    managed_policy_arn: str
+    statement_id: str
+    source_arn: str
+
+
+def build_by_hand(client: Any, package: Path) -> ByHand:
+    """The seed's stack as the consoles make it: console role names, ids and permission form."""
+    dynamodb, iam, lam, apigw = (client(s) for s in ("dynamodb", "iam", "lambda", "apigatewayv2"))
+    dynamodb.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    role_name = f"{FUNCTION}-role-{uuid.uuid4().hex[:8]}"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(
+        RoleName=role_name, Path="/service-role/", AssumeRolePolicyDocument=json.dumps(trust)
+    )["Role"]
+    # The Lambda console attaches its own basic-execution policy (AWS's managed
+    # AWSLambdaBasicExecutionRole where that exists; the local account has no AWS-managed set).
+    basic = iam.create_policy(
+        PolicyName=f"AWSLambdaBasicExecutionRole-{uuid.uuid4()}",
+        Path="/service-role/",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": [
+                            "logs:CreateLogGroup",
+                            "logs:CreateLogStream",
+                            "logs:PutLogEvents",
+                        ],
+                        "Resource": "*",
+                    }
+                ],
+            }
+        ),
+    )["Policy"]
+    iam.attach_role_policy(RoleName=role_name, PolicyArn=basic["Arn"])
+    table_arn = dynamodb.describe_table(TableName=TABLE)["Table"]["TableArn"]
+    iam.put_role_policy(
+        RoleName=role_name,
+        PolicyName="visitorCounterTableAccess",
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": table_arn}
+                ],
+            }
+        ),
+    )
+    function = lam.create_function(
+        FunctionName=FUNCTION,
+        Runtime="python3.12",
+        Role=role["Arn"],
+        Handler="visitor_counter.handler.handler",
+        Code={"ZipFile": Path(package).read_bytes()},
+        Environment={"Variables": {"TABLE_NAME": TABLE}},
+    )
+    create_lambda_log_group(client)
+    api = apigw.create_api(
+        Name=API,
+        ProtocolType="HTTP",
+        CorsConfiguration={"AllowOrigins": ORIGINS, "AllowMethods": ["GET"]},
+    )
+    integration = apigw.create_integration(
+        ApiId=api["ApiId"],
+        IntegrationType="AWS_PROXY",
+        IntegrationUri=function["FunctionArn"],  # the console's form: the function's ARN
+        PayloadFormatVersion="2.0",
+    )
+    apigw.create_route(
+        ApiId=api["ApiId"],
+        RouteKey="GET /visitors",
+        Target=f"integrations/{integration['IntegrationId']}",
+    )
+    apigw.create_stage(ApiId=api["ApiId"], StageName="prod", AutoDeploy=True)
+    account = client("sts").get_caller_identity()["Account"]
+    source_arn = f"arn:aws:execute-api:{REGION}:{account}:{api['ApiId']}/*/*/visitors"
+    statement_id = f"lambda-{uuid.uuid4()}"
+    lam.add_permission(
+        FunctionName=FUNCTION,
+        StatementId=statement_id,
+        Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=source_arn,
+    )
+    return ByHand(api["ApiId"], role_name, basic["Arn"], statement_id, source_arn)
+
+
+def compose_prod(tree: Path, endpoint: str, package: Path) -> Path:
+    """live/prod of `tree` as one Terraform root (adopted inputs, root import blocks), local."""
+    root = tree / "composed" / "prod"  # ../../modules is the tree's modules/
+    root.mkdir(parents=True, exist_ok=True)
+    env_dir = tree / "live" / "prod"
+    config = compose_environment(env_dir, locals_values={"package_path": str(package)}, root=tree)
+    imports = compose_imports(env_dir, root=tree)
+    if imports:
+        config["import"] = imports
+    (root / "main.tf.json").write_text(json.dumps(config, indent=2))
+    (root / "provider.tf").write_text(provider_override(endpoint, REGION, PROD_DEFAULT_TAGS))
+    return root
+
+
+def switch_off_deletion_protection(root: Path) -> None:
+    """The test's own override: prod keeps deletion protection, a test stack must go away."""
+    override = {"module": {"dynamodb": {"deletion_protection": False}}}
+    (root / "teardown_override.tf.json").write_text(json.dumps(override))
+
+
+CONSOLE_POLICY_PREFIX = "AWSLambdaBasicExecutionRole-"
+
+
+def remove_console_policies(client: Any) -> None:
+    """The console's basic-execution policies: the modules leave them alone, so the test goes."""
+    iam = client("iam")
+    for policy in iam.list_policies(Scope="Local")["Policies"]:
+        if policy["PolicyName"].startswith(CONSOLE_POLICY_PREFIX):
+            entities = iam.list_entities_for_policy(PolicyArn=policy["Arn"])
+            for role in entities["PolicyRoles"]:
+                iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=policy["Arn"])
+            iam.delete_policy(PolicyArn=policy["Arn"])
+
+
+def remove_leftovers(client: Any) -> None:
+    """Anything a failed run left: console policies, then every seed-named object."""
+    remove_console_policies(client)
+    try:
+        client("dynamodb").update_table(TableName=TABLE, DeletionProtectionEnabled=False)
+    except client("dynamodb").exceptions.ResourceNotFoundException:
+        pass
+    sweep(client, SEED_PREFIX, None, dry_run=False)
+
+
+def inventory(account: Any) -> dict[str, list[str]]:
+    """Every object of the stack's kinds in the whole (test-owned) account, by kind."""
+    return {kind: names for kind, names in account.inventory(REGION).items() if names}
+
+
+def skip_on_aws(config: pytest.Config) -> None:
+    from counterstack.harness.target import selected_target_name
+
+    if selected_target_name(config.getoption("--target")) == "aws":
+        pytest.skip(
+            "adoption tests build the seed's stack under its real names (visitor-counter, "
+            "visitorCounter): they run only on the local account, never on --target aws"
+        )

@@ -1,0 +1,156 @@
+"""The adoption pieces that need no account: the plan gate, the `removed` printer, the writer."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from counterstack.adopt.discover import CREATE, IMPORT, Adoption, Row
+from counterstack.adopt.plan_gate import PlanGateError, changed_attributes, check_plan, gate
+from counterstack.adopt.removed import removed_addresses, render_removed
+from counterstack.adopt.write import render_adopted, write_adoption
+from counterstack.harness.terragrunt_contract import load_hcl
+
+pytestmark = pytest.mark.unit
+
+
+def change(address, actions, importing=False, before=None, after=None):
+    body = {"actions": actions, "before": before, "after": after, "after_unknown": {}}
+    if importing:
+        body["importing"] = {"id": "x"}
+    return {"address": address, "mode": "managed", "change": body}
+
+
+ADOPTION_PLAN = {
+    "resource_changes": [
+        change("module.dynamodb.aws_dynamodb_table.this", ["update"], True,
+               {"name": "t", "deletion_protection_enabled": False},
+               {"name": "t", "deletion_protection_enabled": True}),
+        change("module.http_api.aws_apigatewayv2_route.this[\"GET /visitors\"]", ["no-op"], True),
+        change("module.http_api.aws_cloudwatch_log_group.access", ["create"]),
+        {"address": "module.lambda.data.aws_region.current", "mode": "data",
+         "change": {"actions": ["read"]}},
+    ]
+}  # fmt: skip
+
+
+def test_changed_attributes_ignore_unchanged_blocks_and_name_unknown_values():
+    body = {
+        "before": {"timeout": 3, "architectures": ["x86_64"], "last_modified": "t0"},
+        "after": {"timeout": 10, "architectures": ["x86_64"], "last_modified": None},
+        "after_unknown": {"architectures": [False], "last_modified": True},
+    }
+    assert changed_attributes(body) == ["last_modified", "timeout"]
+
+
+def test_gate_passes_imports_in_place_updates_and_new_objects():
+    report = gate(ADOPTION_PLAN)
+    assert report.summary == "2 to import, 1 to change, 1 to add, 0 to destroy"
+    assert report.updates == {
+        "module.dynamodb.aws_dynamodb_table.this": ["deletion_protection_enabled"]
+    }
+    assert report.lines()[1] == (
+        "  ~ module.dynamodb.aws_dynamodb_table.this: deletion_protection_enabled"
+    )
+
+
+@pytest.mark.parametrize(
+    ("actions", "importing", "why"),
+    [
+        (["delete", "create"], True, "an imported object would be replaced"),
+        (["create", "delete"], False, "an object would be replaced"),
+        (["delete"], False, "an object would be destroyed"),
+        (["create"], True, "an imported object would be created anew"),
+    ],
+)
+def test_gate_refuses_replacing_deleting_or_recreating(actions, importing, why):
+    plan = {
+        "resource_changes": [*ADOPTION_PLAN["resource_changes"], change("x.y", actions, importing)]
+    }
+    with pytest.raises(PlanGateError) as error:
+        gate(plan)
+    assert f"x.y: {why}" in str(error.value)
+    (problem,) = check_plan(plan).problems
+    assert problem.startswith(f"x.y: {why}")
+
+
+def test_gate_cli_exits_2_with_one_line_on_a_replacement(tmp_path):
+    plan = {"resource_changes": [change("a.b", ["delete", "create"], True)]}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    result = subprocess.run(
+        [sys.executable, "-m", "counterstack.cli", "adopt", "--check-plan", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("counterstack adopt: error: adoption plan refused (1 to import")
+    assert result.stderr.count("\n") == 1
+
+
+STATE = {
+    "values": {
+        "root_module": {
+            "resources": [
+                {"address": "aws_dynamodb_table.visitor_counter", "mode": "managed",
+                 "type": "aws_dynamodb_table", "name": "visitor_counter"},
+                {"address": "aws_lambda_permission.apigw[\"a\"]", "mode": "managed",
+                 "type": "aws_lambda_permission", "name": "apigw", "index": "a"},
+                {"address": "aws_lambda_permission.apigw[\"b\"]", "mode": "managed",
+                 "type": "aws_lambda_permission", "name": "apigw", "index": "b"},
+                {"address": "data.aws_caller_identity.current", "mode": "data",
+                 "type": "aws_caller_identity", "name": "current"},
+            ],
+            "child_modules": [{"address": "module.site[0]"}, {"address": "module.dns"}],
+        }
+    }
+}  # fmt: skip
+
+
+def test_removed_blocks_name_resources_without_keys_skip_data_and_cover_modules():
+    addresses = removed_addresses(STATE)
+    assert addresses == [
+        "aws_dynamodb_table.visitor_counter",
+        "aws_lambda_permission.apigw",
+        "module.site",
+        "module.dns",
+    ]
+    text = render_removed(addresses)
+    assert text.count("removed {") == 4
+    assert "  from = aws_lambda_permission.apigw\n\n  lifecycle {\n    destroy = false\n  }" in text
+
+
+def test_removed_blocks_are_valid_terraform(tmp_path):
+    (tmp_path / "main.tf").write_text(render_removed(removed_addresses(STATE)))
+    parsed = load_hcl(tmp_path / "main.tf")
+    assert [block["from"] for block in parsed["removed"]] == [
+        "${aws_dynamodb_table.visitor_counter}",
+        "${aws_lambda_permission.apigw}",
+        "${module.site}",
+        "${module.dns}",
+    ]
+
+
+def test_adopted_file_is_the_shape_the_root_reads(tmp_path):
+    (tmp_path / "adopted.hcl").write_text(
+        render_adopted({"lambda": {"role_path": "/service-role/", "role_name": "r-1"}}, "prod")
+    )
+    parsed = load_hcl(tmp_path / "adopted.hcl")
+    assert parsed["locals"][0]["inputs"] == {
+        '"lambda"': {"role_name": '"r-1"', "role_path": '"/service-role/"'}
+    }
+
+
+def test_nothing_is_written_without_an_import(tmp_path):
+    adoption = Adoption("prod", [Row("dynamodb", "aws_dynamodb_table.this", "", CREATE, "")])
+    assert write_adoption(tmp_path, adoption) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_writing_twice_changes_nothing(tmp_path):
+    (tmp_path / "dynamodb").mkdir()
+    adoption = Adoption("prod", [Row("dynamodb", "aws_dynamodb_table.this", "t", IMPORT, "")])
+    assert write_adoption(tmp_path, adoption) == [tmp_path / "dynamodb" / "imports.tf"]
+    assert write_adoption(tmp_path, adoption) == []
