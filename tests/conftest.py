@@ -15,6 +15,7 @@ from counterstack.build import build_package
 from counterstack.errors import CounterStackError
 from counterstack.harness.naming import new_run_id, unique_prefix
 from counterstack.harness.plan import local_aws_server
+from counterstack.harness.provider_process import SharedProvider, shared_provider
 from counterstack.harness.run_cache import once_per_run
 from counterstack.harness.stack import Stack, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
@@ -78,6 +79,19 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
 
 
 @pytest.fixture(scope="session")
+def provider(
+    target: Target, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SharedProvider | None]:
+    """This worker's one aws provider process (started on first use, stopped at session end);
+    None when COUNTERSTACK_SHARED_PROVIDER=0, or on aws unless it is 1."""
+    try:
+        with shared_provider(target.name, tmp_path_factory.mktemp("provider-logs")) as shared:
+            yield shared
+    except CounterStackError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
 def name_prefix(run_id: str, worker_id: str) -> Callable[[], str]:
     """Factory of unique stack prefixes: run id + xdist worker + a counter."""
     return lambda: unique_prefix(run_id, worker_id)
@@ -88,14 +102,19 @@ StackFactory = Callable[..., AbstractContextManager[Stack]]
 
 @pytest.fixture(scope="session")
 def stack_factory(
-    target: Target, name_prefix: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
+    target: Target,
+    provider: SharedProvider | None,
+    name_prefix: Callable[[], str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> StackFactory:
     """`with stack_factory(root_dir, **variables) as stack:` — apply, yield, destroy, leak-check."""
 
     def make(root_dir: Path, **variables) -> AbstractContextManager[Stack]:
         prefix = name_prefix()
         workdir = tmp_path_factory.mktemp(prefix)
-        return ephemeral_stack(root_dir, target=target, workdir=workdir, prefix=prefix, **variables)
+        return ephemeral_stack(
+            root_dir, target=target, workdir=workdir, prefix=prefix, provider=provider, **variables
+        )
 
     return make
 
