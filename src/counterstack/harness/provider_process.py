@@ -113,10 +113,33 @@ def provider_environment(target_name: str, base: Mapping[str, str] | None = None
     return environment
 
 
+def _is_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _die_with_parent() -> None:
     """In the child before exec: SIGKILL when the starting thread's process dies (Linux)."""
     with contextlib.suppress(OSError, AttributeError):  # not Linux: the owner's stop() ends it
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def is_running(pid: int) -> bool:
+    """True while `pid` is a live process (a zombie nobody reaped yet counts as ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 class SharedProvider:
@@ -131,6 +154,7 @@ class SharedProvider:
         self.log_path: Path | None = None
         self.reattach: str | None = None
         self.starts = 0
+        self.stop_timeout = STOP_TIMEOUT_SECONDS
         self._lock = threading.RLock()
         atexit.register(self.stop)  # a safety net; owners call stop() themselves
 
@@ -178,8 +202,9 @@ class SharedProvider:
         while time.monotonic() < deadline:
             text = self.log_path.read_text(errors="replace")
             if match := REATTACH_LINE.search(text):
-                json.loads(match["value"])  # Terraform would fail later, and less clearly
-                return match["value"]
+                if _is_json(match["value"]):  # else Terraform would fail later, less clearly
+                    return match["value"]
+                break
             if self.process.poll() is not None:
                 break
             time.sleep(0.05)
@@ -197,7 +222,7 @@ class SharedProvider:
             return
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=STOP_TIMEOUT_SECONDS)
+            process.wait(timeout=self.stop_timeout)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
