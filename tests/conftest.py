@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
+from e2e.e2e_groups import LONGEST_FIRST
 
 from counterstack.build import build_package
 from counterstack.errors import CounterStackError
@@ -47,13 +48,36 @@ def pytest_configure(config: pytest.Config) -> None:
     apply_terraform_env()  # every terraform child of this run uses the project's CLI config
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup hook reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    group_and_order_for_xdist(items)
     if not config.getoption("--smoke-url"):
         return
     skip = pytest.mark.skip(reason="--smoke-url runs only the smoke tests")
     for item in items:
         if "smoke" not in item.keywords:
             item.add_marker(skip)
+
+
+def group_and_order_for_xdist(items: list[pytest.Item]) -> None:
+    """`--dist=loadgroup` with `--no-loadscope-reorder`: a module without an explicit
+    xdist_group is its own group (loadscope's unit), and the e2e groups start first, longest
+    first, so both workers stay busy to the end; a test that destroys the shared stack runs last
+    in its group."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+    def start_order(indexed: tuple[int, pytest.Item]) -> tuple[int, int, int]:
+        index, item = indexed
+        group = str(item.get_closest_marker("xdist_group").args[0])
+        if "e2e" not in item.keywords:
+            rank = len(LONGEST_FIRST) + 1
+        else:
+            rank = LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
+        return rank, item.get_closest_marker("destroys_shared_stack") is not None, index
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=start_order)]
 
 
 @pytest.fixture(scope="session")

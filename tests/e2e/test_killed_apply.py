@@ -1,4 +1,9 @@
-"""A run killed mid-apply (SIGKILL, as a cancelled CI job) is swept clean by its prefix."""
+"""A run killed mid-apply (SIGKILL, as a cancelled CI job) is swept clean by its prefix.
+
+It earns a stack of its own: a half-applied one, which only a killed apply makes. Terraform runs
+here with its normal provider launch: the SIGKILL of its process group must not take a shared
+provider (serving other stacks) with it.
+"""
 
 import os
 import signal

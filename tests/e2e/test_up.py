@@ -1,5 +1,8 @@
 """The README's main command: `counterstack up` deploys, serves, and destroys on Ctrl-C, and
-leaves no aws provider process behind."""
+leaves no aws provider process behind.
+
+It earns a stack of its own: `up` creates (and destroys) its stack in its own account.
+"""
 
 import queue
 import re

@@ -1,4 +1,4 @@
-"""GET /visitors over HTTP on an ephemeral stack: counting, CORS, routing, concurrency, drift.
+"""GET /visitors over HTTP on the shared stack: counting, CORS, routing, concurrency, drift.
 
 The smoke-marked tests change no infrastructure and also run against a deployed environment
 (`--smoke-url`), which is how promotion checks dev before prod.
@@ -8,10 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from e2e_groups import SHARED_STACK
 
 from counterstack.harness.http import http_get_with_retry
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, SHARED_STACK]
 
 FOREIGN_ORIGIN = "https://attacker.example"
 TIMEOUT = 10
