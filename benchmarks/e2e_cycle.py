@@ -42,7 +42,8 @@ def one_cycle(target: Target, run_id: str, provider: SharedProvider | None) -> d
 
     with tempfile.TemporaryDirectory() as workdir:
         prefix = unique_prefix(run_id, "bench")
-        tf = terraform(prepare_stack(EXAMPLE_COMPLETE, target, Path(workdir), prefix), provider)
+        tfdir = prepare_stack(EXAMPLE_COMPLETE, target, Path(workdir), prefix)
+        tf = terraform(tfdir, target, provider)
         timed("init", lambda: tf.init(upgrade=False))
         timed("apply", lambda: tf.apply(auto_approve=True))
         url = target.reachable_url(tf.output()["visitors_url"])
@@ -88,7 +89,7 @@ def main() -> None:
     run_id = new_run_id()
     results: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
     with tempfile.TemporaryDirectory() as logs, local_target() as target:
-        shared = SharedProvider(target.name, Path(logs))
+        shared = SharedProvider(target.name, Path(logs), target_env=target.terraform_env())
         try:
             providers = {"normal": None, "shared": shared}
             for provider in providers.values():  # warm-up: page cache, workers, schema

@@ -109,7 +109,8 @@ def provider(
     """This worker's one aws provider process (started on first use, stopped at session end);
     None when COUNTERSTACK_SHARED_PROVIDER=0, or on aws unless it is 1."""
     try:
-        with shared_provider(target.name, tmp_path_factory.mktemp("provider-logs")) as shared:
+        logs = tmp_path_factory.mktemp("provider-logs")
+        with shared_provider(target.name, logs, target.terraform_env()) as shared:
             yield shared
     except CounterStackError as error:
         pytest.fail(str(error), pytrace=False)

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 def test_apply_killed_midway_is_swept_clean(target, name_prefix, tmp_path):
     prefix = name_prefix()
     tfdir = prepare_stack(EXAMPLE_COMPLETE, target, tmp_path, prefix)
-    env = {**os.environ, **terraform_env()}
+    env = {**os.environ, **terraform_env(), **target.terraform_env()}
     subprocess.run(
         ["terraform", "init", "-input=false"], cwd=tfdir, env=env, check=True, capture_output=True
     )

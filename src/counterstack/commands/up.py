@@ -96,7 +96,9 @@ def run(args: argparse.Namespace) -> int:
             target = aws_target(args.region)
         workdir = Path(resources.enter_context(tempfile.TemporaryDirectory(prefix="cs-up-")))
         # Entered before the stack, so it is stopped only after the stack's destroy.
-        provider = resources.enter_context(shared_provider(target.name, workdir / "logs"))
+        provider = resources.enter_context(
+            shared_provider(target.name, workdir / "logs", target.terraform_env())
+        )
         say(f"building the Lambda zip and a working copy of examples/complete in {workdir}")
         stack = resources.enter_context(
             ephemeral_stack(

@@ -103,9 +103,12 @@ def find_provider_binary(initialized_dir: Path | None = None) -> Path | None:
     return None
 
 
-def provider_environment(target_name: str, base: Mapping[str, str] | None = None) -> dict:
-    """The environment the shared process starts with (fixed for its lifetime)."""
-    environment = dict(os.environ if base is None else base)
+def provider_environment(
+    target_name: str, base: Mapping[str, str] | None = None, extra: Mapping[str, str] = {}
+) -> dict:
+    """The environment the shared process starts with (fixed for its lifetime): the target's
+    (`extra`, e.g. the local account's AWS_ENDPOINT_URL) over this process's."""
+    environment = {**(os.environ if base is None else base), **extra}
     environment.pop(REATTACH_ENV, None)
     if target_name == "local":
         for name in LOCAL_TARGET_DROPPED:
@@ -145,11 +148,17 @@ def is_running(pid: int) -> bool:
 class SharedProvider:
     """A lazily started debug-mode aws provider that serves one Terraform command at a time."""
 
-    def __init__(self, target_name: str, log_dir: Path, binary: Path | None = None) -> None:
+    def __init__(
+        self,
+        target_name: str,
+        log_dir: Path,
+        binary: Path | None = None,
+        target_env: Mapping[str, str] = {},
+    ) -> None:
         self.target_name = target_name
         self.log_dir = Path(log_dir)
         self.binary = binary
-        self.environment = provider_environment(target_name)
+        self.environment = provider_environment(target_name, extra=target_env)
         self.process: subprocess.Popen | None = None
         self.log_path: Path | None = None
         self.reattach: str | None = None
@@ -229,12 +238,14 @@ class SharedProvider:
 
 
 @contextmanager
-def shared_provider(target_name: str, log_dir: Path) -> Iterator[SharedProvider | None]:
+def shared_provider(
+    target_name: str, log_dir: Path, target_env: Mapping[str, str] = {}
+) -> Iterator[SharedProvider | None]:
     """A SharedProvider for this target when enabled (else None); stopped on the way out."""
     if not shared_provider_enabled(target_name):
         yield None
         return
-    provider = SharedProvider(target_name, log_dir)
+    provider = SharedProvider(target_name, log_dir, target_env=target_env)
     try:
         yield provider
     finally:

@@ -92,8 +92,9 @@ def prepare_stack(
 class Terraform(tftest.TerraformTest):
     """tftest's runner; with a SharedProvider each command reattaches to it, one at a time."""
 
-    def __init__(self, tfdir: Path, provider: SharedProvider | None = None) -> None:
-        super().__init__(str(tfdir), binary="terraform", env=terraform_env())
+    def __init__(self, tfdir: Path, target: Target, provider: SharedProvider | None = None) -> None:
+        env = {**terraform_env(), **target.terraform_env()}
+        super().__init__(str(tfdir), binary="terraform", env=env)
         self.provider = provider
 
     def execute_command(self, cmd: str, *cmd_args: str) -> tftest.TerraformCommandOutput:
@@ -108,8 +109,9 @@ class Terraform(tftest.TerraformTest):
                 self.env = own_env
 
 
-def terraform(tfdir: Path, provider: SharedProvider | None = None) -> Terraform:
-    return Terraform(tfdir, provider)
+def terraform(tfdir: Path, target: Target, provider: SharedProvider | None = None) -> Terraform:
+    """Terraform for a stack's folder: the target's environment, the shared provider if any."""
+    return Terraform(tfdir, target, provider)
 
 
 def diagnostics(error: BaseException) -> str:
@@ -183,7 +185,7 @@ def ephemeral_stack(
     """
     say = progress or (lambda _message: None)
     tfdir = prepare_stack(root_dir, target, workdir, prefix, **variables)
-    tf = terraform(tfdir, provider)
+    tf = terraform(tfdir, target, provider)
     initialized = False
     stack = None
     try:
