@@ -154,3 +154,18 @@ def test_a_binary_without_reattach_line_is_a_clear_error(tmp_path):
     ):
         pass
     assert provider.pid is None
+
+
+def test_local_target_reaches_the_account_through_the_environment_not_an_endpoints_block():
+    """The endpoints block costs ~2 s of provider validation per ConfigureProvider."""
+    from counterstack.harness.target import Target
+
+    local = Target("local", "eu-west-1", "http://127.0.0.1:4599")
+    override = local.provider_override({"counterstack:ephemeral": "ct-x"})
+    assert "endpoints" not in override
+    assert 'access_key                  = "test"' in override  # never real credentials
+    assert '"counterstack:ephemeral" = "ct-x"' in override
+    assert local.terraform_env() == {"AWS_ENDPOINT_URL": "http://127.0.0.1:4599"}
+    provider = SharedProvider("local", Path("/unused"), target_env=local.terraform_env())
+    assert provider.environment["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4599"
+    assert Target("aws", "eu-west-1").terraform_env() == {}
