@@ -22,9 +22,9 @@ import boto3
 from counterstack.errors import CounterStackError
 from counterstack.harness.account_process import account_process
 from counterstack.local.client import RemoteAccount
+from counterstack.terraform_cli import ENDPOINT_ENV
 
 TARGETS = ("local", "aws")
-ENDPOINT_ENV = "AWS_ENDPOINT_URL"  # every service's endpoint (aws provider 5.x, AWS SDKs)
 TARGET_ENV = "COUNTERSTACK_TARGET"
 DEFAULT_REGION = "eu-west-1"
 
