@@ -10,7 +10,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
-from e2e.e2e_groups import LONGEST_FIRST
+from xdist_groups import GroupScheduling, start_rank
 
 from counterstack.build import build_package
 from counterstack.errors import CounterStackError
@@ -48,9 +48,8 @@ def pytest_configure(config: pytest.Config) -> None:
     apply_terraform_env()  # every terraform child of this run uses the project's CLI config
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup hook reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    group_and_order_for_xdist(items)
+    order_for_xdist(items)
     if not config.getoption("--smoke-url"):
         return
     skip = pytest.mark.skip(reason="--smoke-url runs only the smoke tests")
@@ -59,25 +58,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
-def group_and_order_for_xdist(items: list[pytest.Item]) -> None:
-    """`--dist=loadgroup` with `--no-loadscope-reorder`: a module without an explicit
-    xdist_group is its own group (loadscope's unit), and the e2e groups start first, longest
-    first, so both workers stay busy to the end; a test that destroys the shared stack runs last
-    in its group."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+def order_for_xdist(items: list[pytest.Item]) -> None:
+    """Long e2e groups first (see tests/xdist_groups.py); a test that destroys the shared stack
+    runs after every other test. Workers report this order; the scheduler keeps it."""
 
-    def start_order(indexed: tuple[int, pytest.Item]) -> tuple[int, int, int]:
+    def start_order(indexed: tuple[int, pytest.Item]) -> tuple[bool, int, int]:
         index, item = indexed
-        group = str(item.get_closest_marker("xdist_group").args[0])
-        if "e2e" not in item.keywords:
-            rank = len(LONGEST_FIRST) + 1
-        else:
-            rank = LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
-        return rank, item.get_closest_marker("destroys_shared_stack") is not None, index
+        destroys = item.get_closest_marker("destroys_shared_stack") is not None
+        return destroys, start_rank(item.nodeid, "e2e" in item.keywords), index
 
     items[:] = [item for _, item in sorted(enumerate(items), key=start_order)]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> GroupScheduling:
+    """loadscope by group: a module, or the e2e modules that share one stack."""
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,10 @@
 """The deployed counter the e2e tests talk to: one shared ephemeral stack, or --smoke-url.
 
 Terratest's stages habit: the tests that only read a stack (HTTP, CORS, the browser, faults the
-account injects, the load test) share one apply per worker session. They are one xdist group
-(`e2e_groups.SHARED_STACK`), so one worker applies it once; the test that destroys it runs last
-in the group (marker `destroys_shared_stack`). A test that needs a stack of its own creates it
-and says why in its docstring.
+account injects, the load test) share one apply per worker session: once in a serial run, once
+per worker that runs them under xdist (tests/xdist_groups.py says which run together). The test
+that destroys it runs after every other test (marker `destroys_shared_stack`). A test that
+needs a stack of its own creates it and says why in its docstring.
 """
 
 from collections.abc import Iterator

@@ -15,14 +15,13 @@ from typing import NoReturn
 
 import pytest
 import requests
-from e2e_groups import SHARED_STACK
 
 from counterstack.harness.http import http_get_with_retry
 from counterstack.harness.stack import Stack
 from counterstack.page import PageServer
 from counterstack.paths import REPO_ROOT
 
-pytestmark = [pytest.mark.e2e, SHARED_STACK]
+pytestmark = pytest.mark.e2e
 
 CHROMIUM_ENV = "COUNTERSTACK_CHROMIUM"
 REQUIRE_ENV = "COUNTERSTACK_REQUIRE_CHROMIUM"  # CI sets 1: a missing browser fails, not skips

@@ -8,11 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from e2e_groups import SHARED_STACK
 
 from counterstack.harness.http import http_get_with_retry
 
-pytestmark = [pytest.mark.e2e, SHARED_STACK]
+pytestmark = pytest.mark.e2e  # in the xdist group `shared-stack` (tests/xdist_groups.py)
 
 FOREIGN_ORIGIN = "https://attacker.example"
 TIMEOUT = 10
