@@ -53,8 +53,8 @@ PR_SET_PDEATHSIG = 1
 def shared_provider_enabled(target_name: str) -> bool:
     """COUNTERSTACK_SHARED_PROVIDER: 0 off, 1 on; unset: on for local, off for aws.
 
-    On AWS the provider's time is mostly the cloud's, and the shared process has not been
-    measured faster there yet; `1` turns it on to measure it.
+    On AWS the shared process has not been measured (the issue asks for it only where it is
+    faster); `1` turns it on there to measure it.
     """
     value = os.environ.get(SHARED_PROVIDER_ENV, "").strip()
     if value not in ("", "0", "1"):
