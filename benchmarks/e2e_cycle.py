@@ -1,8 +1,11 @@
-"""Where the time of one ephemeral-stack cycle goes, on the local account.
+"""Where the time of one ephemeral-stack cycle goes, on the local account, side by side.
 
-Prints the median (and min/max) of each phase over N cycles — init, apply, hit (two GETs),
-re-plan, destroy — and optionally the e2e suite's wall time serial vs `-n 2`.
-Targets (2 cores): full cycle <= 15 s median; `-n 2` >= 1.6x faster than serial.
+Times the harness's cycle — init, apply, hit (two GETs), re-plan, destroy (`-refresh=false`
+after a clean apply, as the harness does) — with Terraform starting its own aws provider
+("normal") and with one shared debug-mode provider process ("shared"), alternating the two so a
+busy machine slows both alike. Prints the median (min, max) of each phase and the ratio normal /
+shared. `--suite` also prints the e2e suite's wall time serial vs `-n 2` and the speed-up.
+Targets (2 cores): cycle median of 5 <= 15 s; e2e suite `-n 2` >= 1.6x faster than serial.
 
     .venv/bin/python benchmarks/e2e_cycle.py [--cycles 5] [--suite]
 """
@@ -13,22 +16,25 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
 
 from counterstack.harness.naming import new_run_id, unique_prefix
-from counterstack.harness.stack import assert_no_leaks, prepare_stack, terraform
-from counterstack.harness.target import local_target
+from counterstack.harness.provider_process import SharedProvider
+from counterstack.harness.stack import assert_no_leaks, destroy, prepare_stack, terraform
+from counterstack.harness.target import Target, local_target
 from counterstack.paths import EXAMPLE_COMPLETE, REPO_ROOT
 
 PHASES = ("init", "apply", "hit", "replan", "destroy")
+MODES = ("normal", "shared")
 
 
-def one_cycle(target, run_id: str) -> dict[str, float]:
+def one_cycle(target: Target, run_id: str, provider: SharedProvider | None) -> dict[str, float]:
     times: dict[str, float] = {}
 
-    def timed(phase: str, action):
+    def timed(phase: str, action: Callable):
         start = time.perf_counter()
         result = action()
         times[phase] = time.perf_counter() - start
@@ -36,7 +42,8 @@ def one_cycle(target, run_id: str) -> dict[str, float]:
 
     with tempfile.TemporaryDirectory() as workdir:
         prefix = unique_prefix(run_id, "bench")
-        tf = terraform(prepare_stack(EXAMPLE_COMPLETE, target, Path(workdir), prefix))
+        tfdir = prepare_stack(EXAMPLE_COMPLETE, target, Path(workdir), prefix)
+        tf = terraform(tfdir, target, provider)
         timed("init", lambda: tf.init(upgrade=False))
         timed("apply", lambda: tf.apply(auto_approve=True))
         url = target.reachable_url(tf.output()["visitors_url"])
@@ -44,50 +51,55 @@ def one_cycle(target, run_id: str) -> dict[str, float]:
         assert counts == [{"count": 1}, {"count": 2}], counts
         plan = timed("replan", lambda: tf.execute_command("plan", "-detailed-exitcode"))
         assert plan.retcode == 0, plan.out
-        timed("destroy", lambda: tf.destroy(auto_approve=True))
+        timed("destroy", lambda: destroy(tf, refresh=False))
         assert_no_leaks(target, prefix)
     times["cycle"] = sum(times.values())
     return times
 
 
+def print_cycles(results: dict[str, list[dict[str, float]]]) -> None:
+    count = len(results["normal"])
+    print(f"one local cycle, {count} runs each (seconds, median (min-max)):")
+    print(f"  {'phase':<8} {'normal':>19} {'shared':>19}  normal/shared")
+    for phase in (*PHASES, "cycle"):
+        cells, medians = [], []
+        for mode in MODES:
+            values = [cycle[phase] for cycle in results[mode]]
+            medians.append(statistics.median(values))
+            cells.append(f"{medians[-1]:6.2f} ({min(values):5.2f}-{max(values):5.2f})")
+        ratio = medians[0] / medians[1] if medians[1] else float("nan")
+        print(f"  {phase:<8} {cells[0]:>19} {cells[1]:>19}  {ratio:5.2f}x")
+
+
 def suite_wall_time(workers: str) -> float:
     start = time.perf_counter()
+    command = [sys.executable, "-m", "pytest", "-q", "-m", "e2e", "-n", workers]
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-m",
-            "e2e",
-            "-n",
-            workers,
-            "-p",
-            "no:cacheprovider",
-        ],
-        cwd=REPO_ROOT,
-        check=True,
-        stdout=subprocess.DEVNULL,
+        [*command, "-p", "no:cacheprovider"], cwd=REPO_ROOT, check=True, stdout=subprocess.DEVNULL
     )
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cycles", type=int, default=5)
+    parser.add_argument("--cycles", type=int, default=5, help="cycles per mode (default: 5)")
     parser.add_argument("--suite", action="store_true", help="also time the e2e suite")
     args = parser.parse_args()
 
     run_id = new_run_id()
-    with local_target() as target:
-        one_cycle(target, run_id)  # warm-up: provider plugin in the page cache, workers imported
-        cycles = [one_cycle(target, run_id) for _ in range(args.cycles)]
-    print(f"one local cycle, {args.cycles} runs (seconds): median  min   max")
-    for phase in (*PHASES, "cycle"):
-        values = [cycle[phase] for cycle in cycles]
-        print(
-            f"  {phase:<8} {statistics.median(values):6.2f} {min(values):5.2f} {max(values):5.2f}"
-        )
+    results: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
+    with tempfile.TemporaryDirectory() as logs, local_target() as target:
+        shared = SharedProvider(target.name, Path(logs), target_env=target.terraform_env())
+        try:
+            providers = {"normal": None, "shared": shared}
+            for provider in providers.values():  # warm-up: page cache, workers, schema
+                one_cycle(target, run_id, provider)
+            for _ in range(args.cycles):
+                for mode, provider in providers.items():
+                    results[mode].append(one_cycle(target, run_id, provider))
+        finally:
+            shared.stop()
+    print_cycles(results)
     if args.suite:
         serial, parallel = suite_wall_time("0"), suite_wall_time("2")
         print(

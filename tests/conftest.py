@@ -16,12 +16,14 @@ from retried_attempts import (  # the hooks that print the lost-answer retries o
     pytest_testnodedown,  # noqa: F401
     record_retried_attempts,
 )
+from xdist_groups import GroupScheduling, start_rank
 
 from counterstack.build import build_package
 from counterstack.errors import CounterStackError
 from counterstack.harness.local_only import skip_local_only
 from counterstack.harness.naming import new_run_id, unique_prefix
 from counterstack.harness.plan import local_aws_server
+from counterstack.harness.provider_process import SharedProvider, shared_provider
 from counterstack.harness.run_cache import once_per_run
 from counterstack.harness.stack import Stack, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
@@ -56,6 +58,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     skip_local_only(items, on_aws=target_is_aws(config))
+    order_for_xdist(items)
     if not config.getoption("--smoke-url"):
         return
     skip = pytest.mark.skip(reason="--smoke-url runs only the smoke tests")
@@ -69,6 +72,23 @@ def target_is_aws(config: pytest.Config) -> bool:
         return selected_target_name(config.getoption("--target")) == "aws"
     except CounterStackError as error:
         raise pytest.UsageError(str(error)) from error
+
+
+def order_for_xdist(items: list[pytest.Item]) -> None:
+    """Long e2e groups first (see tests/xdist_groups.py); a test that destroys the shared stack
+    runs after every other test. Workers report this order; the scheduler keeps it."""
+
+    def start_order(indexed: tuple[int, pytest.Item]) -> tuple[bool, int, int]:
+        index, item = indexed
+        destroys = item.get_closest_marker("destroys_shared_stack") is not None
+        return destroys, start_rank(item.nodeid, "e2e" in item.keywords), index
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=start_order)]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> GroupScheduling:
+    """loadscope by group: a module, or the e2e modules that share one stack."""
+    return GroupScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -106,6 +126,20 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
 
 
 @pytest.fixture(scope="session")
+def provider(
+    target: Target, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SharedProvider | None]:
+    """This worker's one aws provider process (started on first use, stopped at session end);
+    None when COUNTERSTACK_SHARED_PROVIDER=0, or on aws unless it is 1."""
+    try:
+        logs = tmp_path_factory.mktemp("provider-logs")
+        with shared_provider(target.name, logs, target.terraform_env()) as shared:
+            yield shared
+    except CounterStackError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture(scope="session")
 def name_prefix(run_id: str, worker_id: str) -> Callable[[], str]:
     """Factory of unique stack prefixes: run id + xdist worker + a counter."""
     return lambda: unique_prefix(run_id, worker_id)
@@ -116,14 +150,19 @@ StackFactory = Callable[..., AbstractContextManager[Stack]]
 
 @pytest.fixture(scope="session")
 def stack_factory(
-    target: Target, name_prefix: Callable[[], str], tmp_path_factory: pytest.TempPathFactory
+    target: Target,
+    provider: SharedProvider | None,
+    name_prefix: Callable[[], str],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> StackFactory:
     """`with stack_factory(root_dir, **variables) as stack:` — apply, yield, destroy, leak-check."""
 
     def make(root_dir: Path, **variables) -> AbstractContextManager[Stack]:
         prefix = name_prefix()
         workdir = tmp_path_factory.mktemp(prefix)
-        return ephemeral_stack(root_dir, target=target, workdir=workdir, prefix=prefix, **variables)
+        return ephemeral_stack(
+            root_dir, target=target, workdir=workdir, prefix=prefix, provider=provider, **variables
+        )
 
     return make
 

@@ -12,6 +12,10 @@ from pathlib import Path
 from counterstack.paths import REPO_ROOT
 
 PROVIDER = "registry.terraform.io/hashicorp/aws"
+# Every AWS service's endpoint, for the aws provider 5.x and the AWS SDKs. The harness points
+# the provider at a local account with it rather than an `endpoints` block, with which the
+# provider spends ~2 s validating its configuration on every ConfigureProvider.
+ENDPOINT_ENV = "AWS_ENDPOINT_URL"
 CONFIG_PATH = REPO_ROOT / ".cache" / "terraform.rc"
 MIRROR_ENV = "COUNTERSTACK_PROVIDER_MIRROR"
 # Where mirrors usually live; a full search of the filesystem is the fallback.

@@ -1,4 +1,11 @@
-"""The deployed counter the e2e tests talk to: an ephemeral stack, or --smoke-url."""
+"""The deployed counter the e2e tests talk to: one shared ephemeral stack, or --smoke-url.
+
+Terratest's stages habit: the tests that only read a stack (HTTP, CORS, the browser, faults the
+account injects, the load test) share one apply per worker session: once in a serial run, once
+per worker that runs them under xdist (tests/xdist_groups.py says which run together). The test
+that destroys it runs after every other test (marker `destroys_shared_stack`). A test that
+needs a stack of its own creates it and says why in its docstring.
+"""
 
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -6,10 +13,13 @@ from dataclasses import dataclass
 import pytest
 
 from counterstack.harness.stack import Stack
+from counterstack.page import PageServer
 from counterstack.paths import EXAMPLE_COMPLETE
 from counterstack.seed import SEED_ORIGINS
 
-ALLOWED_ORIGINS = list(SEED_ORIGINS)
+# The load test must get through the stage: the module's defaults (100 burst, 50/s) would answer
+# most of 1,000 concurrent GETs 429, which measures the throttle, not the counter.
+THROTTLING = {"throttling_burst_limit": 2000, "throttling_rate_limit": 2000}
 
 
 @dataclass(frozen=True)
@@ -23,13 +33,26 @@ class Counter:
         return self.url.rsplit("/visitors", 1)[0] + path
 
 
-@pytest.fixture(scope="module")
-def counter(request: pytest.FixtureRequest) -> Iterator[Counter]:
-    """One stack per test module (--dist=loadscope keeps a module's tests on one xdist worker)."""
+@pytest.fixture(scope="session")
+def allowed_page() -> Iterator[PageServer]:
+    """The counter page from `http://localhost:<port>`, an origin the shared stack allows."""
+    with PageServer(0, host="localhost") as page:
+        yield page
+
+
+@pytest.fixture(scope="session")
+def shared_stack(stack_factory, allowed_page: PageServer) -> Iterator[Stack]:
+    """examples/complete allowing the seed's origins and the local page, throttled loosely."""
+    origins = [*SEED_ORIGINS, allowed_page.origin]
+    with stack_factory(EXAMPLE_COMPLETE, cors_allow_origins=origins, **THROTTLING) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+def counter(request: pytest.FixtureRequest) -> Counter:
+    """The shared stack's counter, or the deployment under --smoke-url (nothing created)."""
     smoke_url = request.config.getoption("--smoke-url")
     if smoke_url:
-        yield Counter(smoke_url, request.config.getoption("--smoke-origin"), None)
-        return
-    stack_factory = request.getfixturevalue("stack_factory")
-    with stack_factory(EXAMPLE_COMPLETE, cors_allow_origins=ALLOWED_ORIGINS) as stack:
-        yield Counter(stack.url(), ALLOWED_ORIGINS[1], stack)
+        return Counter(smoke_url, request.config.getoption("--smoke-origin"), None)
+    stack = request.getfixturevalue("shared_stack")
+    return Counter(stack.url(), SEED_ORIGINS[1], stack)

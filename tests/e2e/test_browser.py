@@ -2,7 +2,7 @@
 
 Debian's Chromium runs headless, driven by Playwright (`executable_path`, never a downloaded
 browser). The page (web/) is served from two loopback origins: `http://localhost:<port>`, which
-the stack allows, and `http://127.0.0.1:<port>`, which it does not. One stack for the module.
+the shared stack allows, and `http://127.0.0.1:<port>`, which it does not.
 """
 
 import os
@@ -19,7 +19,7 @@ import requests
 from counterstack.harness.http import http_get_with_retry
 from counterstack.harness.stack import Stack
 from counterstack.page import PageServer
-from counterstack.paths import EXAMPLE_COMPLETE, REPO_ROOT
+from counterstack.paths import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -88,12 +88,6 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
 
 
 @pytest.fixture(scope="module")
-def allowed_page() -> Iterator[PageServer]:
-    with PageServer(0, host="localhost") as page:
-        yield page
-
-
-@pytest.fixture(scope="module")
 def foreign_page() -> Iterator[PageServer]:
     """The same page from another origin (127.0.0.1 is not localhost to a browser)."""
     with PageServer(0, host="127.0.0.1") as page:
@@ -101,11 +95,10 @@ def foreign_page() -> Iterator[PageServer]:
 
 
 @pytest.fixture(scope="module")
-def stack(browser, allowed_page: PageServer, stack_factory) -> Iterator[Stack]:
-    """One apply for the module, allowing only the localhost page (after the browser check)."""
-    with stack_factory(EXAMPLE_COMPLETE, cors_allow_origins=[allowed_page.origin]) as stack:
-        http_get_with_retry(stack.url())  # ready (AWS needs a moment to propagate)
-        yield stack
+def stack(browser, shared_stack: Stack) -> Stack:
+    """The shared stack (it allows the localhost page), once the browser is known to work."""
+    http_get_with_retry(shared_stack.url())  # ready (AWS needs a moment to propagate)
+    return shared_stack
 
 
 @dataclass

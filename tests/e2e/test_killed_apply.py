@@ -1,4 +1,9 @@
-"""A run killed mid-apply (SIGKILL, as a cancelled CI job) is swept clean by its prefix."""
+"""A run killed mid-apply (SIGKILL, as a cancelled CI job) is swept clean by its prefix.
+
+It earns a stack of its own: a half-applied one, which only a killed apply makes. Terraform runs
+here with its normal provider launch: the SIGKILL of its process group must not take a shared
+provider (serving other stacks) with it.
+"""
 
 import os
 import signal
@@ -19,7 +24,7 @@ pytestmark = pytest.mark.e2e
 def test_apply_killed_midway_is_swept_clean(target, name_prefix, tmp_path):
     prefix = name_prefix()
     tfdir = prepare_stack(EXAMPLE_COMPLETE, target, tmp_path, prefix)
-    env = {**os.environ, **terraform_env()}
+    env = {**os.environ, **terraform_env(), **target.terraform_env()}
     subprocess.run(
         ["terraform", "init", "-input=false"], cwd=tfdir, env=env, check=True, capture_output=True
     )

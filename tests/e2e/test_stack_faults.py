@@ -1,8 +1,9 @@
-"""Faults, measured, on one deployed examples/complete stack: outages, load, a flaky destroy.
+"""Faults, measured, on the shared examples/complete stack: outages, load, a flaky destroy.
 
-One stack for the whole module (an apply plus a destroy costs ~25 s locally); its last test is
-the destroy itself. The fault rules (`counterstack.local.faults`) exist only in the local
-account, so the fault tests skip on `--target aws`; the load test runs on both targets.
+The faults only read the stack (the account injects them), so these tests share the e2e stack;
+the destroy test destroys it, so it runs after every other test of the group. The fault rules
+(`counterstack.local.faults`) exist only in the local account, so the fault tests skip on
+`--target aws`; the load test runs on both targets.
 """
 
 import time
@@ -16,17 +17,11 @@ import requests
 from counterstack.harness.http import http_get_with_retry
 from counterstack.harness.stack import Stack, assert_no_leaks, destroy
 from counterstack.local.faults import clear_faults, inject_fault, injected_fault
-from counterstack.paths import EXAMPLE_COMPLETE
-from counterstack.seed import SEED_ORIGINS
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.e2e  # in the xdist group `shared-stack` (tests/xdist_groups.py)
 
-ALLOWED_ORIGINS = list(SEED_ORIGINS)
-LOAD_REQUESTS = 1000
+LOAD_REQUESTS = 1000  # the shared stack's stage throttling lets them through (conftest)
 LOAD_THREADS = 50
-# The stage must let the load test through: the module's defaults (100 burst, 50/s) would answer
-# most of 1,000 concurrent GETs 429, which measures the throttle, not the counter.
-THROTTLING = {"throttling_burst_limit": 2000, "throttling_rate_limit": 2000}
 # visitor_counter.handler's client: `total_max_attempts: 2`, so 2 UpdateItem calls at most.
 HANDLER_SDK_ATTEMPTS = 2
 FAILED_GETS = 3
@@ -35,11 +30,10 @@ LOCAL_ONLY = "fault rules exist only in the local account"
 API_PATH = r"/v2/apis/[^/]+"  # apigatewayv2 DeleteApi: DELETE /v2/apis/{apiId}
 
 
-@pytest.fixture(scope="module")
-def stack(stack_factory) -> Iterator[Stack]:
-    """The module's one stack; test_destroy_* at the end destroys it (the fixture then no-ops)."""
-    with stack_factory(EXAMPLE_COMPLETE, cors_allow_origins=ALLOWED_ORIGINS, **THROTTLING) as stack:
-        yield stack
+@pytest.fixture
+def stack(shared_stack: Stack) -> Stack:
+    """The shared stack; test_destroy_* destroys it (its fixture's destroy then no-ops)."""
+    return shared_stack
 
 
 @pytest.fixture
@@ -135,6 +129,7 @@ def test_1000_concurrent_gets_count_exactly_1000(stack):
     )
 
 
+@pytest.mark.destroys_shared_stack
 def test_destroy_retries_what_is_transient_and_only_that(stack, target, endpoint):
     """Destroys the module's stack through three injected DeleteApi failures, in this order:
 

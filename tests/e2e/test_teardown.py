@@ -1,7 +1,7 @@
 """The harness's own promise: a test that fails after apply still leaves nothing behind.
 
-One stack per e2e module: --dist=loadscope runs a module on one xdist worker, so stacks spread
-over workers module by module.
+It earns a stack of its own: what it proves is the harness destroying a stack whose test body
+failed, which the shared stack (destroyed by its last test) cannot show.
 """
 
 import pytest

@@ -1,4 +1,8 @@
-"""The README's main command: `counterstack up` deploys, serves, and destroys on Ctrl-C."""
+"""The README's main command: `counterstack up` deploys, serves, and destroys on Ctrl-C, and
+leaves no aws provider process behind.
+
+It earns a stack of its own: `up` creates (and destroys) its stack in its own account.
+"""
 
 import queue
 import re
@@ -11,9 +15,14 @@ import time
 import pytest
 import requests
 
+from counterstack.harness.provider_process import is_running, shared_provider_enabled
+
 pytestmark = pytest.mark.e2e
 
 URL_LINE = re.compile(r"^GET /visitors: (?P<url>http://\S+)$")
+PROVIDER_LINE = re.compile(
+    r"^==> aws provider shared by every terraform command: pid (?P<pid>\d+)$", re.M
+)
 START_TIMEOUT_SECONDS = 180
 STOP_TIMEOUT_SECONDS = 180
 
@@ -87,3 +96,7 @@ def test_up_serves_the_counter_and_destroys_it_on_ctrl_c(name_prefix, target):
     for step in ("terraform apply", "terraform destroy", "leak check"):
         assert f"==> {step}" in output
     assert output.rstrip().endswith("==> stack destroyed, no resources left"), output
+    if shared_provider_enabled("local"):
+        match = PROVIDER_LINE.search(output)
+        assert match, output
+        assert not is_running(int(match["pid"])), "the shared aws provider outlived `up`"

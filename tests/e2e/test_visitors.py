@@ -1,4 +1,4 @@
-"""GET /visitors over HTTP on an ephemeral stack: counting, CORS, routing, concurrency, drift.
+"""GET /visitors over HTTP on the shared stack: counting, CORS, routing, concurrency, drift.
 
 The smoke-marked tests change no infrastructure and also run against a deployed environment
 (`--smoke-url`), which is how promotion checks dev before prod.
@@ -15,7 +15,7 @@ from counterstack.harness.http import http_get_with_retry
 from counterstack.harness.terragrunt_contract import block, literal, load_hcl
 from counterstack.paths import LIVE_DIR
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.e2e  # in the xdist group `shared-stack` (tests/xdist_groups.py)
 
 FOREIGN_ORIGIN = "https://attacker.example"
 TIMEOUT = 10

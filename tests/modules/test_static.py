@@ -58,7 +58,7 @@ def test_terraform_fmt_check_over_the_repo():
 
 @pytest.mark.parametrize("root", ROOTS, ids=[p.relative_to(REPO_ROOT).as_posix() for p in ROOTS])
 def test_terraform_validate(root, tmp_path):
-    copy = prepare_copy(root, tmp_path, endpoint="http://127.0.0.1:9")  # never called
+    copy = prepare_copy(root, tmp_path)
     init = terraform("init", "-backend=false", "-input=false", "-no-color", cwd=copy)
     assert init.returncode == 0, init.stdout + init.stderr
     result = terraform("validate", "-json", "-no-color", cwd=copy)

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from counterstack.harness import retry as retry_module
+from counterstack.harness import stack as stack_module
 from counterstack.harness.http import HttpRetryError, http_get_with_retry
 from counterstack.harness.naming import MAX_PREFIX_LENGTH, unique_prefix, validate_prefix
 from counterstack.harness.retry import is_transient, retry
@@ -128,3 +130,22 @@ def test_http_get_gives_up_after_attempts(scripted_server):
 def test_http_get_retries_connection_errors():
     with pytest.raises(HttpRetryError, match="ConnectionError"):
         http_get_with_retry("http://127.0.0.1:9/", attempts=2, sleep_seconds=0, timeout=1)
+
+
+def test_destroy_skips_the_refresh_only_on_its_first_attempt(monkeypatch):
+    """`refresh=False` saves a walk after a clean apply; a retry follows a failure and refreshes."""
+    monkeypatch.setattr(retry_module.time, "sleep", lambda _seconds: None)
+    calls = []
+
+    class FlakyTerraform:
+        def destroy(self, auto_approve: bool, refresh: bool) -> str:
+            calls.append(refresh)
+            if len(calls) == 1:
+                raise RuntimeError("ConflictException: the API is being modified")
+            return "Destroy complete!"
+
+    stack_module.destroy(FlakyTerraform(), refresh=False)
+    assert calls == [False, True]
+    calls.clear()
+    stack_module.destroy(FlakyTerraform())
+    assert calls == [True, True]

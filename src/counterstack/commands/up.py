@@ -5,7 +5,8 @@ origin in the stack's CORS configuration, so a browser shows the counter as a si
 
 On the local target the account (moto, Lambda runtime, gateway) runs in a child process that
 disappears with this one; the stack is still destroyed and leak-checked on the way out, as a test
-would, so `up` doubles as a demonstration of the harness.
+would, so `up` doubles as a demonstration of the harness. Its Terraform commands share one aws
+provider process (as a test worker's do), stopped by pid on the way out.
 """
 
 import argparse
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from counterstack.commands import options
 from counterstack.errors import CounterStackError
+from counterstack.harness.provider_process import shared_provider
 from counterstack.harness.stack import ephemeral_stack
 from counterstack.harness.target import DEFAULT_REGION, aws_target, local_target
 from counterstack.page import PageServer
@@ -93,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
             say(f"checking AWS credentials ({args.region})")
             target = aws_target(args.region)
         workdir = Path(resources.enter_context(tempfile.TemporaryDirectory(prefix="cs-up-")))
+        # Entered before the stack, so it is stopped only after the stack's destroy.
+        provider = resources.enter_context(
+            shared_provider(target.name, workdir / "logs", target.terraform_env())
+        )
         say(f"building the Lambda zip and a working copy of examples/complete in {workdir}")
         stack = resources.enter_context(
             ephemeral_stack(
@@ -101,9 +107,12 @@ def run(args: argparse.Namespace) -> int:
                 workdir=workdir,
                 prefix=args.name_prefix,
                 progress=say,
+                provider=provider,
                 cors_allow_origins=origins,
             )
         )
+        if provider is not None and provider.pid is not None:
+            say(f"aws provider shared by every terraform command: pid {provider.pid}")
         url = stack.url()
         print(f"\nGET /visitors: {url}\n  curl -s {url}", flush=True)
         print(f"Counter page:  {page.url(url)}\n", flush=True)

@@ -1,9 +1,10 @@
 """Plan a module or example offline and summarise the plan, in the spirit of Fabric's fixtures.
 
 `plan_summary(module_dir, tmp_dir, **variables)` copies the root into its own folder (so xdist
-workers never share a `.terraform`), writes a provider pointed at a local moto server (the aws
-provider resolves `aws_caller_identity` through STS even at plan time), runs tftest init + plan
-and returns the planned values, counts and outputs. Nothing leaves the machine.
+workers never share a `.terraform`), writes a provider with fake credentials, runs tftest init +
+plan with every service pointed at a local moto server through `AWS_ENDPOINT_URL` (the aws
+provider resolves `aws_caller_identity` through STS even at plan time) and returns the planned
+values, counts and outputs. Nothing leaves the machine.
 """
 
 import atexit
@@ -25,7 +26,7 @@ from moto.server import ThreadedMotoServer
 
 from counterstack.local.provider import provider_override
 from counterstack.paths import MODULES_DIR, REPO_ROOT
-from counterstack.terraform_cli import apply_terraform_env
+from counterstack.terraform_cli import ENDPOINT_ENV, apply_terraform_env
 
 DEFAULT_REGION = "eu-west-1"
 PROVIDER_FILE = "counterstack_provider.tf"
@@ -124,10 +125,8 @@ def _layout_path(root: Path) -> Path:
     return Path(root.parent.name) / root.name
 
 
-def prepare_copy(
-    module_dir: Path, tmp_dir: Path, endpoint: str, region: str = DEFAULT_REGION
-) -> Path:
-    """Copy a root or module into `tmp_dir` and add a provider that only talks to `endpoint`.
+def prepare_copy(module_dir: Path, tmp_dir: Path, region: str = DEFAULT_REGION) -> Path:
+    """Copy a root or module into `tmp_dir` and add a provider with fake credentials.
 
     The repository's `modules/` is copied alongside, in the same layout, so relative sources
     (`../../modules/lambda`) resolve. A module gets a provider file; a root that already
@@ -141,9 +140,9 @@ def prepare_copy(
         shutil.copytree(module_dir, target, ignore=COPY_IGNORE)
     has_provider = any(_PROVIDER_BLOCK.search(tf.read_text()) for tf in target.glob("*.tf"))
     if has_provider:
-        (target / PROVIDER_OVERRIDE_FILE).write_text(provider_override(endpoint, region=None))
+        (target / PROVIDER_OVERRIDE_FILE).write_text(provider_override(None, region=None))
     else:
-        (target / PROVIDER_FILE).write_text(provider_override(endpoint, region=region))
+        (target / PROVIDER_FILE).write_text(provider_override(None, region=region))
     return target
 
 
@@ -203,9 +202,9 @@ def plan_summary(
     """
     apply_terraform_env()  # before TerraformTest: it snapshots os.environ
     endpoint = endpoint or default_endpoint()
-    copy = prepare_copy(Path(module_dir), Path(tmp_dir), endpoint, region=provider_region)
+    copy = prepare_copy(Path(module_dir), Path(tmp_dir), region=provider_region)
     (copy / VARS_FILE).write_text(json.dumps(variables))
-    tf = tftest.TerraformTest(str(copy), binary="terraform")
+    tf = tftest.TerraformTest(str(copy), binary="terraform", env={ENDPOINT_ENV: endpoint})
     try:
         tf.setup(cleanup_on_exit=False)
         plan = tf.plan(output=True)

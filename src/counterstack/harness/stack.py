@@ -2,7 +2,9 @@
 
 `ephemeral_stack` works on its own copy of a root module (plus `modules/`) in a temp folder, so
 parallel xdist workers never share a `.terraform` folder, and names every resource from a
-unique prefix so the leak check after destroy can list what is left by name.
+unique prefix so the leak check after destroy can list what is left by name. Given a
+SharedProvider, every Terraform command of the stack reattaches to that one aws provider process
+instead of starting its own (see `provider_process`).
 """
 
 import json
@@ -18,6 +20,7 @@ import tftest
 from counterstack.build import build_package
 from counterstack.harness.inventory import Resource, list_resources
 from counterstack.harness.naming import validate_prefix
+from counterstack.harness.provider_process import SharedProvider
 from counterstack.harness.retry import is_transient, retry
 from counterstack.harness.target import Target
 from counterstack.paths import MODULES_DIR, REPO_ROOT
@@ -42,6 +45,10 @@ class Stack:
     target: Target
     terraform: tftest.TerraformTest
     outputs: dict[str, Any]
+    # Set by a test that changes the stack's resources other than through this Terraform: the
+    # harness then refreshes before its destroy. Otherwise the state the harness just applied is
+    # the truth, and `destroy -refresh=false` saves a whole walk (the leak check still proves it).
+    changed_outside_terraform: bool = False
 
     def output(self, name: str) -> Any:
         return self.outputs[name]
@@ -82,8 +89,29 @@ def prepare_stack(
     return copy
 
 
-def terraform(tfdir: Path) -> tftest.TerraformTest:
-    return tftest.TerraformTest(str(tfdir), binary="terraform", env=terraform_env())
+class Terraform(tftest.TerraformTest):
+    """tftest's runner; with a SharedProvider each command reattaches to it, one at a time."""
+
+    def __init__(self, tfdir: Path, target: Target, provider: SharedProvider | None = None) -> None:
+        env = {**terraform_env(), **target.terraform_env()}
+        super().__init__(str(tfdir), binary="terraform", env=env)
+        self.provider = provider
+
+    def execute_command(self, cmd: str, *cmd_args: str) -> tftest.TerraformCommandOutput:
+        # Without a mirror the binary exists only after a normal init (in .terraform/providers).
+        if self.provider is None or (cmd == "init" and not self.provider.can_start()):
+            return super().execute_command(cmd, *cmd_args)
+        with self.provider.attached(Path(self.tfdir)) as reattach:
+            own_env, self.env = self.env, {**self.env, **reattach}
+            try:
+                return super().execute_command(cmd, *cmd_args)
+            finally:
+                self.env = own_env
+
+
+def terraform(tfdir: Path, target: Target, provider: SharedProvider | None = None) -> Terraform:
+    """Terraform for a stack's folder: the target's environment, the shared provider if any."""
+    return Terraform(tfdir, target, provider)
 
 
 def diagnostics(error: BaseException) -> str:
@@ -100,13 +128,22 @@ def is_transient_terraform_error(error: BaseException) -> bool:
     return is_transient(RuntimeError(diagnostics(error)))
 
 
-def destroy(tf: tftest.TerraformTest, progress: Progress | None = None) -> None:
+def destroy(
+    tf: tftest.TerraformTest, progress: Progress | None = None, *, refresh: bool = True
+) -> None:
     """`terraform destroy`, retried on transient errors (throttling, conflicts, timeouts).
 
     Only Terraform's diagnostics decide: an error the AWS provider already retried and gave up
     on (ConflictException, a throttle past its retry budget) gets a fresh `terraform destroy`;
-    AccessDenied or a validation error fails at once.
+    AccessDenied or a validation error fails at once. `refresh=False` skips the refresh walk of
+    the first attempt only: a retry follows a failure, and then reads the account again.
     """
+    attempts = 0
+
+    def attempt() -> str:
+        nonlocal attempts
+        attempts += 1
+        return tf.destroy(auto_approve=True, refresh=refresh or attempts > 1)
 
     def announce(attempt: int, error: BaseException) -> None:
         if progress:
@@ -114,7 +151,7 @@ def destroy(tf: tftest.TerraformTest, progress: Progress | None = None) -> None:
             progress(f"destroy attempt {attempt} failed transiently, retrying: {reason}")
 
     retry(
-        lambda: tf.destroy(auto_approve=True),
+        attempt,
         attempts=3,
         transient=is_transient_terraform_error,
         on_retry=announce,
@@ -139,25 +176,33 @@ def ephemeral_stack(
     workdir: Path,
     prefix: str,
     progress: Progress | None = None,
+    provider: SharedProvider | None = None,
     **variables: Any,
 ) -> Iterator[Stack]:
-    """Apply `root_dir` to `target`, yield the Stack, then destroy and leak-check in `finally`."""
+    """Apply `root_dir` to `target`, yield the Stack, then destroy and leak-check in `finally`.
+
+    With `provider`, every command reattaches to that shared aws provider process.
+    """
     say = progress or (lambda _message: None)
     tfdir = prepare_stack(root_dir, target, workdir, prefix, **variables)
-    tf = terraform(tfdir)
+    tf = terraform(tfdir, target, provider)
     initialized = False
+    stack = None
     try:
         say("terraform init")
         tf.init(upgrade=False)
         initialized = True
         say("terraform apply")
         tf.apply(auto_approve=True)
-        yield Stack(tfdir, prefix, target, tf, dict(tf.output()))
+        stack = Stack(tfdir, prefix, target, tf, dict(tf.output()))
+        yield stack
     finally:
         try:
             if initialized:  # a failed init created nothing, and destroy could not run
                 say("terraform destroy")
-                destroy(tf, progress)
+                # A failed apply leaves a state to check against the account: refresh then.
+                applied = stack is not None and not stack.changed_outside_terraform
+                destroy(tf, progress, refresh=not applied)
         finally:
             say("leak check")
             assert_no_leaks(target, prefix)

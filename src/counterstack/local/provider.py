@@ -35,8 +35,14 @@ def _hcl_string(value: str) -> str:
     return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
 
 
-def provider_override(endpoint: str, region: str | None, default_tags: dict | None = None) -> str:
+def provider_override(
+    endpoint: str | None, region: str | None, default_tags: dict | None = None
+) -> str:
     """HCL for a `*_override.tf` (or a root's only) provider block aimed at `endpoint`.
+
+    `endpoint=None` leaves out the `endpoints` block: the harness then gives Terraform the
+    endpoint as AWS_ENDPOINT_URL (`terraform_cli.ENDPOINT_ENV`), which sends every service there
+    and spares the provider ~2 s of validating the block on each command.
 
     An override file merges into the root's own `provider "aws"` block, so the root keeps
     whatever else it configures (`region=None` keeps the root's own region); a root without one
@@ -54,12 +60,13 @@ def provider_override(endpoint: str, region: str | None, default_tags: dict | No
         "  skip_metadata_api_check     = true",
         "  skip_region_validation      = true",
         "  s3_use_path_style           = true",
-        "",
-        "  endpoints {",
     ]
-    width = max(len(name) for name in ENDPOINT_SERVICES)
-    lines += [f"    {name.ljust(width)} = {_hcl_string(endpoint)}" for name in ENDPOINT_SERVICES]
-    lines.append("  }")
+    if endpoint is not None:
+        width = max(len(name) for name in ENDPOINT_SERVICES)
+        lines += ["", "  endpoints {"]
+        value = _hcl_string(endpoint)
+        lines += [f"    {name.ljust(width)} = {value}" for name in ENDPOINT_SERVICES]
+        lines.append("  }")
     if default_tags:
         lines += ["", *default_tags_lines(default_tags)]
     lines.append("}")

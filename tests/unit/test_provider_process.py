@@ -1,0 +1,171 @@
+"""The shared aws provider process: which binary, which environment, and that it always ends.
+
+A stand-in provider (a shell script that prints the debug-mode reattach line and, like a stuck
+process, ignores SIGINT) drives the lifecycle without the 675 MB binary.
+"""
+
+import stat
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from counterstack.errors import CounterStackError
+from counterstack.harness import provider_process
+from counterstack.harness.provider_process import (
+    REATTACH_ENV,
+    SHARED_PROVIDER_ENV,
+    SharedProvider,
+    is_running,
+    provider_environment,
+    shared_provider,
+    shared_provider_enabled,
+)
+from counterstack.terraform_cli import PROVIDER
+
+pytestmark = pytest.mark.unit
+
+REATTACH = '{"registry.terraform.io/hashicorp/aws":{"Protocol":"grpc","Pid":1}}'
+FAKE_PROVIDER = f"""#!/bin/sh
+trap '' INT
+env > "$0.env"
+cat <<'END'
+Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS variable:
+
+	TF_REATTACH_PROVIDERS='{REATTACH}'
+END
+exec sleep 600
+"""
+
+
+@pytest.fixture
+def fake_binary(tmp_path: Path) -> Path:
+    binary = tmp_path / "terraform-provider-aws_v5.100.0_x5"
+    binary.write_text(FAKE_PROVIDER)
+    binary.chmod(binary.stat().st_mode | stat.S_IXUSR)
+    return binary
+
+
+@pytest.mark.parametrize(
+    ("value", "target", "expected"),
+    [("", "local", True), ("", "aws", False), ("0", "local", False), ("1", "aws", True)],
+)
+def test_switch_defaults_to_local_only(monkeypatch, value, target, expected):
+    monkeypatch.setenv(SHARED_PROVIDER_ENV, value)
+    assert shared_provider_enabled(target) is expected
+
+
+def test_switch_rejects_other_values_naming_the_variable(monkeypatch):
+    monkeypatch.setenv(SHARED_PROVIDER_ENV, "yes")
+    with pytest.raises(CounterStackError, match=f"{SHARED_PROVIDER_ENV}='yes': use 1"):
+        shared_provider_enabled("local")
+
+
+def test_local_target_provider_starts_without_ca_bundle():
+    base = {"AWS_CA_BUNDLE": "/etc/ca.pem", "PATH": "/bin", REATTACH_ENV: "{}"}
+    assert provider_environment("local", base) == {"PATH": "/bin"}
+    assert provider_environment("aws", base) == {"AWS_CA_BUNDLE": "/etc/ca.pem", "PATH": "/bin"}
+
+
+def test_newest_acceptable_binary_is_chosen(tmp_path, monkeypatch):
+    platform_dir = provider_process._platform_dir()
+    for version in ("5.99.0", "5.100.0", "5.101.2", "6.0.0", "not-a-version"):
+        folder = tmp_path / PROVIDER / version / platform_dir
+        folder.mkdir(parents=True)
+        binary = folder / f"terraform-provider-aws_v{version}_x5"
+        binary.write_text("")
+        binary.chmod(0o755)
+    monkeypatch.setattr(provider_process, "find_provider_mirror", lambda: None)
+    initialized = tmp_path / "root"
+    (initialized / ".terraform" / "providers").mkdir(parents=True)
+    (initialized / ".terraform" / "providers" / "registry.terraform.io").symlink_to(
+        tmp_path / "registry.terraform.io"
+    )
+    assert provider_process.find_provider_binary() is None
+    found = provider_process.find_provider_binary(initialized)
+    assert found is not None and found.name == "terraform-provider-aws_v5.101.2_x5"
+
+
+def test_started_lazily_with_a_fixed_environment_and_killed_when_sigint_is_ignored(
+    tmp_path, fake_binary, monkeypatch
+):
+    monkeypatch.setattr(provider_process, "find_provider_binary", lambda *_: fake_binary)
+    monkeypatch.setenv("AWS_CA_BUNDLE", "/etc/ca.pem")
+    with shared_provider("local", tmp_path / "logs") as provider:
+        provider.stop_timeout = 0.5
+        assert provider.pid is None, "started before any command needed it"
+        monkeypatch.setenv("AWS_CA_BUNDLE", "/changed/after/creation")
+        with provider.attached() as variables:
+            pid = provider.pid
+        assert is_running(pid)
+        assert variables == {REATTACH_ENV: REATTACH}
+        assert "AWS_CA_BUNDLE" not in Path(f"{fake_binary}.env").read_text()
+        assert REATTACH in provider.log_path.read_text()  # its output goes to a file
+    # SIGINT is ignored by the stand-in: leaving the context must have escalated to SIGKILL.
+    assert not is_running(pid)
+    assert provider.pid is None
+
+
+def test_switched_off_there_is_no_provider(tmp_path, monkeypatch):
+    monkeypatch.setenv(SHARED_PROVIDER_ENV, "0")
+    with shared_provider("local", tmp_path) as provider:
+        assert provider is None
+
+
+def test_a_dead_process_is_restarted_and_commands_run_one_at_a_time(tmp_path, fake_binary):
+    provider = SharedProvider("local", tmp_path / "logs", binary=fake_binary)
+    provider.stop_timeout = 0.5
+    try:
+        with provider.attached():
+            first = provider.pid
+        provider.process.kill()
+        provider.process.wait()
+        with provider.attached():
+            second = provider.pid
+        assert second != first and provider.starts == 2
+
+        order = []
+
+        def other_command() -> None:
+            with provider.attached():
+                order.append("other")
+
+        with provider.attached():
+            thread = threading.Thread(target=other_command)
+            thread.start()
+            time.sleep(0.3)  # every chance for the other command to get in, if it could
+            order.append("first")
+        thread.join(5)
+        assert order == ["first", "other"]
+    finally:
+        provider.stop()
+    assert not is_running(second)
+
+
+def test_a_binary_without_reattach_line_is_a_clear_error(tmp_path):
+    binary = tmp_path / "terraform-provider-aws"
+    binary.write_text("#!/bin/sh\necho 'this is not a plugin'\n")
+    binary.chmod(0o755)
+    provider = SharedProvider("local", tmp_path / "logs", binary=binary)
+    with (
+        pytest.raises(CounterStackError, match="printed no TF_REATTACH_PROVIDERS line"),
+        provider.attached(),
+    ):
+        pass
+    assert provider.pid is None
+
+
+def test_local_target_reaches_the_account_through_the_environment_not_an_endpoints_block():
+    """The endpoints block costs ~2 s of provider validation per ConfigureProvider."""
+    from counterstack.harness.target import Target
+
+    local = Target("local", "eu-west-1", "http://127.0.0.1:4599")
+    override = local.provider_override({"counterstack:ephemeral": "ct-x"})
+    assert "endpoints" not in override
+    assert 'access_key                  = "test"' in override  # never real credentials
+    assert '"counterstack:ephemeral" = "ct-x"' in override
+    assert local.terraform_env() == {"AWS_ENDPOINT_URL": "http://127.0.0.1:4599"}
+    provider = SharedProvider("local", Path("/unused"), target_env=local.terraform_env())
+    assert provider.environment["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4599"
+    assert Target("aws", "eu-west-1").terraform_env() == {}
