@@ -16,6 +16,7 @@ from retried_attempts import (  # the hooks that print the lost-answer retries o
     pytest_testnodedown,  # noqa: F401
     record_retried_attempts,
 )
+from run_cache import once_per_run
 from xdist_groups import GroupScheduling, start_rank
 
 from counterstack.build import build_package
@@ -24,7 +25,6 @@ from counterstack.harness.local_only import skip_local_only
 from counterstack.harness.naming import new_run_id, unique_prefix
 from counterstack.harness.plan import local_aws_server
 from counterstack.harness.provider_process import SharedProvider, shared_provider
-from counterstack.harness.run_cache import once_per_run
 from counterstack.harness.stack import Stack, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
 from counterstack.seed import SEED_ORIGINS

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from run_cache import once_per_run
 
 from counterstack.harness.plan import PlanSummary, plan_error, plan_summary, variable_errors
-from counterstack.harness.run_cache import once_per_run
 
 
 @pytest.fixture

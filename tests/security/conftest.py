@@ -18,9 +18,9 @@ from typing import Any
 
 import boto3
 import pytest
+from run_cache import once_per_run
 
 from counterstack.harness.plan import PlanSummary, plan_summary
-from counterstack.harness.run_cache import once_per_run
 
 TABLE = "module.dynamodb.aws_dynamodb_table.this"
 API = "module.http_api.aws_apigatewayv2_api.this"

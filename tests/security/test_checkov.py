@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 import yaml
+from run_cache import once_per_run
 
-from counterstack.harness.run_cache import once_per_run
 from counterstack.paths import REPO_ROOT
 
 pytestmark = pytest.mark.modules

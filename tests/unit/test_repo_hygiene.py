@@ -3,8 +3,8 @@
 import subprocess
 
 import pytest
+from secret_scan import scan, tracked_files
 
-from counterstack.harness.secret_scan import scan, tracked_files
 from counterstack.paths import REPO_ROOT
 
 pytestmark = pytest.mark.unit
