@@ -17,6 +17,7 @@ import requests
 from botocore.exceptions import ClientError
 
 from counterstack.local.client import AccountClient
+from counterstack.local.runtime import FunctionSpec
 
 REGION = "eu-west-1"
 ACCOUNT_ID = "123456789012"
@@ -289,3 +290,21 @@ def descriptors_past_select_limit() -> Iterator[None]:
     finally:
         for fd in [null, *fillers]:
             os.close(fd)
+
+
+def probe_spec(name: str) -> FunctionSpec:
+    """A probe function as the runtime receives it, for tests that drive `LambdaRuntime` itself."""
+    return FunctionSpec(
+        function_arn=f"arn:aws:lambda:{REGION}:123456789012:function:{name}",
+        function_name=name,
+        region=REGION,
+        version="$LATEST",
+        handler="probe.handler",
+        runtime="python3.12",
+        timeout=10.0,
+        memory_size=128,
+        environment=(),
+        code_sha256=name,
+        reserved_concurrency=None,
+        code=zip_source({"probe.py": PROBE_SOURCE}),
+    )

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from account_helpers import PROBE_SOURCE, REGION, invoke, zip_source
+from account_helpers import invoke, probe_spec
 from botocore.exceptions import ClientError
 
 from counterstack.errors import CounterStackError
@@ -23,7 +23,7 @@ from counterstack.local.concurrency import (
     quota_from_env,
 )
 from counterstack.local.enforcement import QUOTA_PATH
-from counterstack.local.runtime import FunctionSpec, LambdaRuntime, Throttled
+from counterstack.local.runtime import LambdaRuntime, Throttled
 
 pytestmark = pytest.mark.account
 
@@ -134,20 +134,7 @@ def test_unreserved_functions_share_what_the_quota_leaves():
     """Past the unreserved pool (quota minus reservations) an invocation fails at once."""
     runtime = LambdaRuntime("http://127.0.0.1:9")  # the probe makes no SDK call
     runtime.concurrency.quota = 1
-    spec = FunctionSpec(
-        function_arn=f"arn:aws:lambda:{REGION}:123456789012:function:pool-probe",
-        function_name="pool-probe",
-        region=REGION,
-        version="$LATEST",
-        handler="probe.handler",
-        runtime="python3.12",
-        timeout=10.0,
-        memory_size=128,
-        environment=(),
-        code_sha256="pool-probe",
-        reserved_concurrency=None,
-        code=zip_source({"probe.py": PROBE_SOURCE}),
-    )
+    spec = probe_spec("pool-probe")
 
     def attempt(_: int) -> str:
         try:

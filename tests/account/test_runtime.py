@@ -13,16 +13,16 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from account_helpers import (
-    PROBE_SOURCE,
     REGION,
     descriptors_past_select_limit,
     invoke,
+    probe_spec,
     zip_source,
 )
 from botocore.exceptions import ClientError
 
 from counterstack.local.client import HEALTH_PATH
-from counterstack.local.runtime import FunctionSpec, LambdaRuntime
+from counterstack.local.runtime import LambdaRuntime
 
 pytestmark = pytest.mark.account
 
@@ -220,20 +220,7 @@ def test_a_worker_answers_when_its_pipe_is_past_descriptor_1024(tmp_path):
     """select.select() cannot watch descriptors past 1024; a long-lived account can hold that
     many (connections, worker pipes), so the runtime must not depend on it."""
     runtime = LambdaRuntime("http://127.0.0.1:9")  # the probe makes no SDK call
-    spec = FunctionSpec(
-        function_arn=f"arn:aws:lambda:{REGION}:123456789012:function:fd-probe",
-        function_name="fd-probe",
-        region=REGION,
-        version="$LATEST",
-        handler="probe.handler",
-        runtime="python3.12",
-        timeout=10.0,
-        memory_size=128,
-        environment=(),
-        code_sha256="fd-probe",
-        reserved_concurrency=None,
-        code=zip_source({"probe.py": PROBE_SOURCE}),
-    )
+    spec = probe_spec("fd-probe")
     try:
         with descriptors_past_select_limit():
             invocation = runtime.invoke(spec, json.dumps({"action": "return", "value": 7}).encode())

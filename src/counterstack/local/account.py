@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import json
 import re
 import socket
@@ -41,6 +40,7 @@ from counterstack.local.payload import HttpRequest, HttpResponse
 from counterstack.local.retries import RetriedAttempts
 from counterstack.local.runtime import LambdaRuntime
 from counterstack.local.server import WsgiServer
+from counterstack.local.wsgi import DEFAULT_REGION, read_body, signing_region
 
 DEFAULT_PORT = 4566
 # Requests served at once on the public port (Terraform's provider runs 10 operations at a time,
@@ -59,9 +59,7 @@ FAST_BACKENDS = {
 }
 MODEL_BACKENDS = ("sts", "iam", "dynamodb", "lambda", "apigatewayv2", "logs", "kms", "s3")
 GLOBAL_SERVICES = ("iam", "s3")
-DEFAULT_REGION = "us-east-1"
 INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
-CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/")
 CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)/aws4_request")
 STATUS_TEXT = {
     200: "OK",
@@ -170,7 +168,7 @@ class Dispatcher:
         if path == FAULTS_PATH or path.startswith(FAULTS_PATH + "/"):
             return self._respond(
                 start_response,
-                *self.account.faults.handle_control(method, path, _body(environ)),
+                *self.account.faults.handle_control(method, path, read_body(environ)),
             )
         fault = self.account.faults.intercept(environ)
         if fault is not None:
@@ -211,14 +209,13 @@ class Dispatcher:
         query = dict(
             part.split("=", 1) for part in environ.get("QUERY_STRING", "").split("&") if "=" in part
         )
-        body = _body(environ)
-        environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again if the lookup fails
+        body = read_body(environ)
         return self.account.lambdas.handle_invoke(
             function,
             unquote(query["Qualifier"]) if "Qualifier" in query else None,
             _headers(environ),
             body,
-            _region(environ),
+            signing_region(environ),
             DEFAULT_ACCOUNT_ID,
         )
 
@@ -236,7 +233,7 @@ class Dispatcher:
             raw_path=raw_path,
             raw_query=raw_query,
             headers=headers,
-            body=_body(environ),
+            body=read_body(environ),
             source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
             domain_name=urls.domain_name(api_id, self.account.port),
             protocol=environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
@@ -277,26 +274,6 @@ def _headers(environ: dict[str, Any]) -> dict[str, str]:
     if environ.get("CONTENT_LENGTH"):
         headers["content-length"] = environ["CONTENT_LENGTH"]
     return headers
-
-
-def _body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    if length > 0:
-        return stream.read(length)
-    if environ.get("wsgi.input_terminated"):
-        return stream.read()
-    return b""
-
-
-def _region(environ: dict[str, Any]) -> str:
-    match = CREDENTIAL_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match["region"] if match else DEFAULT_REGION
 
 
 class LocalAccount(AccountClient):

@@ -9,7 +9,6 @@ which moto does not model. `/_counterstack/lambda-concurrency` reads or sets the
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from typing import Any
@@ -19,12 +18,11 @@ from moto.backends import get_backend
 
 from counterstack.local import iam_enforcement
 from counterstack.local.concurrency import ReservationRefused, validate_quota
+from counterstack.local.wsgi import read_body, signing_region
 
 QUOTA_PATH = "/_counterstack/lambda-concurrency"
 CONCURRENCY_PATH = re.compile(r"^/2017-10-31/functions/(?P<function>[^/]+)/concurrency/?$")
 ACCOUNT_SETTINGS_PATH = re.compile(r"^/2016-08-19/account-settings/?$")
-CREDENTIAL_REGION = re.compile(r"Credential=[^/]+/\d{8}/(?P<region>[^/]+)/")
-DEFAULT_REGION = "us-east-1"
 # Lambda's documented defaults (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html)
 TOTAL_CODE_SIZE = 80_530_636_800
 CODE_SIZE_UNZIPPED = 262_144_000
@@ -39,17 +37,17 @@ def intercept(account: Any, environ: dict[str, Any]) -> Answer | None:
     method = environ.get("REQUEST_METHOD", "GET")
     limits = account.runtime.concurrency
     if path == QUOTA_PATH:
-        return _quota_control(limits, method, _body(environ))
+        return _quota_control(limits, method, read_body(environ))
     signed_by_session = "Credential=ASIA" in environ.get("HTTP_AUTHORIZATION", "")
     concurrency = CONCURRENCY_PATH.match(path) if method == "PUT" else None
     if not (signed_by_session or concurrency or ACCOUNT_SETTINGS_PATH.match(path)):
         return None
-    body = _body(environ)
+    body = read_body(environ)
     if signed_by_session:
         denial = iam_enforcement.check(environ, body)
         if denial is not None:
             return denial
-    region = _region(environ)
+    region = signing_region(environ)
     if concurrency:
         return _put_function_concurrency(limits, unquote(concurrency["function"]), body, region)
     if ACCOUNT_SETTINGS_PATH.match(path) and method == "GET":
@@ -133,28 +131,3 @@ def _account_id() -> str:
     from moto.core import DEFAULT_ACCOUNT_ID
 
     return DEFAULT_ACCOUNT_ID
-
-
-def _region(environ: dict[str, Any]) -> str:
-    match = CREDENTIAL_REGION.search(environ.get("HTTP_AUTHORIZATION", ""))
-    return match["region"] if match else DEFAULT_REGION
-
-
-def _body(environ: dict[str, Any]) -> bytes:
-    """Read the request body and put it back, so moto can read it again."""
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    stream = environ.get("wsgi.input")
-    if stream is None:
-        return b""
-    if length > 0:
-        body = stream.read(length)
-    elif environ.get("wsgi.input_terminated"):
-        body = stream.read()
-    else:
-        return b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    return body
