@@ -9,10 +9,14 @@ needs a stack of its own creates it and says why in its docstring.
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from adopt_helpers import REGION as SEED_REGION
+from adopt_helpers import skip_on_aws
 
 from counterstack.harness.stack import Stack
+from counterstack.harness.target import Target, local_target
 from counterstack.page import PageServer
 from counterstack.paths import EXAMPLE_COMPLETE
 from counterstack.seed import SEED_ORIGINS
@@ -56,3 +60,18 @@ def counter(request: pytest.FixtureRequest) -> Counter:
         return Counter(smoke_url, request.config.getoption("--smoke-origin"), None)
     stack = request.getfixturevalue("shared_stack")
     return Counter(stack.url(), SEED_ORIGINS[1], stack)
+
+
+@pytest.fixture(scope="module")
+def seed_account(request: pytest.FixtureRequest) -> Iterator[Target]:
+    """An offline account of the test module's own, for the adoption tests: the seed's fixed
+    names (visitor-counter, visitorCounter) cannot meet another module's."""
+    skip_on_aws(request.config)
+    with local_target(region=SEED_REGION) as target:
+        yield target
+
+
+@pytest.fixture(scope="session")
+def package(package_path: str) -> Path:
+    """The run's Lambda zip (built once per run), as the seed stacks deploy it."""
+    return Path(package_path)

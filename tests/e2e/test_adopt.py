@@ -11,7 +11,6 @@ prod's deletion protection off in the test's own override, destroys, and proves 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,33 +29,18 @@ from adopt_helpers import (
     remove_console_policies,
     remove_leftovers,
     run_ok,
-    skip_on_aws,
     switch_off_deletion_protection,
     terraform,
 )
 
 from counterstack.adopt.plan_gate import gate
-from counterstack.build import build_package
-from counterstack.harness.target import Target, local_target
+from counterstack.harness.target import Target
 from counterstack.local.client import RemoteAccount
 from counterstack.local.provider import provider_override
 
 pytestmark = pytest.mark.e2e
 
 SEED_ROOT = Path(__file__).with_name("seed_root")
-
-
-@pytest.fixture(scope="module")
-def account(request: pytest.FixtureRequest) -> Iterator[Target]:
-    """An offline account of this module's own: the seed's names cannot meet another test's."""
-    skip_on_aws(request.config)
-    with local_target(region=REGION) as target:
-        yield target
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_package(tmp_path_factory.mktemp("package") / "visitor_counter.zip").path
 
 
 def get_visitors(target: Target, api_id: str) -> requests.Response:
@@ -133,11 +117,11 @@ def teardown(target: Target, root: Path | None) -> dict:
     return left
 
 
-def test_flat_root_is_forgotten_then_adopted_keeping_count_and_api(account, package, tmp_path):
+def test_flat_root_is_forgotten_then_adopted_keeping_count_and_api(seed_account, package, tmp_path):
     seed = tmp_path / "seed"
     seed.mkdir()
     (seed / "main.tf").write_text((SEED_ROOT / "main.tf").read_text())
-    (seed / "local_override.tf").write_text(provider_override(account.endpoint, REGION))
+    (seed / "local_override.tf").write_text(provider_override(seed_account.endpoint, REGION))
     (seed / "seed.auto.tfvars.json").write_text(json.dumps({"package_path": str(package)}))
     tree = copy_tree(tmp_path / "tree")
     left: dict = {}
@@ -145,9 +129,9 @@ def test_flat_root_is_forgotten_then_adopted_keeping_count_and_api(account, pack
         run_ok(seed, "init", "-input=false")
         run_ok(seed, "apply", "-auto-approve", "-input=false")
         api_id = json.loads(run_ok(seed, "output", "-json"))["api_id"]["value"]
-        create_lambda_log_group(account.client)
-        assert get_visitors(account, api_id).json() == {"count": 1}  # the seed serves
-        put_count(account.client, 41)
+        create_lambda_log_group(seed_account.client)
+        assert get_visitors(seed_account, api_id).json() == {"count": 1}  # the seed serves
+        put_count(seed_account.client, 41)
 
         printed = counterstack("adopt", "--removed-from", str(seed))
         assert printed.returncode == 0, printed.stderr
@@ -158,38 +142,38 @@ def test_flat_root_is_forgotten_then_adopted_keeping_count_and_api(account, pack
         forget = run_ok(seed, "apply", "-auto-approve", "-input=false")
         assert "0 destroyed" in forget or "0 to destroy" in forget, forget
         assert run_ok(seed, "state", "list").strip() == ""
-        assert get_visitors(account, api_id).status_code == 200  # forgotten, still serving
-        put_count(account.client, 41)
+        assert get_visitors(seed_account, api_id).status_code == 200  # forgotten, still serving
+        put_count(seed_account.client, 41)
 
-        summary = adopt_and_prove(account, tree, api_id, package)
+        summary = adopt_and_prove(seed_account, tree, api_id, package)
         assert summary.endswith("0 to destroy")
     finally:
-        left = teardown(account, tree / "composed" / "prod")
+        left = teardown(seed_account, tree / "composed" / "prod")
     assert left == {}, f"left behind after destroy: {left}"
 
 
-def test_console_made_stack_is_adopted_keeping_count_and_api(account, package, tmp_path):
+def test_console_made_stack_is_adopted_keeping_count_and_api(seed_account, package, tmp_path):
     tree = copy_tree(tmp_path / "tree")
     hand = None
     left: dict = {}
     try:
-        hand = build_by_hand(account.client, package)
-        assert get_visitors(account, hand.api_id).json() == {"count": 1}  # it serves as built
-        put_count(account.client, 41)
-        summary = adopt_and_prove(account, tree, hand.api_id, package)
+        hand = build_by_hand(seed_account.client, package)
+        assert get_visitors(seed_account, hand.api_id).json() == {"count": 1}  # it serves as built
+        put_count(seed_account.client, 41)
+        summary = adopt_and_prove(seed_account, tree, hand.api_id, package)
         assert summary.endswith("0 to destroy")
-        role = account.client("iam").get_role(RoleName=hand.role_name)["Role"]
+        role = seed_account.client("iam").get_role(RoleName=hand.role_name)["Role"]
         assert role["Path"] == "/service-role/"
-        attached = account.client("iam").list_attached_role_policies(RoleName=hand.role_name)
+        attached = seed_account.client("iam").list_attached_role_policies(RoleName=hand.role_name)
         assert [p["PolicyArn"] for p in attached["AttachedPolicies"]] == [
             hand.managed_policy_arn
         ], "the console's managed policy must be left attached"
         statements = json.loads(
-            account.client("lambda").get_policy(FunctionName=FUNCTION)["Policy"]
+            seed_account.client("lambda").get_policy(FunctionName=FUNCTION)["Policy"]
         )
         assert [s["Sid"] for s in statements["Statement"]] == [hand.statement_id]
-        table = account.client("dynamodb").describe_table(TableName=TABLE)["Table"]
+        table = seed_account.client("dynamodb").describe_table(TableName=TABLE)["Table"]
         assert table["TableStatus"] == "ACTIVE"
     finally:
-        left = teardown(account, tree / "composed" / "prod")
+        left = teardown(seed_account, tree / "composed" / "prod")
     assert left == {}, f"left behind after destroy: {left}"

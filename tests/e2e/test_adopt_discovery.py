@@ -21,40 +21,26 @@ from adopt_helpers import (
     counterstack,
     inventory,
     remove_leftovers,
-    skip_on_aws,
 )
 
-from counterstack.build import build_package
-from counterstack.harness.target import Target, local_target
+from counterstack.harness.target import Target
 from counterstack.local.client import RemoteAccount
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture(scope="module")
-def account(request: pytest.FixtureRequest) -> Iterator[Target]:
-    skip_on_aws(request.config)
-    with local_target(region=REGION) as target:
-        yield target
-
-
-@pytest.fixture(scope="module")
-def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_package(tmp_path_factory.mktemp("package") / "visitor_counter.zip").path
-
-
 @pytest.fixture
-def clean(account: Target) -> Iterator[Target]:
+def clean(seed_account: Target) -> Iterator[Target]:
     """The account is empty before and after each test (proved after)."""
     try:
-        yield account
+        yield seed_account
     finally:
-        remove_leftovers(account.client)
-    assert inventory(RemoteAccount(account.endpoint, REGION)) == {}
+        remove_leftovers(seed_account.client)
+    assert inventory(RemoteAccount(seed_account.endpoint, REGION)) == {}
 
 
-def adopt(account: Target, env_dir: Path, *args: str):
-    return counterstack("adopt", str(env_dir), "--endpoint", account.endpoint, *args)
+def adopt(seed_account: Target, env_dir: Path, *args: str):
+    return counterstack("adopt", str(env_dir), "--endpoint", seed_account.endpoint, *args)
 
 
 def rows(result) -> dict[str, dict]:
