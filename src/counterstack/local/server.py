@@ -31,8 +31,10 @@ CONNECTION_LIMIT = 1000
 IDLE_CONNECTION_SECONDS = 3600
 EVICT_IDLE_AT = 500
 EVICT_IDLE_AFTER_SECONDS = 1.0
-# The poll timeout of the serving loop: only idle wake-ups, stop() wakes it at once.
-LOOP_TIMEOUT_SECONDS = 0.5
+# The poll timeout of the serving loop: only idle wake-ups, stop() wakes it at once. A whole
+# number: waitress reads it with int(), and 0 makes the loop poll without waiting (a busy loop
+# that kept half a core per account).
+LOOP_TIMEOUT_SECONDS = 1
 STOP_TIMEOUT_SECONDS = 5.0
 
 # "Task queue depth is N" is a warning waitress logs whenever requests wait for a thread; the
