@@ -17,10 +17,13 @@ from xdist.scheduler import LoadScopeScheduling
 
 SHARED_STACK = "shared-stack"
 SHARED_STACK_MODULES = ("tests/e2e/test_stack_faults.py", "tests/e2e/test_visitors.py")
-# Longest first, from `pytest -m e2e -n 2 --durations`: a cycle plus Chromium; a cycle plus the
-# load and fault tests; `up` (a cycle, its own account); three inner pytest sessions; a cycle;
-# half an apply. Other e2e groups follow, then everything else.
+# Longest first, from `pytest -m e2e -n 2 --durations`: the two adoption variants (a seed stack,
+# an adoption apply, a re-plan and a destroy each: 90-110 s); a cycle plus Chromium; a cycle plus
+# the load and fault tests; `up` (a cycle, its own account); three inner pytest sessions; a
+# cycle; half an apply. Other e2e groups follow, then everything else.
 LONGEST_FIRST = (
+    "tests/e2e/test_adopt_flat_root.py",
+    "tests/e2e/test_adopt_console.py",
     "tests/e2e/test_browser.py",
     SHARED_STACK,
     "tests/e2e/test_up.py",

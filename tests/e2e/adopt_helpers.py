@@ -18,9 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
+from counterstack.adopt.plan_gate import gate
 from counterstack.harness.sweep import sweep
+from counterstack.harness.target import Target
 from counterstack.harness.terragrunt_compose import compose_environment, compose_imports
+from counterstack.local.client import RemoteAccount
 from counterstack.local.provider import provider_override
 from counterstack.paths import REPO_ROOT
 from counterstack.terraform_cli import terraform_env
@@ -255,3 +259,80 @@ def skip_on_aws(config: pytest.Config) -> None:
             "adoption tests build the seed's stack under its real names (visitor-counter, "
             "visitorCounter): they run only on the local account, never on --target aws"
         )
+
+
+# --- the proof both adoption variants end with ------------------------------------------------
+
+
+def get_visitors(target: Target, api_id: str) -> requests.Response:
+    url = f"https://{api_id}.execute-api.{REGION}.amazonaws.com/prod/visitors"
+    return requests.get(target.reachable_url(url), timeout=30)
+
+
+def adopt_and_prove(target: Target, tree: Path, api_id: str, package: Path) -> str:
+    """adopt --write, compose, gate, apply, GET 42 on the same API, re-plan quiet, teardown."""
+    env_dir = tree / "live" / "prod"
+    listed = counterstack("adopt", str(env_dir), "--endpoint", target.endpoint, "--json")
+    assert listed.returncode == 0, listed.stderr
+    adoption = json.loads(listed.stdout)
+    written = counterstack("adopt", str(env_dir), "--endpoint", target.endpoint, "--write")
+    assert written.returncode == 0, written.stderr
+    root = compose_prod(tree, target.endpoint, package)
+    applied = False
+    try:
+        run_ok(root, "init", "-input=false")
+        run_ok(root, "plan", "-input=false", "-out=adopt.tfplan")
+        (root / "plan.json").write_text(run_ok(root, "show", "-json", "adopt.tfplan"))
+        report = gate(json.loads((root / "plan.json").read_text()))
+        imported = {
+            f"module.{row['unit'].replace('-', '_')}.{row['address']}"
+            for row in adoption["resources"]
+            if row["action"] == "import"
+        }
+        assert set(report.imports) == imported
+        created = {
+            f"module.{row['unit'].replace('-', '_')}.{row['address']}"
+            for row in adoption["resources"]
+            if row["action"] == "create"
+        }
+        assert set(report.creates) == created  # only what did not exist is added
+        checked = counterstack("adopt", "--check-plan", str(root / "plan.json"))
+        assert checked.returncode == 0, checked.stderr
+        assert checked.stdout.splitlines()[0] == report.summary
+        print(f"\nadoption plan: {report.summary}\n" + "\n".join(report.lines()[1:]))
+
+        run_ok(root, "apply", "-input=false", "adopt.tfplan")
+        applied = True
+        response = get_visitors(target, api_id)
+        assert response.status_code == 200, response.text
+        assert response.json() == {"count": 42}
+        replan = terraform(root, "plan", "-detailed-exitcode", "-input=false")
+        assert replan.returncode == 0, f"re-plan after adoption shows changes:\n{replan.stdout}"
+
+        before = {p: p.read_text() for p in env_dir.rglob("*") if p.suffix in (".tf", ".hcl")}
+        again = counterstack("adopt", str(env_dir), "--endpoint", target.endpoint, "--write")
+        assert again.returncode == 0, again.stderr
+        after = {p: p.read_text() for p in env_dir.rglob("*") if p.suffix in (".tf", ".hcl")}
+        assert after == before, "re-running adopt --write after the apply changed files"
+        assert "nothing changed" in again.stderr
+        return report.summary
+    finally:
+        if applied:  # the test's own override: prod's protection off, so the stack can go
+            switch_off_deletion_protection(root)
+            run_ok(root, "apply", "-auto-approve", "-input=false")
+        elif (root / "terraform.tfstate").is_file():  # a failed apply may have turned it on
+            switch_off_deletion_protection(root)
+            terraform(root, "apply", "-auto-approve", "-input=false")
+
+
+def teardown(target: Target, root: Path | None) -> dict:
+    """Destroy the adopted stack, clean what it leaves alone; return what the destroy left."""
+    left: dict = {}
+    try:
+        remove_console_policies(target.client)  # left alone by the modules; blocks the role
+        if root is not None and (root / ".terraform").is_dir():
+            run_ok(root, "destroy", "-auto-approve", "-input=false")
+    finally:
+        left = inventory(RemoteAccount(target.endpoint, REGION))
+        remove_leftovers(target.client)  # whatever a failed run left, so the next test starts clean
+    return left

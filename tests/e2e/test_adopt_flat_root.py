@@ -1,0 +1,67 @@
+"""Issue 11, end to end, (a) of two (test_adopt_console.py is the other): the seed's
+running stack is adopted into live/prod, nothing replaced.
+
+Both ways the seed was built — a flat Terraform root (forgotten with the `removed` blocks the CLI
+prints) and by hand with console-style names — hold count 41 behind an API id the website calls.
+`counterstack adopt --write` on a copy of the tree, live/prod composed the way the live tests do
+(local switch: the provider points at this module's own local account), the plan gate, apply:
+GET /visitors on the SAME API id answers 42 and a re-plan shows no changes. Teardown switches
+prod's deletion protection off in the test's own override, destroys, and proves the account empty.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from adopt_helpers import (
+    REGION,
+    SEED_ROOT,
+    adopt_and_prove,
+    copy_tree,
+    counterstack,
+    create_lambda_log_group,
+    get_visitors,
+    put_count,
+    run_ok,
+    teardown,
+)
+
+from counterstack.local.provider import provider_override
+
+pytestmark = pytest.mark.e2e  # one variant a module: xdist runs the two on different workers
+
+
+def test_flat_root_is_forgotten_then_adopted_keeping_count_and_api(seed_account, package, tmp_path):
+    seed = tmp_path / "seed"
+    seed.mkdir()
+    (seed / "main.tf").write_text((SEED_ROOT / "main.tf").read_text())
+    (seed / "local_override.tf").write_text(provider_override(seed_account.endpoint, REGION))
+    (seed / "seed.auto.tfvars.json").write_text(json.dumps({"package_path": str(package)}))
+    tree = copy_tree(tmp_path / "tree")
+    left: dict = {}
+    try:
+        run_ok(seed, "init", "-input=false")
+        run_ok(seed, "apply", "-auto-approve", "-input=false")
+        api_id = json.loads(run_ok(seed, "output", "-json"))["api_id"]["value"]
+        create_lambda_log_group(seed_account.client)
+        assert get_visitors(seed_account, api_id).json() == {"count": 1}  # the seed serves
+        put_count(seed_account.client, 41)
+
+        printed = counterstack("adopt", "--removed-from", str(seed))
+        assert printed.returncode == 0, printed.stderr
+        blocks = printed.stdout
+        assert blocks.count("removed {") == 9 and "destroy = false" in blocks
+        keep = (SEED_ROOT / "main.tf").read_text().split('resource "aws_dynamodb_table"')[0]
+        (seed / "main.tf").write_text(keep + "\n" + blocks)
+        forget = run_ok(seed, "apply", "-auto-approve", "-input=false")
+        assert "0 destroyed" in forget or "0 to destroy" in forget, forget
+        assert run_ok(seed, "state", "list").strip() == ""
+        assert get_visitors(seed_account, api_id).status_code == 200  # forgotten, still serving
+        put_count(seed_account.client, 41)
+
+        summary = adopt_and_prove(seed_account, tree, api_id, package)
+        assert summary.endswith("0 to destroy")
+    finally:
+        left = teardown(seed_account, tree / "composed" / "prod")
+    assert left == {}, f"left behind after destroy: {left}"
