@@ -65,15 +65,17 @@ def reserved_elsewhere(account, except_function: str) -> int:
     return total
 
 
-def test_past_reserved_concurrency_an_invoke_fails_at_once(local_account, probe):
+def test_past_reserved_concurrency_an_invoke_fails_at_once(local_account, probe, monkeypatch):
     """Reserved concurrency 1, two overlapping invocations: one runs, one gets 429 — no queue."""
     name = probe["FunctionName"]
     local_account.client("lambda").put_function_concurrency(
         FunctionName=name, ReservedConcurrentExecutions=1
     )
 
-    # Clients made first and a barrier: on a loaded machine making a boto3 client can take longer
-    # than the sleep, and two invocations that do not overlap both run (as on AWS).
+    # One attempt per call: botocore retries TooManyRequestsException with backoff, and on a
+    # loaded machine a retry lands after the first invocation ended and runs (as on AWS too).
+    # Clients made first and a barrier, so the two invocations overlap.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     clients = [local_account.client("lambda") for _ in range(2)]
     start_together = threading.Barrier(2)
 
