@@ -7,9 +7,7 @@ temporary folder with the provider override, counted twice through the gateway, 
 """
 
 import json
-import os
 import shutil
-import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -17,12 +15,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from terraform_runner import terraform
 
 from counterstack.build import build_package
 from counterstack.local import provider_override
 from counterstack.paths import EXAMPLE_COMPLETE, MODULES_DIR
 from counterstack.seed import SEED_ORIGINS
-from counterstack.terraform_cli import terraform_env
 
 pytestmark = [
     pytest.mark.account,
@@ -34,24 +32,6 @@ pytestmark = [
 SCRATCH_ROOT = Path(__file__).with_name("scratch_root")
 REGION = "eu-west-1"
 ORIGINS = list(SEED_ORIGINS)
-TERRAFORM_TIMEOUT = 300
-
-
-def terraform(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    try:
-        return subprocess.run(
-            ["terraform", *args, "-no-color"],
-            cwd=workdir,
-            env={**os.environ, **terraform_env()},
-            capture_output=True,
-            text=True,
-            timeout=TERRAFORM_TIMEOUT,
-        )
-    except subprocess.TimeoutExpired as error:
-        # run() hands over the output so far as bytes; its "Still destroying... [id=…]" lines
-        # name the resource Terraform was waiting for.
-        output = [(o or b"").decode(errors="replace") for o in (error.stdout, error.stderr)]
-        pytest.fail(f"terraform {args[0]} ran past {TERRAFORM_TIMEOUT} s:\n" + "\n".join(output))
 
 
 def run_ok(workdir: Path, *args: str) -> float:

@@ -12,7 +12,8 @@ import uuid
 
 import pytest
 import requests
-from test_terraform import REGION, SCRATCH_ROOT, leftovers, run_ok, terraform
+from terraform_runner import terraform
+from test_terraform import REGION, SCRATCH_ROOT, leftovers, run_ok
 
 from counterstack.build import build_package
 from counterstack.local import provider_override

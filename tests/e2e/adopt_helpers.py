@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 import requests
+from terraform_runner import terraform
 
 from counterstack.adopt.plan_gate import gate
 from counterstack.harness.sweep import sweep
@@ -43,17 +44,6 @@ PROD_DEFAULT_TAGS = {
     "environment": "prod",
     "managed-by": "terragrunt",
 }
-
-
-def terraform(workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["terraform", *args, "-no-color"],
-        cwd=workdir,
-        env={**os.environ, **terraform_env()},
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-    )
 
 
 def run_ok(workdir: Path, *args: str) -> str:
