@@ -260,7 +260,11 @@ def get_visitors(target: Target, api_id: str) -> requests.Response:
 
 
 def adopt_and_prove(target: Target, tree: Path, api_id: str, package: Path) -> str:
-    """adopt --write, compose, gate, apply, GET 42 on the same API, re-plan quiet, teardown."""
+    """The proof both adoption variants end with, on a copy of the tree: `counterstack adopt
+    --write`, live/prod composed as the live tests compose it (the provider pointed at the test's
+    own local account), the plan gate, apply; GET /visitors on the SAME API id answers 42, a
+    re-plan shows no changes and a second `--write` changes no file. Returns the plan summary;
+    prod's deletion protection is switched off in the composed root's own override after."""
     env_dir = tree / "live" / "prod"
     listed = counterstack("adopt", str(env_dir), "--endpoint", target.endpoint, "--json")
     assert listed.returncode == 0, listed.stderr

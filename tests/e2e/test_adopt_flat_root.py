@@ -1,13 +1,6 @@
-"""Issue 11, end to end, (a) of two (test_adopt_console.py is the other): the seed's
-running stack is adopted into live/prod, nothing replaced.
-
-Both ways the seed was built — a flat Terraform root (forgotten with the `removed` blocks the CLI
-prints) and by hand with console-style names — hold count 41 behind an API id the website calls.
-`counterstack adopt --write` on a copy of the tree, live/prod composed the way the live tests do
-(local switch: the provider points at this module's own local account), the plan gate, apply:
-GET /visitors on the SAME API id answers 42 and a re-plan shows no changes. Teardown switches
-prod's deletion protection off in the test's own override, destroys, and proves the account empty.
-"""
+"""Issue 11, end to end, variant (a): the seed's flat Terraform root, forgotten with the `removed`
+blocks the CLI prints, is adopted into live/prod holding count 41 with nothing replaced
+(`adopt_helpers.adopt_and_prove` says how); test_adopt_console.py is variant (b)."""
 
 from __future__ import annotations
 
