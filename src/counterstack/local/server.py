@@ -8,6 +8,8 @@ and retries an operation the account did serve. `benchmarks/transport_reset.py` 
 resets (on loopback, small answers usually arrive before them). waitress dispatches only a
 whole request, keeps HTTP/1.1 connections alive (no connect per call) and serves from a fixed
 thread pool, so a busy account queues requests instead of spawning a thread each.
+
+Each answer leaves in one send (one segment on loopback): see SEND_BYTES.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import logging
 import socket
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +38,15 @@ EVICT_IDLE_AFTER_SECONDS = 1.0
 # number: waitress reads it with int(), and 0 makes the loop poll without waiting (a busy loop
 # that kept half a core per account).
 LOOP_TIMEOUT_SECONDS = 1
+# waitress's default (send_bytes=1) sends the status line and headers the moment they are
+# written, and the body in a second send. A client that closes its connection between the two
+# loses the body: Go's net/http does when its write loop fails after the answer's headers have
+# arrived (aws-sdk-go-v2 #1825 and #2737, "use of closed network connection"), and the SDK
+# retries. A capture of a full test run showed exactly that for each lost answer: headers,
+# the client's FIN, the body, the client's RST, then attempt 2 (README, "Lost answers"). Output
+# is buffered up to this many bytes, so an answer is sent whole when its request ends; the
+# larger ones still stream. (`send_bytes` is deprecated in waitress 3, which is pinned < 4.)
+SEND_BYTES = 256 * 1024
 STOP_TIMEOUT_SECONDS = 5.0
 
 # "Task queue depth is N" is a warning waitress logs whenever requests wait for a thread; the
@@ -47,17 +59,20 @@ class WsgiServer:
 
     def __init__(self, app: Callable, sock: socket.socket, threads: int, name: str) -> None:
         self.name = name
-        self._server: Any = create_server(
-            app,
-            sockets=[sock],
-            threads=threads,
-            connection_limit=CONNECTION_LIMIT,
-            channel_timeout=IDLE_CONNECTION_SECONDS,
-            asyncore_use_poll=True,  # select() fails once a descriptor passes 1024
-            asyncore_loop_timeout=LOOP_TIMEOUT_SECONDS,
-            clear_untrusted_proxy_headers=False,  # the gateway sees X-Forwarded-* as sent
-            ident="counterstack",
-        )
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "send_bytes", DeprecationWarning)
+            self._server: Any = create_server(
+                app,
+                sockets=[sock],
+                threads=threads,
+                connection_limit=CONNECTION_LIMIT,
+                channel_timeout=IDLE_CONNECTION_SECONDS,
+                asyncore_use_poll=True,  # select() fails once a descriptor passes 1024
+                asyncore_loop_timeout=LOOP_TIMEOUT_SECONDS,
+                send_bytes=SEND_BYTES,
+                clear_untrusted_proxy_headers=False,  # the gateway sees X-Forwarded-* as sent
+                ident="counterstack",
+            )
         readable = self._server.readable
 
         def evicting_readable() -> bool:  # runs on the serving loop's thread, every iteration
