@@ -133,12 +133,21 @@ def test_a_retry_of_an_answered_operation_counts_as_a_lost_answer(counting_accou
         by_operation["DynamoDB_20120810.ListTables"]
         == before["retried_attempts_by_operation"].get("DynamoDB_20120810.ListTables", 0) + 1
     )
+    assert {
+        "operation": "DynamoDB_20120810.ListTables",
+        "invocation_id": invocation,
+        "attempt": 2,
+        "earlier_status": 200,
+    } in after["retried_attempts_recent"]
 
 
 def test_a_retry_whose_first_attempt_never_arrived_counts_as_lost(counting_account):
-    before = health(counting_account)["retried_attempts"]
-    sdk_call(counting_account, "ListTables", "{}", str(uuid.uuid4()), attempt=2)
-    assert health(counting_account)["retried_attempts"] == before + 1
+    before, invocation = health(counting_account)["retried_attempts"], str(uuid.uuid4())
+    sdk_call(counting_account, "ListTables", "{}", invocation, attempt=2)
+    after = health(counting_account)
+    assert after["retried_attempts"] == before + 1
+    recent = {lost["invocation_id"]: lost for lost in after["retried_attempts_recent"]}
+    assert recent[invocation]["earlier_status"] is None
 
 
 def test_a_retry_after_an_error_answer_is_expected(counting_account):

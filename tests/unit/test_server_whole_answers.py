@@ -59,9 +59,8 @@ def test_each_answer_leaves_in_one_send(server_address, monkeypatch):
     send = HTTPChannel.send
 
     def recording_send(channel, data, *args, **kwargs):
-        sent = send(channel, data, *args, **kwargs)
-        sends.append(bytes(data[:sent]))
-        return sent
+        sends.append(bytes(data))  # before sending: the client cannot read it earlier
+        return send(channel, data, *args, **kwargs)
 
     monkeypatch.setattr(HTTPChannel, "send", recording_send)
     with socket.create_connection(server_address, timeout=10) as client:

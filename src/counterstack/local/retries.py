@@ -4,20 +4,22 @@ AWS SDKs number every attempt of one operation (`amz-sdk-request: attempt=N`) un
 `amz-sdk-invocation-id`. Attempt 2+ after an error answer (a 5xx, a throttle, an injected
 fault) is the SDK doing its job. Attempt 2+ after a 2xx answer, or of an operation whose
 earlier attempt never reached the account, means an answer was lost on the way: the transport's
-bug, which `/_counterstack/health` reports as `retried_attempts` (0 on a healthy run).
+bug, which `/_counterstack/health` reports as `retried_attempts` (0 on a healthy run), with the
+latest few by invocation id: the key to find the exchange in a provider log or a packet capture.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
 
 ATTEMPT = re.compile(r"attempt=(\d+)")
 SIGNING_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 MAX_OPERATIONS = 4096  # invocation ids remembered; a retry follows its attempt within seconds
+RECENT_LOST = 10  # lost-answer retries listed one by one on health
 
 
 class RetriedAttempts:
@@ -28,19 +30,30 @@ class RetriedAttempts:
         self._lock = threading.Lock()
         self.lost = Counter[str]()  # by operation: retried although no error was answered
         self.after_error = 0  # retried after an error answer (expected)
+        self.recent_lost: deque[dict[str, Any]] = deque(maxlen=RECENT_LOST)
 
     def track(self, environ: dict[str, Any], start_response: Callable) -> Callable:
         """Count this request if it is a retry; return a start_response that records its status."""
         invocation = environ.get("HTTP_AMZ_SDK_INVOCATION_ID")
         if not invocation:
             return start_response
-        if _attempt(environ) > 1:
+        attempt = _attempt(environ)
+        if attempt > 1:
             with self._lock:
                 previous = self._last_status.get(invocation)
                 if previous is not None and _is_error(previous):
                     self.after_error += 1
                 else:
-                    self.lost[operation_name(environ)] += 1
+                    operation = operation_name(environ)
+                    self.lost[operation] += 1
+                    self.recent_lost.append(
+                        {
+                            "operation": operation,
+                            "invocation_id": invocation,
+                            "attempt": attempt,
+                            "earlier_status": previous,  # None: no earlier attempt was answered
+                        }
+                    )
 
         def recording(status: str, headers: Any, exc_info: Any = None) -> Any:
             with self._lock:
@@ -60,6 +73,7 @@ class RetriedAttempts:
             return {
                 "retried_attempts": sum(self.lost.values()),
                 "retried_attempts_by_operation": dict(self.lost),
+                "retried_attempts_recent": list(self.recent_lost),
                 "retried_after_error": self.after_error,
             }
 
