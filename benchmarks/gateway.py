@@ -185,7 +185,10 @@ def measure(label: str, url: str, args: argparse.Namespace, counter) -> None:
     sent += args.latency_requests
 
     with ProcessPoolExecutor(args.processes) as pool:
-        sent += len(load(pool, url, 20, args.processes, args.processes))  # client imports
+        # Client imports, and as many function workers as the timed load keeps busy: with fewer
+        # warm-up threads than load threads, workers started (cold) inside the timed phase.
+        warm_up = 10 * args.throughput_threads
+        sent += len(load(pool, url, warm_up, args.throughput_threads, args.processes))
         started = time.perf_counter()
         results = load(pool, url, args.throughput_requests, args.throughput_threads, args.processes)
         elapsed = time.perf_counter() - started
