@@ -183,7 +183,8 @@ def package_path(run_root: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def aws_endpoint() -> Iterator[str]:
+def aws_endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
     """A moto server on a free loopback port, one per xdist worker: STS answers for plans."""
     with local_aws_server() as url:
         yield url
+        record_retried_attempts(request.config, url)

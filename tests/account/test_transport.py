@@ -14,6 +14,7 @@ import requests
 from account_helpers import REGION
 
 from counterstack.harness.account_process import account_process
+from counterstack.harness.plan import local_aws_server
 from counterstack.local.client import HEALTH_PATH
 from counterstack.local.server import EVICT_IDLE_AFTER_SECONDS, EVICT_IDLE_AT
 
@@ -94,12 +95,16 @@ def test_idle_connections_piling_up_are_closed_oldest_first(local_account):
             sock.close()
 
 
-@pytest.fixture(scope="module")
-def counting_account() -> Iterator[str]:
-    """An account of their own for the tests that fake lost answers, so the session's accounts
-    report only real ones at the end of the run."""
-    with account_process(port=0, region=REGION) as endpoint:
-        yield endpoint
+@pytest.fixture(scope="module", params=["account", "plan-moto-server"])
+def counting_account(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A server of their own for the tests that fake lost answers, so the session's servers
+    report only real ones at the end of the run: an account, and the moto server plans use."""
+    if request.param == "account":
+        with account_process(port=0, region=REGION) as endpoint:
+            yield endpoint
+    else:
+        with local_aws_server() as endpoint:
+            yield endpoint
 
 
 def sdk_call(endpoint: str, target: str, body: str, invocation: str, attempt: int) -> int:

@@ -9,7 +9,6 @@ values, counts and outputs. Nothing leaves the machine.
 
 import atexit
 import json
-import logging
 import re
 import shutil
 import tempfile
@@ -22,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import tftest
-from moto.server import ThreadedMotoServer
 
+from counterstack.local.moto_server import MotoServer
 from counterstack.local.provider import provider_override
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import ENDPOINT_ENV, apply_terraform_env
@@ -224,26 +223,17 @@ def plan_error(module_dir: Path | str, tmp_dir: Path | str, **kwargs: Any) -> st
     raise AssertionError(f"plan of {module_dir} succeeded but was expected to fail")
 
 
-def start_local_aws_server(host: str = "127.0.0.1") -> tuple[ThreadedMotoServer, str]:
-    """Start a moto server on a free loopback port; returns the server and its URL."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
-    server = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
-    server.start()
-    bound_host, port = server.get_host_and_port()
-    return server, f"http://{bound_host}:{port}"
-
-
 @contextmanager
 def local_aws_server(host: str = "127.0.0.1") -> Iterator[str]:
     """A moto server on a free loopback port for as long as the block runs; yields its URL."""
-    server, url = start_local_aws_server(host)
+    server = MotoServer(host).start()
     try:
-        yield url
+        yield server.url
     finally:
         server.stop()
 
 
-_default_server: tuple[ThreadedMotoServer, str] | None = None
+_default_server: MotoServer | None = None
 _default_lock = threading.Lock()
 
 
@@ -252,10 +242,9 @@ def default_endpoint() -> str:
     global _default_server
     with _default_lock:
         if _default_server is None:
-            _default_server = start_local_aws_server()
-            # Stop it while its thread still runs: at interpreter exit it would hang shutdown().
-            atexit.register(_default_server[0].stop)
-        return _default_server[1]
+            _default_server = MotoServer().start()
+            atexit.register(_default_server.stop)
+        return _default_server.url
 
 
 def variable_errors(module_dir: Path | str, tmp_dir: Path | str, **variables: Any) -> str:
