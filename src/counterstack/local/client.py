@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import requests
 
 from counterstack.local import urls
+from counterstack.local.provider import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
 
 T = TypeVar("T")
 DEFAULT_ACCOUNT_ID = "123456789012"  # what moto's STS answers
@@ -40,8 +41,8 @@ class AccountClient:
             service,
             region_name=region or self.region,
             endpoint_url=self.endpoint,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
+            aws_access_key_id=FAKE_ACCESS_KEY,
+            aws_secret_access_key=FAKE_SECRET_KEY,
         )
 
     def execute_api_url(self, api_id: str, stage: str = "$default", path: str = "/") -> str:

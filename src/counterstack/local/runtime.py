@@ -36,6 +36,7 @@ from pathlib import Path
 from counterstack.errors import CounterStackError
 from counterstack.local import lambda_env
 from counterstack.local.concurrency import ConcurrencyLimits, Throttled
+from counterstack.local.provider import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
 
 __all__ = ["FunctionSpec", "Invocation", "LambdaRuntime", "Throttled", "UnsupportedRuntime"]
 
@@ -49,9 +50,9 @@ QUEUE_TIMEOUT_SECONDS = 30.0
 # Without an execution role to assume (a runtime used on its own, in tests): SDK calls are
 # signed with the account's admin key, as before roles were enforced.
 ADMIN_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "test",
-    "AWS_SECRET_ACCESS_KEY": "test",
-    "AWS_SESSION_TOKEN": "test",
+    "AWS_ACCESS_KEY_ID": FAKE_ACCESS_KEY,
+    "AWS_SECRET_ACCESS_KEY": FAKE_SECRET_KEY,
+    "AWS_SESSION_TOKEN": "test",  # any token: the account checks none for its admin key
 }
 
 
