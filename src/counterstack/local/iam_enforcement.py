@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote
+from xml.sax.saxutils import escape
 
 from moto.iam.models import iam_backends
 from moto.sts.models import sts_backends
@@ -217,7 +218,7 @@ def _denied(service: str, message: str) -> tuple[int, dict[str, str], bytes]:
     if service in ("sts", "iam"):
         body = (
             "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-            f"<Message>{_xml_escape(message)}</Message></Error></ErrorResponse>"
+            f"<Message>{escape(message)}</Message></Error></ErrorResponse>"
         ).encode()
         return 403, {"content-type": "text/xml"}, body
     if service == "lambda":
@@ -227,7 +228,3 @@ def _denied(service: str, message: str) -> tuple[int, dict[str, str], bytes]:
     error_type = JSON_ERROR_TYPES.get(service, "AccessDeniedException")
     body = json.dumps({"__type": error_type, "message": message}).encode()
     return 400, {"content-type": "application/x-amz-json-1.0"}, body
-
-
-def _xml_escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
