@@ -34,20 +34,9 @@ import requests
 from counterstack.build import build_package
 from counterstack.local import LocalAccount
 from counterstack.local.client import HEALTH_PATH
+from counterstack.seed import LAMBDA_TRUST_POLICY
 
 REGION = "eu-west-1"
-ASSUME_LAMBDA = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 
 
 def deploy(account: LocalAccount, package: bytes) -> tuple[str, str]:
@@ -60,7 +49,7 @@ def deploy(account: LocalAccount, package: bytes) -> tuple[str, str]:
         BillingMode="PAY_PER_REQUEST",
     )
     role = account.client("iam").create_role(
-        RoleName="bench-counter", AssumeRolePolicyDocument=ASSUME_LAMBDA
+        RoleName="bench-counter", AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY
     )["Role"]["Arn"]
     # The function runs with this role's session: like the module's, it may UpdateItem the table.
     table_arn = f"arn:aws:dynamodb:{REGION}:{account.account_id}:table/{table}"

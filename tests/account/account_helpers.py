@@ -18,22 +18,10 @@ from botocore.exceptions import ClientError
 
 from counterstack.local.client import AccountClient
 from counterstack.local.runtime import FunctionSpec
+from counterstack.seed import LAMBDA_TRUST_POLICY
 
 REGION = "eu-west-1"
 ACCOUNT_ID = "123456789012"
-ASSUME_LAMBDA = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
-
 # A function that reports what it saw, and misbehaves on request: the runtime's test subject.
 PROBE_SOURCE = """
 import json, os, sys, time
@@ -254,7 +242,8 @@ def _path_of(route_key: str) -> str:
 def create_execution_role(account: AccountClient, name: str, statements: list[dict]) -> str:
     """A Lambda execution role whose one inline policy holds `statements`; returns its ARN."""
     iam = account.client("iam")
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=ASSUME_LAMBDA)["Role"]["Arn"]
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY)
+    arn = role["Role"]["Arn"]
     policy = {"Version": "2012-10-17", "Statement": statements}
     iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
     return arn

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from account_helpers import (
-    ASSUME_LAMBDA,
     PROBE_SOURCE,
     Deployer,
     create_execution_role,
@@ -25,6 +24,7 @@ from account_helpers import (
 from counterstack.build import build_package
 from counterstack.harness.target import Target
 from counterstack.local.client import AccountClient
+from counterstack.seed import LAMBDA_TRUST_POLICY
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +67,8 @@ def role_arn(account: AccountClient) -> Iterator[str]:
     """One execution role for the session's functions, deleted at the end."""
     iam = account.client("iam")
     name = f"ct-account-tests-{uuid.uuid4().hex[:6]}"
-    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=ASSUME_LAMBDA)["Role"]["Arn"]
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY)
+    arn = role["Role"]["Arn"]
     try:
         yield arn
     finally:

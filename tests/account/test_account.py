@@ -104,11 +104,12 @@ def test_cli_account_reports_a_taken_port():
 
 STOP_SCRIPT = """
 import json, sys, time
-from account_helpers import PROBE_SOURCE, ASSUME_LAMBDA, zip_source
+from account_helpers import PROBE_SOURCE, zip_source
+from counterstack.seed import LAMBDA_TRUST_POLICY
 from counterstack.local import LocalAccount
 
 account = LocalAccount(port=0).start()
-role = account.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=ASSUME_LAMBDA)
+role = account.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY)
 account.client("lambda").create_function(
     FunctionName="f", Runtime="python3.12", Role=role["Role"]["Arn"], Handler="probe.handler",
     Code={"ZipFile": zip_source({"probe.py": PROBE_SOURCE})},

@@ -28,6 +28,7 @@ from counterstack.harness.terragrunt_compose import compose_environment, compose
 from counterstack.local.client import RemoteAccount
 from counterstack.local.provider import provider_override
 from counterstack.paths import REPO_ROOT
+from counterstack.seed import LAMBDA_TRUST_POLICY
 from counterstack.terraform_cli import terraform_env
 
 SEED_ROOT = Path(__file__).with_name("seed_root")
@@ -104,18 +105,8 @@ def build_by_hand(client: Any, package: Path) -> ByHand:
         BillingMode="PAY_PER_REQUEST",
     )
     role_name = f"{FUNCTION}-role-{uuid.uuid4().hex[:8]}"
-    trust = {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
     role = iam.create_role(
-        RoleName=role_name, Path="/service-role/", AssumeRolePolicyDocument=json.dumps(trust)
+        RoleName=role_name, Path="/service-role/", AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY
     )["Role"]
     # The Lambda console attaches its own basic-execution policy (AWS's managed
     # AWSLambdaBasicExecutionRole where that exists; the local account has no AWS-managed set).

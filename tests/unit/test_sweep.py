@@ -8,21 +8,10 @@ import pytest
 
 from counterstack.harness.inventory import list_resources
 from counterstack.harness.sweep import sweep
+from counterstack.seed import LAMBDA_TRUST_POLICY
 
 pytestmark = pytest.mark.unit
 
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "lambda.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
 POLICY = json.dumps(
     {
         "Version": "2012-10-17",
@@ -37,7 +26,9 @@ def client(service):
 
 def make_stack(prefix: str, package_bytes: bytes, protected: bool = False) -> None:
     """The five kinds of resource an ephemeral stack creates, named the same way."""
-    role = client("iam").create_role(RoleName=f"{prefix}-fn", AssumeRolePolicyDocument=TRUST)
+    role = client("iam").create_role(
+        RoleName=f"{prefix}-fn", AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY
+    )
     client("iam").put_role_policy(
         RoleName=f"{prefix}-fn", PolicyName="inline", PolicyDocument=POLICY
     )
