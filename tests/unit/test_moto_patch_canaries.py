@@ -17,10 +17,23 @@ from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.responses import DynamoHandler
 
 from counterstack.local.patches import atomic_dynamodb_writes
+from counterstack.seed import LAMBDA_TRUST_POLICY
 
 pytestmark = pytest.mark.unit
 
 UPSTREAM_FIXED = "moto now behaves like AWS here: delete counterstack.local.patches.{}"
+
+
+def canary_table():
+    """A DynamoDB client and an on-demand table `canary` (key `id`) made with it."""
+    client = boto3.client("dynamodb")
+    client.create_table(
+        TableName="canary",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return client
 
 
 def unpatched(owner: type, name: str) -> object:
@@ -46,13 +59,7 @@ def test_moto_answers_a_dynamodb_write_with_the_live_item(aws, monkeypatch):
         return serialize(self, *args, **kwargs)
 
     monkeypatch.setattr(Item, "to_json", serialize_after_both_writes)
-    client = boto3.client("dynamodb")
-    client.create_table(
-        TableName="canary",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    client = canary_table()
 
     def increment(_: int) -> int:
         answer = client.update_item(
@@ -75,18 +82,7 @@ def test_moto_appends_a_repeated_lambda_statement_id(aws, monkeypatch):
     monkeypatch.setattr(Policy, "add_statement", unpatched(Policy, "add_statement"))
     role = boto3.client("iam").create_role(
         RoleName="canary",
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            }
-        ),
+        AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY,
     )["Role"]["Arn"]
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as archive:
@@ -136,13 +132,7 @@ def test_moto_routes_tags_for_api_and_vpc_link_arns_only():
 def test_moto_ignores_sse_specification_in_update_table(aws, monkeypatch):
     """DynamoDB switches a table to the AWS managed key on UpdateTable; moto ignores it."""
     monkeypatch.setattr(DynamoHandler, "update_table", unpatched(DynamoHandler, "update_table"))
-    client = boto3.client("dynamodb")
-    client.create_table(
-        TableName="canary",
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    client = canary_table()
     client.update_table(TableName="canary", SSESpecification={"Enabled": True})
     table = client.describe_table(TableName="canary")["Table"]
     assert "SSEDescription" not in table, UPSTREAM_FIXED.format("table_sse")
