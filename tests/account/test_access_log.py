@@ -41,16 +41,21 @@ def log_lines(account, group: str, count: int) -> list[str]:
     return [event["message"] for event in sorted(events, key=lambda e: e["timestamp"])]
 
 
-def test_lines_are_rendered_from_the_stages_format(account, deploy, probe, unique):
+def logged_api(deploy, probe, unique, name: str, log_format: str, **api) -> tuple:
+    """An HTTP API (over `probe`) whose stage logs to a group of its own in `log_format`:
+    (group name, group ARN, api)."""
     group = f"/ct/access/{unique('log')}"
     destination = deploy.log_group(group)
-    api = deploy.http_api(
-        unique("logged"),
-        probe["FunctionArn"],
-        stage_settings={
-            "AccessLogSettings": {"DestinationArn": destination, "Format": JSON_FORMAT}
-        },
+    settings = {"AccessLogSettings": {"DestinationArn": destination, "Format": log_format}}
+    return (
+        group,
+        destination,
+        deploy.http_api(unique(name), probe["FunctionArn"], stage_settings=settings, **api),
     )
+
+
+def test_lines_are_rendered_from_the_stages_format(account, deploy, probe, unique):
+    group, _, api = logged_api(deploy, probe, unique, "logged", JSON_FORMAT)
     served = requests.get(api["url"](), headers={"User-Agent": "tests/1.0"}, timeout=30)
     missed = requests.get(api["url"]("/nowhere"), headers={"User-Agent": "tests/1.0"}, timeout=30)
     assert (served.status_code, missed.status_code) == (200, 404)
@@ -80,15 +85,7 @@ def test_lines_are_rendered_from_the_stages_format(account, deploy, probe, uniqu
 
 
 def test_a_new_format_applies_to_the_next_request(account, deploy, probe, unique):
-    group = f"/ct/access/{unique('log')}"
-    destination = deploy.log_group(group)
-    api = deploy.http_api(
-        unique("relogged"),
-        probe["FunctionArn"],
-        stage_settings={
-            "AccessLogSettings": {"DestinationArn": destination, "Format": JSON_FORMAT}
-        },
-    )
+    group, destination, api = logged_api(deploy, probe, unique, "relogged", JSON_FORMAT)
     account.client("apigatewayv2").update_stage(
         ApiId=api["api_id"],
         StageName="prod",
@@ -107,8 +104,6 @@ def test_a_new_format_applies_to_the_next_request(account, deploy, probe, unique
 
 def test_a_function_error_is_logged_with_the_integrations_error(account, deploy, probe, unique):
     """Lambda answered (integration status 200) but the function failed: a 500 from the API."""
-    group = f"/ct/access/{unique('log')}"
-    destination = deploy.log_group(group)
     log_format = json.dumps(
         {
             "status": "$context.status",
@@ -117,11 +112,8 @@ def test_a_function_error_is_logged_with_the_integrations_error(account, deploy,
             "integrationErrorMessage": "$context.integrationErrorMessage",
         }
     )
-    api = deploy.http_api(
-        unique("failing"),
-        probe["FunctionArn"],
-        routes=("ANY /things",),
-        stage_settings={"AccessLogSettings": {"DestinationArn": destination, "Format": log_format}},
+    group, _, api = logged_api(
+        deploy, probe, unique, "failing", log_format, routes=("ANY /things",)
     )
     assert (
         requests.post(api["url"]("/things"), json={"action": "raise"}, timeout=30).status_code
