@@ -90,12 +90,15 @@ class Gateway:
         elif config.disable_execute_api_endpoint:
             response = _fail(record, 403, "Forbidden")
         else:
-            response = self._serve(found, config, stage, record, route_path, request)
             cors_config = cors.CorsConfig.from_api(config.cors_configuration)
-            if cors_config is not None and not cors.is_preflight(request.method, request.headers):
-                response.headers = cors.apply_to_response(
-                    cors_config, request.headers, response.headers
-                )
+            if cors_config is not None and cors.is_preflight(request.method, request.headers):
+                response = HttpResponse(204, cors.preflight_headers(cors_config, request.headers))
+            else:
+                response = self._serve(found, config, stage, record, route_path, request)
+                if cors_config is not None:
+                    response.headers = cors.apply_to_response(
+                        cors_config, request.headers, response.headers
+                    )
         _access_log(found, stage, record, response)
         return response
 
@@ -109,10 +112,6 @@ class Gateway:
         request: HttpRequest,
     ) -> HttpResponse:
         api, stage_name = found.api, stage.name
-        cors_config = cors.CorsConfig.from_api(config.cors_configuration)
-        if cors_config is not None and cors.is_preflight(request.method, request.headers):
-            return HttpResponse(204, cors.preflight_headers(cors_config, request.headers))
-
         match = select_route(config.routes, request.method, route_path)
         if match is None:
             return _fail(record, 404, "Not Found")
