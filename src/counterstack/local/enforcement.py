@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from moto.backends import get_backend
+from moto.core import DEFAULT_ACCOUNT_ID
 
 from counterstack.local import iam_enforcement
 from counterstack.local.concurrency import ReservationRefused, validate_quota
@@ -40,7 +41,8 @@ def intercept(account: Any, environ: dict[str, Any]) -> Answer | None:
         return _quota_control(limits, method, read_body(environ))
     signed_by_session = "Credential=ASIA" in environ.get("HTTP_AUTHORIZATION", "")
     concurrency = CONCURRENCY_PATH.match(path) if method == "PUT" else None
-    if not (signed_by_session or concurrency or ACCOUNT_SETTINGS_PATH.match(path)):
+    account_settings = ACCOUNT_SETTINGS_PATH.match(path)
+    if not (signed_by_session or concurrency or account_settings):
         return None
     body = read_body(environ)
     if signed_by_session:
@@ -50,7 +52,7 @@ def intercept(account: Any, environ: dict[str, Any]) -> Answer | None:
     region = signing_region(environ)
     if concurrency:
         return _put_function_concurrency(limits, unquote(concurrency["function"]), body, region)
-    if ACCOUNT_SETTINGS_PATH.match(path) and method == "GET":
+    if account_settings and method == "GET":
         return _account_settings(limits, region)
     return None
 
@@ -74,8 +76,8 @@ def _put_function_concurrency(
         name = function
     try:
         requested = int(json.loads(body or b"{}")["ReservedConcurrentExecutions"])
-        reserved_by_others = reserved_total(_account_id(), region, except_function=name)
-        get_backend("lambda")[_account_id()][region].get_function(name)
+        reserved_by_others = reserved_total(DEFAULT_ACCOUNT_ID, region, except_function=name)
+        get_backend("lambda")[DEFAULT_ACCOUNT_ID][region].get_function(name)
     except Exception:  # malformed or unknown function: moto answers as Lambda does
         return None
     try:
@@ -87,8 +89,8 @@ def _put_function_concurrency(
 
 def _account_settings(limits: Any, region: str) -> Answer:
     """GetAccountSettings: the quota, what reservations leave, and the code in use."""
-    functions = get_backend("lambda")[_account_id()][region].list_functions()
-    reserved = reserved_total(_account_id(), region)
+    functions = get_backend("lambda")[DEFAULT_ACCOUNT_ID][region].list_functions()
+    reserved = reserved_total(DEFAULT_ACCOUNT_ID, region)
     body = {
         "AccountLimit": {
             "TotalCodeSize": TOTAL_CODE_SIZE,
@@ -125,9 +127,3 @@ def _quota_control(limits: Any, method: str, body: bytes) -> Answer:
 def _lambda_error(status: int, error_type: str, message: str) -> Answer:
     body = json.dumps({"Type": "User", "message": message}).encode()
     return status, {"content-type": "application/json", "x-amzn-errortype": error_type}, body
-
-
-def _account_id() -> str:
-    from moto.core import DEFAULT_ACCOUNT_ID
-
-    return DEFAULT_ACCOUNT_ID
