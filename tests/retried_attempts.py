@@ -1,5 +1,6 @@
 """pytest plugin: at the end of a run, the SDK attempts the local accounts saw retried although
-they had not failed the attempt before (lost answers, `counterstack.local.retries`).
+they had not failed the attempt before (lost answers,
+`counterstack.local.transport.retried_attempts`).
 
 Fixtures that stop an account call `record_retried_attempts()` first; tests/conftest.py imports
 the hooks. Each xdist worker hands its figures to the controller, which prints one line: the

@@ -16,12 +16,11 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from counterstack.local.client import AccountClient
-from counterstack.local.runtime import FunctionSpec
+from counterstack.local.awslambda.runtime import FunctionSpec
+from counterstack.local.client import ACCOUNT_ID, AccountClient
 from counterstack.seed import LAMBDA_TRUST_POLICY
 
 REGION = "eu-west-1"
-ACCOUNT_ID = "123456789012"
 # A function that reports what it saw, and misbehaves on request: the runtime's test subject.
 PROBE_SOURCE = """
 import json, os, sys, time
@@ -284,7 +283,7 @@ def descriptors_past_select_limit() -> Iterator[None]:
 def probe_spec(name: str) -> FunctionSpec:
     """A probe function as the runtime receives it, for tests that drive `LambdaRuntime` itself."""
     return FunctionSpec(
-        function_arn=f"arn:aws:lambda:{REGION}:123456789012:function:{name}",
+        function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
         function_name=name,
         region=REGION,
         version="$LATEST",

@@ -1,9 +1,10 @@
 """Faults, measured: injected AWS errors and a function past its timeout, seen through HTTP.
 
-The fault rules (`counterstack.local.faults`) make the local account answer chosen AWS API calls
-with the error AWS would send. These tests check the facility itself (control plane, matching,
-counts, error shapes SDKs parse) and what the deployed counter makes of DynamoDB failing under
-it: `503 {"message": "Service Unavailable"}` with `retry-after`, no visit lost or counted twice.
+The fault rules (`counterstack.local.testing.fault_injection`) make the local account answer
+chosen AWS API calls with the error AWS would send. These tests check the facility itself
+(control plane, matching, counts, error shapes SDKs parse) and what the deployed counter makes
+of DynamoDB failing under it: `503 {"message": "Service Unavailable"}` with `retry-after`, no
+visit lost or counted twice.
 
 https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Programming.Errors.html
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html
@@ -19,7 +20,7 @@ from account_helpers import REGION, zip_source
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from counterstack.local.faults import (
+from counterstack.local.testing.fault_injection import (
     FAULTS_PATH,
     clear_faults,
     inject_fault,

@@ -16,15 +16,15 @@ from account_helpers import probe_spec
 from botocore.exceptions import ClientError
 
 from counterstack.errors import CounterStackError
-from counterstack.local.concurrency import (
+from counterstack.local.awslambda.account_settings import QUOTA_PATH
+from counterstack.local.awslambda.concurrency import (
     ACCOUNT_LIMIT,
     QUOTA_ENV,
     RESERVED_LIMIT,
     ConcurrencyLimits,
     quota_from_env,
 )
-from counterstack.local.enforcement import QUOTA_PATH
-from counterstack.local.runtime import LambdaRuntime, Throttled
+from counterstack.local.awslambda.runtime import LambdaRuntime, Throttled
 
 pytestmark = pytest.mark.account
 

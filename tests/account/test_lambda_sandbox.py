@@ -8,7 +8,7 @@ import pytest
 import requests
 from account_helpers import REGION, invoke, zip_source
 
-from counterstack.local import lambda_env
+from counterstack.local.awslambda import execution_environment
 from counterstack.local.client import HEALTH_PATH
 
 pytestmark = pytest.mark.account
@@ -107,7 +107,7 @@ def test_only_the_zip_and_the_runtime_libraries_are_importable(local_account, de
     assert seen["path"][:2] == [task_root, runtime_dir]
     assert not [entry for entry in seen["path"] if "site-packages" in entry]
     assert seen["boto3_file"].startswith(runtime_dir)
-    pinned = dict(package.split("==") for package in lambda_env.RUNTIME_PACKAGES)
+    pinned = dict(package.split("==") for package in execution_environment.RUNTIME_PACKAGES)
     assert (seen["boto3"], seen["botocore"]) == (pinned["boto3"], pinned["botocore"])
-    if lambda_env.interpreter("python3.12") != lambda_env.sys.executable:
+    if execution_environment.interpreter("python3.12") != execution_environment.sys.executable:
         assert seen["python"] == "3.12"

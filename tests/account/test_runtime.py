@@ -21,8 +21,8 @@ from account_helpers import (
 )
 from botocore.exceptions import ClientError
 
+from counterstack.local.awslambda.runtime import LambdaRuntime
 from counterstack.local.client import HEALTH_PATH
-from counterstack.local.runtime import LambdaRuntime
 
 pytestmark = pytest.mark.account
 

@@ -36,7 +36,8 @@ def test_update_stage_sets_throttling_and_access_logs(local_account):
     api_id = apigw.create_api(Name="stage-update-probe", ProtocolType="HTTP")["ApiId"]
     try:
         apigw.create_stage(ApiId=api_id, StageName="prod", AutoDeploy=True)
-        destination = f"arn:aws:logs:{local_account.region}:123456789012:log-group:/aws/x"
+        account = f"{local_account.region}:{local_account.account_id}"
+        destination = f"arn:aws:logs:{account}:log-group:/aws/x"
         answer = apigw.update_stage(
             ApiId=api_id,
             StageName="prod",

@@ -1,4 +1,6 @@
-"""Stacks AWS refuses are refused here too: applied with Terraform through the harness.
+"""Stacks AWS refuses are refused here too: the scratch root applied with Terraform by hand.
+
+(`tests/terraform_runner.py` runs Terraform; the provider override points it at the account.)
 
 - A role whose policy omits dynamodb:UpdateItem, or names another table: the stack applies, but
   GET /visitors answers 500 and the function's log holds AccessDeniedException, as on AWS.
@@ -17,7 +19,8 @@ from test_terraform import REGION, SCRATCH_ROOT, leftovers, run_ok
 
 from counterstack.build import build_package
 from counterstack.local import provider_override
-from counterstack.local.enforcement import QUOTA_PATH
+from counterstack.local.awslambda.account_settings import QUOTA_PATH
+from counterstack.local.client import ACCOUNT_ID
 
 pytestmark = pytest.mark.account
 
@@ -39,7 +42,7 @@ def prepare(account, tmp_path, **variables) -> tuple:
     [
         pytest.param({"policy_actions": ["dynamodb:GetItem"]}, id="update-item-omitted"),
         pytest.param(
-            {"policy_table_arn": f"arn:aws:dynamodb:{REGION}:123456789012:table/another"},
+            {"policy_table_arn": f"arn:aws:dynamodb:{REGION}:{ACCOUNT_ID}:table/another"},
             id="another-table",
         ),
     ],

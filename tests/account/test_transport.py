@@ -1,6 +1,7 @@
-"""The account's transport (`counterstack.local.server`) and its lost-answer counter
-(`counterstack.local.retries`): a request is answered once it is whole, connections stay open,
-and a retried SDK attempt of an operation the account did not fail is counted on health."""
+"""The account's transport (`counterstack.local.transport.server`) and its lost-answer counter
+(`counterstack.local.transport.retried_attempts`): a request is answered once it is whole,
+connections stay open, and a retried SDK attempt of an operation the account did not fail is
+counted on health."""
 
 import json
 import socket
@@ -16,7 +17,7 @@ from account_helpers import REGION
 from counterstack.harness.account_process import account_process
 from counterstack.harness.plan import local_aws_server
 from counterstack.local.client import HEALTH_PATH
-from counterstack.local.server import EVICT_IDLE_AFTER_SECONDS, EVICT_IDLE_AT
+from counterstack.local.transport.server import EVICT_IDLE_AFTER_SECONDS, EVICT_IDLE_AT
 
 pytestmark = pytest.mark.account
 

@@ -2,8 +2,8 @@
 
 The faults only read the stack (the account injects them), so these tests share the e2e stack;
 the destroy test destroys it, so it runs after every other test of the group. The fault rules
-(`counterstack.local.faults`) exist only in the local account, so the fault tests skip on
-`--target aws`; the load test runs on both targets.
+(`counterstack.local.testing.fault_injection`) exist only in the local account, so the fault
+tests skip on `--target aws`; the load test runs on both targets.
 """
 
 import time
@@ -16,7 +16,7 @@ import requests
 
 from counterstack.harness.http import http_get_with_retry
 from counterstack.harness.stack import Stack, assert_no_leaks, destroy
-from counterstack.local.faults import clear_faults, inject_fault, injected_fault
+from counterstack.local.testing.fault_injection import clear_faults, inject_fault, injected_fault
 
 pytestmark = pytest.mark.e2e  # in the xdist group `shared-stack` (tests/xdist_groups.py)
 

@@ -1,8 +1,11 @@
-"""Rendering of `$context` variables in an access-log format (counterstack.local.access_log)."""
+"""Rendering of `$context` variables in an access-log format.
+
+(`counterstack.local.apigateway.access_log`)
+"""
 
 import pytest
 
-from counterstack.local.access_log import RequestRecord, render
+from counterstack.local.apigateway.access_log import RequestRecord, render
 
 pytestmark = pytest.mark.unit
 

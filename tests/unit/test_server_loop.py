@@ -1,4 +1,4 @@
-"""The account's serving loop waits for events while idle (`counterstack.local.server`).
+"""The account's serving loop waits for events while idle (`counterstack.local.transport.server`).
 
 waitress reads its loop timeout with int(): a fractional value became 0 and the loop polled
 without waiting, half a core per account for the whole test run.
@@ -10,7 +10,7 @@ import time
 import pytest
 from waitress import wasyncore
 
-from counterstack.local.server import WsgiServer
+from counterstack.local.transport.server import WsgiServer
 
 pytestmark = pytest.mark.unit
 

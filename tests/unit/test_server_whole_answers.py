@@ -1,4 +1,4 @@
-"""The account sends each answer whole, in one send (`counterstack.local.server.SEND_BYTES`).
+"""The account sends each answer whole, in one send (`local/transport/server.py`, SEND_BYTES).
 
 With waitress's default the headers left in one send and the body in the next. Go's net/http
 sometimes closes a connection right after an answer's headers arrive (aws-sdk-go-v2 #2737); the
@@ -11,7 +11,7 @@ import socket
 import pytest
 from waitress.channel import HTTPChannel
 
-from counterstack.local.server import SEND_BYTES, WsgiServer
+from counterstack.local.transport.server import SEND_BYTES, WsgiServer
 
 pytestmark = pytest.mark.unit
 

@@ -2,7 +2,9 @@
 
 import hcl2
 import pytest
+from moto.core import DEFAULT_ACCOUNT_ID
 
+from counterstack.local.client import ACCOUNT_ID
 from counterstack.local.provider import ENDPOINT_SERVICES
 from counterstack.paths import EXAMPLE_COMPLETE, LIVE_DIR, REPO_ROOT
 from counterstack.seed import SEED_ORIGINS
@@ -41,3 +43,10 @@ def test_the_complete_example_defaults_to_the_seed_origins():
         variables = hcl2.load(handle)["variable"]
     by_name = {name.strip('"'): body for block in variables for name, body in block.items()}
     assert unquoted(by_name["cors_allow_origins"]["default"]) == list(SEED_ORIGINS)
+
+
+def test_the_local_account_id_is_motos_and_the_terragrunt_roots():
+    """One account id: the client's constant is what moto's STS answers and the root's default."""
+    assert ACCOUNT_ID == DEFAULT_ACCOUNT_ID
+    root_default = hcl_locals(REPO_ROOT / "terragrunt.hcl")["local_account_id"]
+    assert f'"COUNTERSTACK_LOCAL_ACCOUNT_ID", "{ACCOUNT_ID}"' in root_default

@@ -7,8 +7,8 @@ import threading
 
 from counterstack.commands import options
 from counterstack.local.account import DEFAULT_PORT, DEFAULT_REGION, LocalAccount
+from counterstack.local.apigateway.urls import execute_api_url
 from counterstack.local.provider import provider_override
-from counterstack.local.urls import execute_api_url
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -22,8 +22,8 @@ from typing import Any
 
 import tftest
 
-from counterstack.local.moto_server import MotoServer
 from counterstack.local.provider import provider_override
+from counterstack.local.transport.moto_server import MotoServer
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import ENDPOINT_ENV, apply_terraform_env
 

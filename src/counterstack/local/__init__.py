@@ -5,9 +5,9 @@ Public surface: `LocalAccount` (in this process), `RemoteAccount` (served by ano
 """
 
 from counterstack.local.account import DEFAULT_PORT, LocalAccount
+from counterstack.local.apigateway.urls import execute_api_url, local_url
 from counterstack.local.client import RemoteAccount
 from counterstack.local.provider import provider_override
-from counterstack.local.urls import execute_api_url, local_url
 
 __all__ = [
     "DEFAULT_PORT",

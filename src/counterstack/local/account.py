@@ -1,12 +1,10 @@
-"""The offline ephemeral AWS account: one process, one port, every piece the stack needs.
+"""The offline ephemeral AWS account: one process, every piece the stack needs, started and stopped.
 
-A WSGI dispatcher sits in front of moto's own server application: execute-api requests go to the
-gateway, AWS API calls matching a test's fault rule get the rule's error (`faults`, test-only),
-`lambda:Invoke` goes to the local runtime, everything else (STS, IAM, DynamoDB, Lambda's
-control plane, API Gateway v2, CloudWatch Logs, S3 for Terraform state) is moto, untouched but for
-the patches in `local/patches`. waitress serves it from a background thread (`server`), on
-two ports: the public one, and one of its own for the calls the functions make, so a gateway
-request waiting for a busy function never holds the thread that function's own call needs.
+`LocalAccount` binds two loopback ports and serves the same WSGI application (`dispatch`) on both
+with waitress (`transport.server`): the public one (default 4566) for SDKs, Terraform, the
+gateway and the control endpoints, and a second one, chosen at start, for the AWS calls the
+functions themselves make, so a gateway request waiting for a busy function never holds the
+thread that function's own call needs.
 
 moto keeps its state in module-level backends, so one process holds one account: starting a
 second `LocalAccount` while one runs raises.
@@ -14,266 +12,32 @@ second `LocalAccount` while one runs raises.
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import json
-import re
 import socket
-import sys
 import threading
 import time
-from typing import Any
-from urllib.parse import unquote
 
 import requests
-from moto.backends import get_backend
-from moto.core import DEFAULT_ACCOUNT_ID
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from counterstack.errors import CounterStackError
-from counterstack.local import enforcement, locks, patches, urls
-from counterstack.local.client import HEALTH_PATH, RESET_PATH, AccountClient
-from counterstack.local.faults import FAULTS_PATH, FaultInjector
-from counterstack.local.gateway import Gateway
-from counterstack.local.lambda_api import LambdaService
-from counterstack.local.payload import HttpRequest, HttpResponse
-from counterstack.local.retries import RetriedAttempts
-from counterstack.local.runtime import LambdaRuntime
-from counterstack.local.server import WsgiServer
-from counterstack.local.wsgi import DEFAULT_REGION, read_body, signing_region
+from counterstack.local import patches
+from counterstack.local.apigateway.gateway import Gateway
+from counterstack.local.awslambda.invoke import LambdaService
+from counterstack.local.awslambda.runtime import LambdaRuntime
+from counterstack.local.client import HEALTH_PATH, AccountClient
+from counterstack.local.dispatch import Dispatcher
+from counterstack.local.testing.fault_injection import FaultInjector
+from counterstack.local.transport.server import WsgiServer
+from counterstack.local.transport.wsgi import DEFAULT_REGION
 
 DEFAULT_PORT = 4566
 # Requests served at once on the public port (Terraform's provider runs 10 operations at a time,
 # the load tests 50 clients; the rest queue) and on the functions' own port.
 PUBLIC_THREADS = 32
 FUNCTION_THREADS = 16
-# SigV4 signing service -> moto backend app serving it (the services the stack uses).
-FAST_BACKENDS = {
-    "apigateway": "apigateway",  # API Gateway v1 and v2 share moto's apigateway app
-    "dynamodb": "dynamodb",
-    "iam": "iam",
-    "kms": "kms",
-    "lambda": "awslambda",
-    "logs": "logs",
-    "sts": "sts",
-}
-MODEL_BACKENDS = ("sts", "iam", "dynamodb", "lambda", "apigatewayv2", "logs", "kms", "s3")
-GLOBAL_SERVICES = ("iam", "s3")
-INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
-CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)/aws4_request")
-STATUS_TEXT = {
-    200: "OK",
-    201: "Created",
-    202: "Accepted",
-    204: "No Content",
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    409: "Conflict",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
 
 _running: LocalAccount | None = None
 _running_lock = threading.Lock()
-
-
-class Dispatcher:
-    """WSGI application: gateway, account endpoints, fault rules, Lambda Invoke, then moto."""
-
-    def __init__(self, account: LocalAccount) -> None:
-        self.account = account
-        self.moto = DomainDispatcherApplication(create_backend_app)
-        self.retries = RetriedAttempts()  # see counterstack.local.retries
-
-    def prewarm(self) -> None:
-        """Build moto's per-service apps and backends now, not on Terraform's first call.
-
-        moto imports a service and compiles its URL map on first use (0.3-0.5 s each on a
-        small machine); done in the background at start, that time leaves apply's critical path.
-        """
-        for backend in set(FAST_BACKENDS.values()) | {"s3"}:
-            self._app(backend)
-        for service in MODEL_BACKENDS:
-            region = "aws" if service in GLOBAL_SERVICES else self.account.region
-            with contextlib.suppress(Exception):
-                get_backend(service)[DEFAULT_ACCOUNT_ID][region]
-
-    def _app(self, backend: str) -> Any:
-        app = self.moto.app_instances.get(backend)
-        if app is None:
-            with self.moto.lock:
-                app = self.moto.app_instances.get(backend)
-                if app is None:
-                    app = self.moto.app_instances[backend] = create_backend_app(backend)
-        return app
-
-    def _fast_backend(self, environ: dict[str, Any]) -> str | None:
-        """The moto app of a SigV4 request whose signing service names exactly one backend.
-
-        moto's own host inference lists its package directory several times per request under
-        a global lock (milliseconds each); for the services the stack uses, the credential
-        scope already says which app serves the request.
-        """
-        match = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        if match is None:
-            return None
-        service = match["service"]
-        if service == "dynamodb" and not environ.get("HTTP_X_AMZ_TARGET", "").startswith(
-            "DynamoDB_20120810."
-        ):
-            return None  # DynamoDB Streams and the 2011 API go through moto's inference
-        return FAST_BACKENDS.get(service)
-
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        start_response = self.retries.track(environ, start_response)
-        if not self.account.verbose:
-            return self.dispatch(environ, start_response)
-        started = time.monotonic()
-        status: list[str] = []
-
-        def recording_start_response(code: str, headers: Any, exc_info: Any = None) -> Any:
-            status.append(code.split(" ", 1)[0])
-            return (
-                start_response(code, headers, exc_info)
-                if exc_info
-                else start_response(code, headers)
-            )
-
-        result = self.dispatch(environ, recording_start_response)
-        operation = environ.get("HTTP_X_AMZ_TARGET") or environ.get("QUERY_STRING", "")[:60]
-        print(
-            f"{time.strftime('%H:%M:%S')} {(time.monotonic() - started) * 1000:7.1f}ms "
-            f"{status[0] if status else '-'} {environ.get('REQUEST_METHOD')} "
-            f"{environ.get('PATH_INFO')} {operation}",
-            file=sys.stderr,
-            flush=True,
-        )
-        return result
-
-    def dispatch(self, environ: dict[str, Any], start_response: Any) -> Any:
-        """Route one request to the gateway, the runtime, the account endpoints or moto."""
-        path = environ.get("PATH_INFO", "")
-        method = environ.get("REQUEST_METHOD", "GET")
-        host = environ.get("HTTP_HOST", "")
-
-        target = urls.execute_api_target(host, path)
-        if target is not None:
-            api_id, api_path = target
-            return self._respond(start_response, *self._gateway(environ, api_id, api_path))
-
-        if path == FAULTS_PATH or path.startswith(FAULTS_PATH + "/"):
-            return self._respond(
-                start_response,
-                *self.account.faults.handle_control(method, path, read_body(environ)),
-            )
-        fault = self.account.faults.intercept(environ)
-        if fault is not None:
-            return self._respond(start_response, *fault)
-        answer = enforcement.intercept(self.account, environ)  # role-session IAM, Lambda quotas
-        if answer is not None:
-            return self._respond(start_response, *answer)
-
-        if method == "POST" and (match := INVOKE_PATH.match(path)):
-            answer = self._invoke(environ, unquote(match["function"]))
-            if answer is not None:
-                return self._respond(start_response, *answer)
-
-        if path == HEALTH_PATH:
-            body = json.dumps(
-                {
-                    "status": "running",
-                    "endpoint": self.account.endpoint,
-                    "workers": self.account.worker_count(),
-                    **self.retries.summary(),
-                }
-            )
-            return self._respond(
-                start_response, 200, {"content-type": "application/json"}, body.encode()
-            )
-        if path == RESET_PATH and method == "POST":
-            self.account.reset()
-            return self._respond(start_response, 204, {}, b"")
-
-        backend = self._fast_backend(environ)
-        app = self._app(backend) if backend else self.moto
-        if environ.get("HTTP_X_AMZ_TARGET", "").startswith("Logs_"):
-            with locks.LOGS:
-                return list(app(environ, start_response))
-        return app(environ, start_response)
-
-    def _invoke(self, environ: dict[str, Any], function: str) -> tuple | None:
-        query = dict(
-            part.split("=", 1) for part in environ.get("QUERY_STRING", "").split("&") if "=" in part
-        )
-        body = read_body(environ)
-        return self.account.lambdas.handle_invoke(
-            function,
-            unquote(query["Qualifier"]) if "Qualifier" in query else None,
-            _headers(environ),
-            body,
-            signing_region(environ),
-            DEFAULT_ACCOUNT_ID,
-        )
-
-    def _gateway(self, environ: dict[str, Any], api_id: str, path: str) -> tuple:
-        headers = _headers(environ)
-        raw_uri = environ.get("RAW_URI") or environ.get("REQUEST_URI") or path
-        raw_path, _, raw_query = raw_uri.partition("?")
-        raw_path = urls.strip_api_prefix(raw_path, api_id)
-        forwarded_port = environ.get("SERVER_PORT", "")
-        headers.setdefault("x-forwarded-for", environ.get("REMOTE_ADDR", "127.0.0.1"))
-        headers.setdefault("x-forwarded-port", forwarded_port)
-        headers.setdefault("x-forwarded-proto", environ.get("wsgi.url_scheme", "http"))
-        request = HttpRequest(
-            method=environ.get("REQUEST_METHOD", "GET").upper(),
-            raw_path=raw_path,
-            raw_query=raw_query,
-            headers=headers,
-            body=read_body(environ),
-            source_ip=environ.get("REMOTE_ADDR", "127.0.0.1"),
-            domain_name=urls.domain_name(api_id, self.account.port),
-            protocol=environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
-        )
-        try:
-            response = self.account.gateway.handle(api_id, request, path)
-        except Exception:  # never a traceback to an HTTP client
-            response = HttpResponse.message(500, "Internal Server Error")
-        headers_out = dict(response.headers)
-        headers_out.setdefault("apigw-requestid", f"{int(time.time() * 1000):x}")
-        extra = [("set-cookie", cookie) for cookie in response.cookies]
-        return response.status, headers_out, response.body, extra
-
-    @staticmethod
-    def _respond(
-        start_response: Any,
-        status: int,
-        headers: dict[str, str],
-        body: bytes,
-        extra: list[tuple[str, str]] | None = None,
-    ) -> list[bytes]:
-        pairs = [
-            (name, value) for name, value in headers.items() if name.lower() != "content-length"
-        ]
-        pairs += extra or []
-        pairs.append(("content-length", str(len(body))))
-        start_response(f"{status} {STATUS_TEXT.get(status, 'Status')}", pairs)
-        return [body]
-
-
-def _headers(environ: dict[str, Any]) -> dict[str, str]:
-    headers = {}
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            headers[key[5:].replace("_", "-").lower()] = value
-    if environ.get("CONTENT_TYPE"):
-        headers["content-type"] = environ["CONTENT_TYPE"]
-    if environ.get("CONTENT_LENGTH"):
-        headers["content-length"] = environ["CONTENT_LENGTH"]
-    return headers
 
 
 class LocalAccount(AccountClient):
@@ -301,7 +65,9 @@ class LocalAccount(AccountClient):
         self.runtime: LambdaRuntime | None = None
         self.lambdas: LambdaService | None = None
         self.gateway: Gateway | None = None
-        self.faults = FaultInjector()  # test-only error answers, see counterstack.local.faults
+        self.faults = (
+            FaultInjector()
+        )  # test-only error answers, see counterstack.local.testing.fault_injection
 
     # -- lifecycle -------------------------------------------------------------------------
     @property

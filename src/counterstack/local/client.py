@@ -13,11 +13,13 @@ from urllib.parse import urlsplit
 
 import requests
 
-from counterstack.local import urls
+from counterstack.local.apigateway import urls
 from counterstack.local.provider import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
 
 T = TypeVar("T")
-DEFAULT_ACCOUNT_ID = "123456789012"  # what moto's STS answers
+# The one account the local account is: moto's default (tests/unit/test_single_sources.py ties
+# them). Kept here, not imported from moto, so a client of the account does not load moto.
+ACCOUNT_ID = "123456789012"
 HEALTH_PATH = "/_counterstack/health"
 RESET_PATH = "/_counterstack/reset"
 
@@ -31,7 +33,7 @@ class AccountClient:
 
     @property
     def account_id(self) -> str:
-        return DEFAULT_ACCOUNT_ID
+        return ACCOUNT_ID
 
     def client(self, service: str, region: str | None = None) -> Any:
         """A boto3 client for this account (fake credentials, this endpoint)."""

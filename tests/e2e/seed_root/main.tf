@@ -1,5 +1,5 @@
 # The seed's flat root, as its README describes it: one root, no modules, the seed's names. Used by
-# tests/e2e/test_adopt.py as the "before" of an adoption (applied, then forgotten with `removed`).
+# tests/e2e/test_adopt_flat_root.py as the "before" of an adoption (applied, then forgotten with `removed`).
 terraform {
   required_version = ">= 1.7"
 

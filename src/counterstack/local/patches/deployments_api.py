@@ -22,7 +22,7 @@ from moto.apigatewayv2.exceptions import APIGatewayV2Error
 from moto.apigatewayv2.models import Api, Stage
 from moto.apigatewayv2.responses import ApiGatewayV2Response
 
-from counterstack.local import deployments
+from counterstack.local.apigateway import deployments
 
 DEPLOYMENT_PATHS = {
     "{0}/v2/apis/(?P<api_id>[^/]+)/deployments$": ApiGatewayV2Response.dispatch,

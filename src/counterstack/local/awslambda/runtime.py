@@ -7,11 +7,11 @@ runtime, timeout, memory, environment variables): when any of it changes, the ol
 retired and the next invocation starts fresh ones, as an update does on Lambda.
 
 Workers run the runtime's interpreter when the machine has it (else the account's own), isolated
-from the project's venv, with only the zip and the runtime's libraries importable (`lambda_env`),
-Lambda's environment variables, the execution role's session credentials (`credentials`), and
-`AWS_ENDPOINT_URL` pointing back at the account so the code's SDK calls land there. Concurrency
-is Lambda's (`concurrency`): past a reservation or the account quota an invocation fails at
-once. The timeout is enforced by killing the worker.
+from the project's venv, with only the zip and the runtime's libraries importable
+(`execution_environment`), Lambda's environment variables, the execution role's session
+credentials (`credentials`), and `AWS_ENDPOINT_URL` pointing back at the account so the code's
+SDK calls land there. Concurrency is Lambda's (`concurrency`): past a reservation or the
+account quota an invocation fails at once. The timeout is enforced by killing the worker.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from io import BytesIO
 from pathlib import Path
 
 from counterstack.errors import CounterStackError
-from counterstack.local import lambda_env
-from counterstack.local.concurrency import ConcurrencyLimits, Throttled
+from counterstack.local.awslambda import execution_environment
+from counterstack.local.awslambda.concurrency import ConcurrencyLimits, Throttled
 from counterstack.local.provider import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
 
 __all__ = ["FunctionSpec", "Invocation", "LambdaRuntime", "Throttled", "UnsupportedRuntime"]
@@ -101,7 +101,7 @@ class Worker:
     def __init__(self, spec: FunctionSpec, code_dir: Path, env: dict[str, str]) -> None:
         self.spec = spec
         self.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
-        python = lambda_env.interpreter(spec.runtime)
+        python = execution_environment.interpreter(spec.runtime)
         # -I -S: no venv or user site-packages, no PYTHON* variables; -B: no .pyc in the code.
         self.process = subprocess.Popen(
             [python, "-I", "-S", "-B", "-u", str(WORKER_SCRIPT)],
@@ -325,8 +325,8 @@ class LambdaRuntime:
             if pool is not None:
                 pool.retire()
             try:
-                lambda_env.runtime_dir(lambda_env.interpreter(spec.runtime))
-            except lambda_env.RuntimeUnavailable as error:
+                execution_environment.runtime_dir(execution_environment.interpreter(spec.runtime))
+            except execution_environment.RuntimeUnavailable as error:
                 raise UnsupportedRuntime(str(error)) from error
             code_dir = self._unpack(spec)
             pool = FunctionPool(spec, code_dir, self._environment)
@@ -346,7 +346,7 @@ class LambdaRuntime:
 
     def _environment(self, spec: FunctionSpec, code_dir: Path) -> dict[str, str]:
         """The process environment of a worker, as Lambda sets it for the function."""
-        python = lambda_env.interpreter(spec.runtime)
+        python = execution_environment.interpreter(spec.runtime)
         stream = time.strftime("%Y/%m/%d") + f"/[{spec.version}]{uuid.uuid4().hex}"
         credentials = ADMIN_CREDENTIALS
         if self.credentials is not None and spec.role_arn:
@@ -364,9 +364,9 @@ class LambdaRuntime:
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             **credentials,
         }
-        return lambda_env.environment(
+        return execution_environment.environment(
             python=python,
-            runtime_root=lambda_env.runtime_dir(python),
+            runtime_root=execution_environment.runtime_dir(python),
             task_root=code_dir,
             function_variables=dict(spec.environment),
             lambda_variables=lambda_variables,

@@ -1,11 +1,11 @@
 """moto alone on a loopback port, behind the account's transport: what offline plans need.
 
-A plan only reads (STS for `aws_caller_identity`, IAM and other data sources), so it needs no
-Lambda runtime or gateway. It used to get moto's ThreadedMotoServer, whose werkzeug transport
-sends an answer's headers and body apart and keeps no count of lost answers: the very race
-`counterstack.local.server` closes showed up there too (a provider's `GetUser` retried after
-its client closed between headers and body). This serves the same moto app through
-`WsgiServer`, with the lost-answer count on `/_counterstack/health` as the account has it.
+A plan only reads (STS for `aws_caller_identity`, IAM and other data sources), so it needs no Lambda
+runtime or gateway. It used to get moto's ThreadedMotoServer, whose werkzeug transport sends an
+answer's headers and body apart and keeps no count of lost answers: the very race
+`local/transport/server.py` closes showed up there too (a provider's `GetUser` retried after its
+client closed between headers and body). This serves the same moto app through `WsgiServer`, with
+the lost-answer count on `/_counterstack/health` as the account has it.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
 from counterstack.local.client import HEALTH_PATH
-from counterstack.local.retries import RetriedAttempts
-from counterstack.local.server import WsgiServer
+from counterstack.local.transport.retried_attempts import RetriedAttempts
+from counterstack.local.transport.server import WsgiServer
 
 THREADS = 8  # plans of one xdist worker, one at a time, each a few parallel provider calls
 

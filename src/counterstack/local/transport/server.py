@@ -38,14 +38,14 @@ EVICT_IDLE_AFTER_SECONDS = 1.0
 # number: waitress reads it with int(), and 0 makes the loop poll without waiting (a busy loop
 # that kept half a core per account).
 LOOP_TIMEOUT_SECONDS = 1
-# waitress's default (send_bytes=1) sends the status line and headers the moment they are
-# written, and the body in a second send. A client that closes its connection between the two
-# loses the body, and Go's net/http can: its write side closes the connection after the headers
-# have arrived (aws-sdk-go-v2 #1825 and #2737, "use of closed network connection"; the SDK
-# retries). A capture of a full test run showed exactly that for each lost answer: headers,
-# the client's FIN, the body, the client's RST, then attempt 2 (README, "Lost answers"). Output
-# is buffered up to this many bytes, so an answer is sent whole when its request ends; the
-# larger ones still stream. (`send_bytes` is deprecated in waitress 3, which is pinned < 4.)
+# waitress's default (send_bytes=1) sends the status line and headers the moment they are written,
+# and the body in a second send. A client that closes its connection between the two loses the body,
+# and Go's net/http can: its write side closes the connection after the headers have arrived
+# (aws-sdk-go-v2 #1825 and #2737, "use of closed network connection"; the SDK retries). A capture of
+# a full test run showed exactly that for each lost answer: headers, the client's FIN, the body, the
+# client's RST, then attempt 2 (docs/local-account.md, "Lost answers"). Output is buffered up to
+# this many bytes, so an answer is sent whole when its request ends; the larger ones still stream.
+# (`send_bytes` is deprecated in waitress 3, which is pinned < 4.)
 SEND_BYTES = 256 * 1024
 STOP_TIMEOUT_SECONDS = 5.0
 

@@ -49,7 +49,7 @@ class RuntimeUnavailable(CounterStackError):
 def interpreter(runtime: str) -> str:
     """The Python that runs `runtime` (python3.12): a real python3.12 if the machine has one.
 
-    Falls back to the account's own interpreter (a version difference the README lists).
+    Falls back to the account's own interpreter (a version difference docs/local-account.md lists).
     pyenv shims are skipped: they fail unless the version is selected, so the version folders
     themselves are searched.
     """

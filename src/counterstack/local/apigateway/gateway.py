@@ -15,10 +15,10 @@ import json
 import time
 from typing import Any
 
-from counterstack.local import cors, deployed, deployments, logs, permissions
-from counterstack.local.access_log import RequestRecord, render
-from counterstack.local.lambda_api import LambdaService
-from counterstack.local.payload import (
+from counterstack.local import moto_backends
+from counterstack.local.apigateway import access_log, cors, deployments, invoke_permission
+from counterstack.local.apigateway.access_log import RequestRecord
+from counterstack.local.apigateway.payload import (
     HttpRequest,
     HttpResponse,
     MalformedResponse,
@@ -26,9 +26,10 @@ from counterstack.local.payload import (
     map_response,
     new_request_id,
 )
-from counterstack.local.routes import select_route
-from counterstack.local.runtime import Throttled, UnsupportedRuntime
-from counterstack.local.throttle import Throttler, limits_for
+from counterstack.local.apigateway.routes import select_route
+from counterstack.local.apigateway.throttling import Throttler, limits_for
+from counterstack.local.awslambda.invoke import LambdaService
+from counterstack.local.awslambda.runtime import Throttled, UnsupportedRuntime
 
 DEFAULT_STAGE = "$default"
 # integrationErrorMessage texts API Gateway logs for a Lambda proxy integration
@@ -72,8 +73,8 @@ class Gateway:
 
     def _handle(self, record: RequestRecord, request: HttpRequest, path: str) -> HttpResponse:
         try:
-            found = deployed.http_api(record.api_id)
-        except deployed.NotDeployed:
+            found = moto_backends.http_api(record.api_id)
+        except moto_backends.NotDeployed:
             return _fail(record, 404, "Not Found")
         api = found.api
         record.account_id = found.account_id
@@ -99,12 +100,12 @@ class Gateway:
                     response.headers = cors.apply_to_response(
                         cors_config, request.headers, response.headers
                     )
-        _access_log(found, stage, record, response)
+        access_log.write(found.account_id, found.region, stage, record, response)
         return response
 
     def _serve(
         self,
-        found: deployed.DeployedApi,
+        found: moto_backends.DeployedApi,
         config: deployments.ApiConfig,
         stage: Any,
         record: RequestRecord,
@@ -129,16 +130,16 @@ class Gateway:
         if (integration.payload_format_version or "2.0") != "2.0":
             return _fail(record, 500, "Internal Server Error")
 
-        name_or_arn, qualifier = deployed.integration_function(integration.integration_uri)
+        name_or_arn, qualifier = moto_backends.integration_function(integration.integration_uri)
         try:
-            function = deployed.lambda_function(
+            function = moto_backends.lambda_function(
                 name_or_arn, qualifier, found.region, found.account_id
             )
-        except deployed.NotDeployed:
+        except moto_backends.NotDeployed:
             return _fail(record, 500, "Internal Server Error")
 
         route_method, _, template = match.route_key.partition(" ")
-        arn = permissions.source_arn(
+        arn = invoke_permission.source_arn(
             found.region,
             found.account_id,
             api.api_id,
@@ -149,8 +150,8 @@ class Gateway:
         base_arn = (
             function.function_arn.split(":function:")[0] + ":function:" + function.function_name
         )
-        if not permissions.api_gateway_may_invoke(
-            deployed.policy_statements(function), base_arn, qualifier, arn, found.account_id
+        if not invoke_permission.api_gateway_may_invoke(
+            moto_backends.policy_statements(function), base_arn, qualifier, arn, found.account_id
         ):
             return _fail(record, 500, "Internal Server Error", integration_error=NO_PERMISSION)
 
@@ -206,22 +207,6 @@ def _integration_record(invoked: float, status: str, request_id: str | None) -> 
     if request_id:
         values["integration.requestId"] = request_id
     return values
-
-
-def _access_log(
-    found: deployed.DeployedApi, stage: Any, record: RequestRecord, response: HttpResponse
-) -> None:
-    """The stage's access-log line, in its own format, into its destination log group."""
-    settings = stage.access_log_settings or {}
-    destination = settings.get("destinationArn") or settings.get("DestinationArn") or ""
-    log_format = settings.get("format") or settings.get("Format")
-    if ":log-group:" not in destination or not log_format:
-        return
-    group = destination.split(":log-group:", 1)[1].removesuffix(":*")
-    context = record.context(response.status, len(response.body), time.time())
-    stream = f"{found.api.api_id}_{stage.name}"
-    line = render(log_format, context)
-    logs.write_access_log(found.account_id, found.region, group, stream, line)
 
 
 def _select_stage(stages: dict[str, Any], path: str) -> tuple[str | None, str]:

@@ -14,6 +14,10 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+from counterstack.local import cloudwatch_logs
+from counterstack.local.apigateway.payload import HttpResponse
 
 VARIABLE = re.compile(r"\$context\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)")
 MISSING = "-"
@@ -84,3 +88,21 @@ def render(log_format: str, context: Mapping[str, str]) -> str:
         return MISSING
 
     return VARIABLE.sub(value, log_format)
+
+
+def write(
+    account_id: str, region: str, stage: Any, record: RequestRecord, response: HttpResponse
+) -> None:
+    """The stage's access-log line, in its own format, into its destination log group.
+
+    The stream is `<api_id>_<stage>`; a stage without access-log settings writes nothing.
+    """
+    settings = stage.access_log_settings or {}
+    destination = settings.get("destinationArn") or settings.get("DestinationArn") or ""
+    log_format = settings.get("format") or settings.get("Format")
+    if ":log-group:" not in destination or not log_format:
+        return
+    group = destination.split(":log-group:", 1)[1].removesuffix(":*")
+    context = record.context(response.status, len(response.body), time.time())
+    stream = f"{record.api_id}_{stage.name}"
+    cloudwatch_logs.append(account_id, region, group, stream, [render(log_format, context)])

@@ -1,8 +1,9 @@
-"""Read what was deployed straight from moto's in-process backends.
+"""Look-ups in moto's in-process backends: what was deployed, read per request.
 
-The runtime and the gateway never keep a copy of the control plane: every request looks up the
-function, the API, its routes, integrations, stages and the function's resource policy here, so
-whatever Terraform changed a millisecond ago is what serves the next request.
+The Lambda service and the gateway never keep a copy of the control plane: every request looks
+up the function, the API (its routes, integrations and stages), the function's resource policy
+and the account's reserved concurrency here, so whatever Terraform changed a millisecond ago is
+what serves the next request.
 """
 
 from __future__ import annotations
@@ -12,8 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from moto.backends import get_backend
-
-from counterstack.local.runtime import FunctionSpec
 
 # arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/<function arn>/invocations
 INVOKE_ARN = re.compile(
@@ -40,25 +39,15 @@ def lambda_function(name_or_arn: str, qualifier: str | None, region: str, accoun
         raise NotDeployed(f"function {name_or_arn} not found in {account_id}/{region}") from error
 
 
-def function_spec(function: Any) -> FunctionSpec:
-    """The execution environment a moto LambdaFunction defines."""
-    version = str(function.version)
-    base_arn = function.function_arn.split(":function:")[0] + ":function:" + function.function_name
-    return FunctionSpec(
-        function_arn=base_arn,
-        function_name=function.function_name,
-        region=function.region,
-        version=version,
-        handler=function.handler or "",
-        runtime=function.run_time or "",
-        timeout=float(function.timeout or 3),
-        memory_size=int(function.memory_size or 128),
-        environment=tuple(sorted((function.environment_vars or {}).items())),
-        code_sha256=function.code_sha_256,
-        reserved_concurrency=(
-            None if function.reserved_concurrency is None else int(function.reserved_concurrency)
-        ),
-        code=function.code_bytes,
+def reserved_concurrency_total(
+    account_id: str, region: str, except_function: str | None = None
+) -> int:
+    """Concurrency all functions of an account and region reserve (one function left out)."""
+    backend = get_backend("lambda")[account_id][region]
+    return sum(
+        int(function.reserved_concurrency)
+        for function in backend.list_functions()
+        if function.reserved_concurrency is not None and function.function_name != except_function
     )
 
 

@@ -16,8 +16,9 @@ from collections import Counter, OrderedDict, deque
 from collections.abc import Callable
 from typing import Any
 
+from counterstack.local.transport.wsgi import credential_scope
+
 ATTEMPT = re.compile(r"attempt=(\d+)")
-SIGNING_SERVICE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
 MAX_OPERATIONS = 4096  # invocation ids remembered; a retry follows its attempt within seconds
 RECENT_LOST = 10  # lost-answer retries listed one by one on health
 
@@ -86,8 +87,8 @@ def operation_name(environ: dict[str, Any]) -> str:
     target = environ.get("HTTP_X_AMZ_TARGET")
     if target:
         return target
-    scope = SIGNING_SERVICE.search(environ.get("HTTP_AUTHORIZATION", ""))
-    service = scope[1] if scope else "unsigned"
+    scope = credential_scope(environ)
+    service = scope.service if scope else "unsigned"
     return f"{service} {environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '')}"
 
 

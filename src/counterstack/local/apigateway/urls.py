@@ -59,6 +59,3 @@ def local_url(invoke_url: str, endpoint: str) -> str:
     if parts.path.endswith("/") and parts.path != "/":
         url += "/"
     return url + (f"?{parts.query}" if parts.query else "")
-
-
-local_invoke_url = local_url  # the name the test harness imports

@@ -8,8 +8,8 @@ in `X-Amz-Log-Result`. Lookup errors (unknown function, bad qualifier) are left 
 already answers them as Lambda does.
 
 The function runs with a session of its execution role (its SDK calls are checked against the
-role's policies, see `iam_enforcement`), and Lambda writes its log lines with that role too: a
-role that may not `logs:CreateLogStream`/`logs:PutLogEvents` on its log group leaves no logs.
+role's policies, see `counterstack.local.iam`), and Lambda writes its log lines with that role
+too: a role that may not `logs:CreateLogStream`/`logs:PutLogEvents` on its log group leaves no logs.
 """
 
 from __future__ import annotations
@@ -18,18 +18,23 @@ import base64
 import contextlib
 import dataclasses
 import json
+import re
 import threading
 from typing import Any
 
-from counterstack.local import deployed, enforcement, iam_enforcement, lambda_env, logs
-from counterstack.local.runtime import (
+from counterstack.local import moto_backends
+from counterstack.local.awslambda import execution_environment, function_logs
+from counterstack.local.awslambda.runtime import (
     FunctionSpec,
     Invocation,
     LambdaRuntime,
     Throttled,
     UnsupportedRuntime,
 )
+from counterstack.local.iam.policy_evaluation import allows
+from counterstack.local.iam.role_sessions import role_credentials
 
+INVOKE_PATH = re.compile(r"^/2015-03-31/functions/(?P<function>[^/]+)/invocations/?$")
 TAIL_BYTES = 4096
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 DEFAULT_RUNTIME = "python3.12"  # prepared in the background when the account starts
@@ -48,8 +53,8 @@ class LambdaService:
 
     def invoke(self, function: Any, payload: bytes) -> Invocation:
         """Run a moto LambdaFunction on the runtime and write its logs to CloudWatch Logs."""
-        spec = dataclasses.replace(deployed.function_spec(function), role_arn=function.role or "")
-        reserved = enforcement.reserved_total(function.account_id, function.region)
+        spec = dataclasses.replace(_function_spec(function), role_arn=function.role or "")
+        reserved = moto_backends.reserved_concurrency_total(function.account_id, function.region)
         invocation = self.runtime.invoke(spec, payload, reserved_total=reserved)
         group = f"/aws/lambda/{spec.function_name}"
         stream_arn = (
@@ -57,10 +62,10 @@ class LambdaService:
             f":log-stream:{invocation.log_stream}"
         )
         if spec.role_arn and not all(
-            iam_enforcement.allows(spec.role_arn, action, stream_arn) for action in LOG_ACTIONS
+            allows(spec.role_arn, action, stream_arn) for action in LOG_ACTIONS
         ):
             return invocation  # Lambda writes logs with the role: without the right, none
-        logs.write_invocation(
+        function_logs.write_invocation(
             function.account_id,
             function.region,
             f"/aws/lambda/{spec.function_name}",
@@ -84,8 +89,8 @@ class LambdaService:
     ) -> tuple[int, dict[str, str], bytes] | None:
         """(status, headers, body) of an Invoke call, or None to let moto answer (not found)."""
         try:
-            function = deployed.lambda_function(function_name, qualifier, region, account_id)
-        except deployed.NotDeployed:
+            function = moto_backends.lambda_function(function_name, qualifier, region, account_id)
+        except moto_backends.NotDeployed:
             return None
         invocation_type = headers.get("x-amz-invocation-type", "RequestResponse")
         version = str(function.version)
@@ -126,12 +131,34 @@ class LambdaService:
 
 def _role_session(spec: FunctionSpec) -> dict[str, str]:
     """The execution role's session for one execution environment (session = function name)."""
-    return iam_enforcement.role_credentials(spec.role_arn, spec.function_name, spec.region)
+    return role_credentials(spec.role_arn, spec.function_name, spec.region)
+
+
+def _function_spec(function: Any) -> FunctionSpec:
+    """The execution environment a moto LambdaFunction defines."""
+    version = str(function.version)
+    base_arn = function.function_arn.split(":function:")[0] + ":function:" + function.function_name
+    return FunctionSpec(
+        function_arn=base_arn,
+        function_name=function.function_name,
+        region=function.region,
+        version=version,
+        handler=function.handler or "",
+        runtime=function.run_time or "",
+        timeout=float(function.timeout or 3),
+        memory_size=int(function.memory_size or 128),
+        environment=tuple(sorted((function.environment_vars or {}).items())),
+        code_sha256=function.code_sha_256,
+        reserved_concurrency=(
+            None if function.reserved_concurrency is None else int(function.reserved_concurrency)
+        ),
+        code=function.code_bytes,
+    )
 
 
 def _prepare_runtime() -> None:
     with contextlib.suppress(Exception):  # the first invocation reports the failure
-        lambda_env.runtime_dir(lambda_env.interpreter(DEFAULT_RUNTIME))
+        execution_environment.runtime_dir(execution_environment.interpreter(DEFAULT_RUNTIME))
 
 
 def _error(status: int, error_type: str, message: str, **extra: str) -> tuple[int, dict, bytes]:

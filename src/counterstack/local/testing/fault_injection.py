@@ -48,7 +48,6 @@ Rules match in the order they were added; the first active one wins and uses up 
 
 from __future__ import annotations
 
-import io
 import itertools
 import json
 import re
@@ -64,8 +63,9 @@ from xml.sax.saxutils import escape
 
 import requests
 
+from counterstack.local.transport.wsgi import credential_scope, read_body
+
 FAULTS_PATH = "/_counterstack/faults"
-CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)/aws4_request")
 SERVICE_ALIASES = {"apigatewayv2": "apigateway"}
 QUERY_SERVICES = frozenset({"iam", "sts"})
 RULE_FIELDS = frozenset(
@@ -213,10 +213,10 @@ class FaultInjector:
         """The error answer for a request an active rule matches, else None (forward it)."""
         if not self._faults:  # the common case costs one attribute read
             return None
-        match = CREDENTIAL_SCOPE.search(environ.get("HTTP_AUTHORIZATION", ""))
-        if match is None:
+        scope = credential_scope(environ)
+        if scope is None:
             return None
-        request = _describe_request(environ, match["service"].lower())
+        request = _describe_request(environ, scope.service.lower())
         with self._lock:
             for fault in self._faults:
                 if fault.active and fault.matches(request):
@@ -272,16 +272,7 @@ def _query_action(environ: dict[str, Any]) -> str | None:
     action = parse_qs(environ.get("QUERY_STRING", "")).get("Action")
     if action:
         return action[0]
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
-    stream = environ.get("wsgi.input")
-    if length <= 0 or stream is None:
-        return None
-    body = stream.read(length)
-    environ["wsgi.input"] = io.BytesIO(body)  # moto reads it again when no rule matches
-    action = parse_qs(body.decode("utf-8", "replace")).get("Action")
+    action = parse_qs(read_body(environ).decode("utf-8", "replace")).get("Action")
     return action[0] if action else None
 
 

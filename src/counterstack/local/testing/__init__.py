@@ -1,0 +1,1 @@
+"""Test facilities of the local account, which AWS does not have: fault injection."""
