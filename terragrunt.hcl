@@ -4,7 +4,7 @@
 # it is never a unit itself: it has no terraform.source, and `terragrunt run --all` is always run from
 # an environment folder (live/dev, live/prod), so discovery never reaches this folder.
 # Current Terragrunt docs call this file root.hcl; the layout card fixes the name terragrunt.hcl
-# (see README, "Terragrunt").
+# (see docs/terragrunt.md, "Why the root file is `terragrunt.hcl`").
 #
 # Switch: COUNTERSTACK_ENDPOINT=http://127.0.0.1:4566 points provider and backend at the offline
 # ephemeral account (`counterstack account --port 4566`) instead of AWS. Unset, everything is AWS.
