@@ -1,6 +1,6 @@
 """The import order of src/counterstack holds (docs/layout.md): each layer imports only below it.
 
-cli -> commands -> adopt / harness / drift / page -> terragrunt / local -> the bottom layer.
+cli -> commands -> adopt / harness / drift -> terragrunt / local -> the bottom layer.
 Packages of one layer never import each other (`local` never imports `terragrunt`, `adopt` never
 imports `harness`), and nothing in the product imports the test suite. Every import counts,
 including those inside functions, so a late import cannot hide a dependency.
@@ -24,7 +24,6 @@ LAYERS = {
     "adopt": 2,
     "harness": 2,
     "drift": 2,
-    "page": 2,
     "terragrunt": 1,
     "local": 1,
     "build": 0,
@@ -32,6 +31,7 @@ LAYERS = {
     "errors": 0,
     "paths": 0,
     "seed": 0,
+    "page": 0,
     "hcl_syntax": 0,
     "plan_json": 0,
 }
