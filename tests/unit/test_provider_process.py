@@ -1,7 +1,9 @@
 """The shared aws provider process: which binary, which environment, and that it always ends.
 
 A stand-in provider (a shell script that prints the debug-mode reattach line and, like a stuck
-process, ignores SIGINT) drives the lifecycle without the 675 MB binary.
+process, ignores SIGINT) drives the lifecycle without the 675 MB binary. That no provider
+outlives a pytest session or `counterstack up` is proven end to end in
+tests/e2e/test_shared_provider.py and tests/e2e/test_up.py.
 """
 
 import stat

@@ -39,7 +39,8 @@ from counterstack.terraform_cli import PROVIDER, find_provider_mirror
 
 SHARED_PROVIDER_ENV = "COUNTERSTACK_SHARED_PROVIDER"
 REATTACH_ENV = "TF_REATTACH_PROVIDERS"
-# hashicorp/aws versions the roots accept (`~> 5.100`); 6.x hangs against emulators (DESIGN.md).
+# hashicorp/aws versions the roots accept (`~> 5.100` in modules/*/versions.tf); 6.x hangs
+# against emulators (measured; the design notes that record it are not in this repository).
 ACCEPTED_MAJOR = 5
 ACCEPTED_MINIMUM = (5, 100, 0)
 REATTACH_LINE = re.compile(r"TF_REATTACH_PROVIDERS='(?P<value>\{.*\})'")
