@@ -1,21 +1,31 @@
 """The shared aws provider process: which binary, which environment, and that it always ends.
 
 A stand-in provider (a shell script that prints the debug-mode reattach line and, like a stuck
-process, ignores SIGINT) drives the lifecycle without the 675 MB binary.
+process, ignores SIGINT) drives the lifecycle without the 675 MB binary; the one test that proves
+Terraform is served runs the real binary from the mirror. That no provider outlives a pytest
+session or `counterstack up` is proven end to end in tests/e2e/test_shared_provider.py and
+tests/e2e/test_up.py.
 """
 
+import os
+import shutil
+import signal
 import stat
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from terraform_runner import terraform
 
 from counterstack.errors import CounterStackError
 from counterstack.harness import provider_process
 from counterstack.harness.provider_process import (
     REATTACH_ENV,
     SHARED_PROVIDER_ENV,
+    START_TIMEOUT_SECONDS,
     SharedProvider,
     is_running,
     provider_environment,
@@ -169,3 +179,103 @@ def test_local_target_reaches_the_account_through_the_environment_not_an_endpoin
     provider = SharedProvider("local", Path("/unused"), target_env=local.terraform_env())
     assert provider.environment["AWS_ENDPOINT_URL"] == "http://127.0.0.1:4599"
     assert Target("aws", "eu-west-1").terraform_env() == {}
+
+
+TINY_ROOT = """
+provider "aws" {
+  region                      = "eu-west-1"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+}
+
+data "aws_partition" "current" {}
+
+output "partition" {
+  value = data.aws_partition.current.partition
+}
+"""
+
+
+def test_a_provider_started_by_a_thread_that_ended_still_serves_terraform(tmp_path, monkeypatch):
+    """The thread that started the process is not its owner: the process is."""
+    binary = provider_process.find_provider_binary()
+    if binary is None or shutil.which("terraform") is None:
+        pytest.skip("needs terraform and an aws provider binary in the mirror")
+    provider = SharedProvider("local", tmp_path / "logs", binary=binary)
+    try:
+
+        def start_the_provider() -> None:
+            with provider.attached():
+                pass
+
+        starter = threading.Thread(target=start_the_provider)
+        starter.start()
+        starter.join(START_TIMEOUT_SECONDS)
+        pid = provider.pid
+        assert pid is not None and not starter.is_alive()
+        assert is_running(pid), "the provider ended with the thread that started it"
+        (tmp_path / "main.tf").write_text(TINY_ROOT)
+        with provider.attached() as variables:
+            monkeypatch.setenv(REATTACH_ENV, variables[REATTACH_ENV])
+            for command in (["init"], ["plan", "-input=false"]):
+                ran = terraform(tmp_path, *command)
+                assert ran.returncode == 0, ran.stdout + ran.stderr
+        assert 'partition = "aws"' in ran.stdout
+        assert (provider.pid, provider.starts) == (pid, 1), "served by a restarted process"
+    finally:
+        provider.stop()
+
+
+OWNER = """
+import sys, time
+from pathlib import Path
+from counterstack.harness.provider_process import SharedProvider
+
+provider = SharedProvider("local", Path(sys.argv[1]), binary=Path(sys.argv[2]))
+provider.stop_timeout = 0.5
+with provider.attached():
+    print(provider.pid, flush=True)
+time.sleep(600)
+"""
+END_TIMEOUT_SECONDS = 5
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid`'s main thread started (Linux)."""
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def ended_in_time(pids: list[int]) -> bool:
+    deadline = time.monotonic() + END_TIMEOUT_SECONDS
+    while any(map(is_running, pids)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not any(map(is_running, pids))
+
+
+def test_the_provider_and_its_watcher_end_when_the_owning_process_is_killed(tmp_path, fake_binary):
+    command = [sys.executable, "-c", OWNER, str(tmp_path / "logs"), str(fake_binary)]
+    owner = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    started = []
+    try:
+        pid = int(owner.stdout.readline())
+        started = [pid, *children(pid)]
+        assert len(started) == 2 and all(map(is_running, started)), "a provider and its watcher"
+        owner.kill()  # no atexit, no stop(): only the kernel closes the owner's files
+        owner.wait()
+        # The stand-in ignores SIGINT: the watcher escalates to SIGKILL after stop_timeout.
+        assert ended_in_time(started), f"outlived their SIGKILLed owner: {started}"
+    finally:
+        owner.kill()
+        owner.wait()
+        owner.stdout.close()
+        for leftover in filter(is_running, started):
+            os.kill(leftover, signal.SIGKILL)
+
+
+def test_no_preexec_fn_in_the_package():
+    """Python documents preexec_fn as unsafe in a program with threads; the harness has them."""
+    sources = Path(provider_process.__file__).parents[1].rglob("*.py")
+    assert [path for path in sources if "preexec_fn" in path.read_text()] == []

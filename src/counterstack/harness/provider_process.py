@@ -16,18 +16,23 @@ What this module takes care of, each learnt the hard way on this machine:
   the variable fails until `terraform init` runs again. The harness always reattaches in a
   folder it initialised reattached; a person debugging a kept folder runs `terraform init` first.
 - Lifecycle: started lazily on first use, environment fixed at start, stopped by pid (SIGINT,
-  then SIGKILL) when its owner ends; on Linux it also dies with the process that started it.
+  then SIGKILL) when its owner ends, and also when the owning process dies without stopping it
+  (SIGKILL, crash): it starts through `provider_lifeline`, whose watcher ends it once a pipe
+  whose write end only this process holds reaches EOF (plain POSIX: Linux and macOS alike).
+- Why a pipe and not `prctl(PR_SET_PDEATHSIG)`: that signal follows the *thread* that forked
+  the provider (one started by a short-lived thread died with it) and must be set between fork
+  and exec, which Python documents as unsafe in a threaded program; a pipe end belongs to the
+  process, whichever thread opened it.
 """
 
 import atexit
-import contextlib
-import ctypes
 import json
 import os
 import platform
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -35,11 +40,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from counterstack.errors import CounterStackError
+from counterstack.harness import provider_lifeline
 from counterstack.terraform_cli import PROVIDER, find_provider_mirror
 
 SHARED_PROVIDER_ENV = "COUNTERSTACK_SHARED_PROVIDER"
 REATTACH_ENV = "TF_REATTACH_PROVIDERS"
-# hashicorp/aws versions the roots accept (`~> 5.100`); 6.x hangs against emulators (DESIGN.md).
+# hashicorp/aws versions the roots accept (`~> 5.100` in modules/*/versions.tf); 6.x hangs
+# against emulators (measured; the design notes that record it are not in this repository).
 ACCEPTED_MAJOR = 5
 ACCEPTED_MINIMUM = (5, 100, 0)
 REATTACH_LINE = re.compile(r"TF_REATTACH_PROVIDERS='(?P<value>\{.*\})'")
@@ -47,7 +54,6 @@ START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 10
 # Variables that must not reach the provider process on the local target (see the docstring).
 LOCAL_TARGET_DROPPED = ("AWS_CA_BUNDLE",)
-PR_SET_PDEATHSIG = 1
 
 
 def shared_provider_enabled(target_name: str) -> bool:
@@ -124,12 +130,6 @@ def _is_json(text: str) -> bool:
     return True
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGKILL when the starting thread's process dies (Linux)."""
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: the owner's stop() ends it
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-
-
 def is_running(pid: int) -> bool:
     """True while `pid` is a live process (a zombie nobody reaped yet counts as ended)."""
     try:
@@ -162,6 +162,7 @@ class SharedProvider:
         self.process: subprocess.Popen | None = None
         self.log_path: Path | None = None
         self.reattach: str | None = None
+        self._lifeline: int | None = None  # the write end; see provider_lifeline
         self.starts = 0
         self.stop_timeout = STOP_TIMEOUT_SECONDS
         self._lock = threading.RLock()
@@ -187,6 +188,7 @@ class SharedProvider:
                     f"filesystem mirror, run `terraform init` first, or set {SHARED_PROVIDER_ENV}=0"
                 )
             if self.process is None or self.process.poll() is not None:
+                self.stop()  # closes the lifeline of one that ended by itself
                 self._start()
             yield {REATTACH_ENV: self.reattach}
 
@@ -194,16 +196,22 @@ class SharedProvider:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         self.starts += 1
         self.log_path = self.log_dir / f"aws-provider-{os.getpid()}-{self.starts}.log"
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                [str(self.binary), "-debug"],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=self.environment,
-                start_new_session=True,  # Ctrl-C in a terminal must not stop it mid-destroy
-                preexec_fn=_die_with_parent,
-            )
+        # os.pipe() ends are close-on-exec: no child gets the write end, the watcher the read end.
+        watched, self._lifeline = os.pipe()
+        lifeline = [sys.executable, "-I", provider_lifeline.__file__, str(watched)]
+        try:
+            with open(self.log_path, "wb") as log:
+                self.process = subprocess.Popen(
+                    [*lifeline, str(self.stop_timeout), str(self.binary), "-debug"],
+                    stdin=subprocess.DEVNULL,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=self.environment,
+                    start_new_session=True,  # Ctrl-C in a terminal must not stop it mid-destroy
+                    pass_fds=(watched,),
+                )
+        finally:
+            os.close(watched)
         self.reattach = self._wait_for_reattach_line()
 
     def _wait_for_reattach_line(self) -> str:
@@ -227,14 +235,19 @@ class SharedProvider:
         """End the process by its pid: SIGINT (it exits cleanly on it), then SIGKILL."""
         with self._lock:
             process, self.process, self.reattach = self.process, None, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGINT)
+            lifeline, self._lifeline = self._lifeline, None
         try:
-            process.wait(timeout=self.stop_timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            if process is None or process.poll() is not None:
+                return
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=self.stop_timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        finally:
+            if lifeline is not None:
+                os.close(lifeline)  # after the provider ended: its watcher just exits
 
 
 @contextmanager
