@@ -152,5 +152,5 @@ EOF
 }
 
 # Common inputs and the unit's adopted identity inputs, merged under every unit's own inputs.
-# harness/terragrunt_compose.py applies exactly this expression (tests/live check they agree).
+# counterstack/terragrunt/compose.py applies exactly this expression (tests/live check they agree).
 inputs = merge(local.common_inputs, local.unit_adopted_inputs)

@@ -24,12 +24,12 @@ from terraform_runner import terraform
 from counterstack.adopt.plan_gate import gate
 from counterstack.harness.sweep import sweep
 from counterstack.harness.target import Target
-from counterstack.harness.terragrunt_compose import compose_environment, compose_imports
 from counterstack.local.client import RemoteAccount
 from counterstack.local.provider import provider_override
 from counterstack.paths import REPO_ROOT
 from counterstack.seed import LAMBDA_TRUST_POLICY
 from counterstack.terraform_cli import terraform_env
+from counterstack.terragrunt.compose import compose_environment, compose_imports
 
 SEED_ROOT = Path(__file__).with_name("seed_root")
 REGION = "eu-west-1"  # live/prod/env.hcl

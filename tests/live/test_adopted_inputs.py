@@ -1,7 +1,7 @@
 """The adopted identity inputs reach the units the same way under Terragrunt and in the composer.
 
 The root terragrunt.hcl merges `live/<env>/adopted.hcl`'s map of a unit into its inputs; the
-composer (`harness/terragrunt_compose.py`) that plan tests use must do exactly that. The root's
+composer (`counterstack.terragrunt.compose`) that plan tests use must do exactly that. The root's
 expression text is pinned to the composer's, Terraform evaluates that expression (Terragrunt's
 own functions swapped for plain ones) with and without the file, and the composer's result is
 compared with it.
@@ -15,14 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from counterstack.harness.terragrunt_compose import (
+from counterstack.terraform_cli import terraform_env
+from counterstack.terragrunt.compose import (
     ROOT_EXPRESSIONS,
     CompositionError,
     compose_environment,
     compose_imports,
 )
-from counterstack.harness.terragrunt_contract import block, check_tree, load_hcl
-from counterstack.terraform_cli import terraform_env
+from counterstack.terragrunt.contract import check_tree
+from counterstack.terragrunt.hcl import block, load_hcl
 
 pytestmark = pytest.mark.live
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from counterstack.harness.terragrunt_contract import block, load_hcl
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import terraform_env
+from counterstack.terragrunt.hcl import block, load_hcl
 
 pytestmark = [
     pytest.mark.live,

@@ -14,9 +14,9 @@ import pytest
 
 from counterstack.build import build_package
 from counterstack.harness.plan import PlanSummary, plan_summary
-from counterstack.harness.terragrunt_compose import compose_environment
-from counterstack.harness.terragrunt_contract import copy_tree
 from counterstack.paths import REPO_ROOT
+from counterstack.terragrunt.compose import compose_environment
+from counterstack.terragrunt.tree import copy_tree
 
 pytestmark = pytest.mark.modules
 

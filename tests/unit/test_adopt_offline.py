@@ -10,7 +10,7 @@ from counterstack.adopt.discover import CREATE, IMPORT, Adoption, Row
 from counterstack.adopt.plan_gate import PlanGateError, changed_attributes, check_plan, gate
 from counterstack.adopt.removed import removed_addresses, render_removed
 from counterstack.adopt.write import render_adopted, write_adoption
-from counterstack.harness.terragrunt_contract import load_hcl
+from counterstack.terragrunt.hcl import load_hcl
 
 pytestmark = pytest.mark.unit
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from counterstack.adopt.discover import Adoption, Row
-from counterstack.harness.terragrunt_compose import IMPORTS_FILE
-from counterstack.harness.terragrunt_contract import ADOPTED_CONFIG, load_hcl
+from counterstack.terragrunt.hcl import load_hcl
+from counterstack.terragrunt.tree import ADOPTED_CONFIG, IMPORTS_FILE
 
 COMMAND = "counterstack adopt --write"
 

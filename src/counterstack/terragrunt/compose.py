@@ -1,7 +1,7 @@
 """One environment's Terragrunt units as a single Terraform root, to plan them without Terragrunt.
 
 `compose_environment(env_dir)` reads every unit of `live/<env>/` with the same parser as the static
-contract checks (`terragrunt_contract`) and returns a Terraform JSON configuration (`main.tf.json`)
+contract checks (`contract`) and returns a Terraform JSON configuration (`main.tf.json`)
 with one `module` block per unit: the unit's module, its inputs with `include.root.locals.env.*`
 replaced by the env.hcl values, the root terragrunt.hcl's common inputs merged underneath (as
 Terragrunt merges them), and `dependency.<unit>.outputs.<name>` wired to `module.<unit>.<name>`.
@@ -24,20 +24,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from counterstack.harness.terragrunt_contract import (
+from counterstack.paths import MODULES_DIR, REPO_ROOT
+from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
+from counterstack.terragrunt.inputs import adopted_inputs, root_common_inputs
+from counterstack.terragrunt.tree import (
     ENV_CONFIG,
+    IMPORTS_FILE,
     ROOT_CONFIG,
-    adopted_inputs,
-    block,
-    blocks,
     discover_units,
-    literal,
-    load_hcl,
+    module_name,
     relative,
     render_path,
-    root_common_inputs,
 )
-from counterstack.paths import MODULES_DIR, REPO_ROOT
 
 _EXPRESSION = re.compile(r"^\$\{(?P<body>[^{}]*)\}$")
 _ENV = re.compile(r"^include\.[A-Za-z_][\w-]*\.locals\.env\.(?P<key>[A-Za-z_][\w-]*)$")
@@ -45,7 +43,6 @@ _DEPENDENCY = re.compile(r"^dependency\.(?P<label>[A-Za-z_][\w-]*)\.outputs\.(?P
 _LOCAL = re.compile(r"^local\.(?P<name>[A-Za-z_][\w-]*)$")
 _TEMPLATE = re.compile(r"\$\{(?P<body>[^{}]*)\}")
 
-IMPORTS_FILE = "imports.tf"
 # The root terragrunt.hcl's expressions this composer reproduces (python-hcl2's rendering). If the
 # root changes them, composing fails instead of silently planning something Terragrunt would not.
 ROOT_EXPRESSIONS = {
@@ -60,11 +57,6 @@ ROOT_EXPRESSIONS = {
 
 class CompositionError(ValueError):
     """A unit uses something this reader cannot turn into Terraform faithfully."""
-
-
-def module_name(unit_dir: Path) -> str:
-    """The module block name of a unit: its folder name as an identifier (http-api -> http_api)."""
-    return unit_dir.name.replace("-", "_")
 
 
 def check_root_expressions(root_doc: Mapping[str, Any]) -> None:
