@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from counterstack.hcl_syntax import hcl_string
 from counterstack.terraform_cli import terraform_env
 from counterstack.terragrunt.compose import (
     ROOT_EXPRESSIONS,
@@ -106,9 +107,9 @@ def _terraform_locals(tree: Path, workdir: Path, unit: str) -> str:
 
     def plain(expression: str) -> str:
         text = expression[2:-1] if expression.startswith("${") else expression
-        text = text.replace('dirname(find_in_parent_folders("env.hcl"))', json.dumps(env_dir))
+        text = text.replace('dirname(find_in_parent_folders("env.hcl"))', hcl_string(env_dir))
         text = text.replace("read_terragrunt_config(path).locals.inputs", "jsondecode(file(path))")
-        text = text.replace("basename(get_terragrunt_dir())", json.dumps(unit))
+        text = text.replace("basename(get_terragrunt_dir())", hcl_string(unit))
         text = re.sub(r"adopted\.hcl", "adopted.json", text)
         return text
 
