@@ -1,34 +1,37 @@
 """One environment's Terragrunt units as a single Terraform root, to plan them without Terragrunt.
 
-`compose_environment(env_dir)` reads every unit of `live/<env>/` with the same parser as the static
-contract checks (`contract`) and returns a Terraform JSON configuration (`main.tf.json`)
-with one `module` block per unit: the unit's module, its inputs with `include.root.locals.env.*`
-replaced by the env.hcl values, the root terragrunt.hcl's common inputs merged underneath (as
-Terragrunt merges them), and `dependency.<unit>.outputs.<name>` wired to `module.<unit>.<name>`.
-A unit's `local.*` is read from its `locals` block (`get_repo_root()` is `root`) unless passed in.
-A relative path there (the lambda unit's zip) is relative to the directory Terraform runs in: the
-composed root's folder here, the unit's working directory under Terragrunt. Anything else a unit
-writes that this reader does not know is an error, so a unit cannot silently plan differently here
-than under Terragrunt.
+`compose_environment(env_dir)` reads every unit of `live/<env>/` and returns a Terraform JSON
+configuration (`main.tf.json`) with one `module` block per unit: the unit's module and the inputs
+Terragrunt would pass it, that is the root terragrunt.hcl's `inputs` evaluated for the unit with
+the unit's own merged over them, and `dependency.<unit>.outputs.<name>` wired to
+`module.<unit>.<name>`. Both are evaluated (`expressions`), not matched as text, so the root and
+the units may be laid out however HCL allows. A unit's `local.*` is read from its `locals` block
+(`get_repo_root()` is `root`) unless passed in. A relative path there (the lambda unit's zip) is
+relative to the directory Terraform runs in: the composed root's folder here, the unit's working
+directory under Terragrunt. Anything a config uses that the evaluator does not know is a
+CompositionError naming it, so a unit cannot silently plan differently here than under Terragrunt.
 
-Adoption (`counterstack adopt --write`): the root merges `live/<env>/adopted.hcl`'s map of the unit
-into the common inputs, and each unit folder may hold an `imports.tf` of unit-relative `import`
-blocks. Import blocks only work in a root module, so `compose_imports` turns them into root blocks
-whose addresses carry the unit's `module.<name>.` prefix.
+Adoption (`counterstack adopt --write`): the root must hand each unit its map in
+`live/<env>/adopted.hcl` (checked with a stand-in file, as the real one may not exist yet), and
+each unit folder may hold an `imports.tf` of unit-relative `import` blocks. Import blocks only work
+in a root module, so `compose_imports` turns them into root blocks whose addresses carry the
+unit's `module.<name>.` prefix.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from counterstack.paths import MODULES_DIR, REPO_ROOT
+from counterstack.terragrunt.config import UnitContext
+from counterstack.terragrunt.expressions import Declared, EvaluationError, Locals, evaluate
 from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
-from counterstack.terragrunt.inputs import adopted_inputs, root_common_inputs
+from counterstack.terragrunt.inputs import included_root, passes_adopted_inputs, root_inputs
 from counterstack.terragrunt.tree import (
-    ENV_CONFIG,
+    ADOPTED_CONFIG,
     IMPORTS_FILE,
     ROOT_CONFIG,
     discover_units,
@@ -37,69 +40,30 @@ from counterstack.terragrunt.tree import (
     render_path,
 )
 
-_EXPRESSION = re.compile(r"^\$\{(?P<body>[^{}]*)\}$")
-_ENV = re.compile(r"^include\.[A-Za-z_][\w-]*\.locals\.env\.(?P<key>[A-Za-z_][\w-]*)$")
-_DEPENDENCY = re.compile(r"^dependency\.(?P<label>[A-Za-z_][\w-]*)\.outputs\.(?P<output>\w+)$")
-_LOCAL = re.compile(r"^local\.(?P<name>[A-Za-z_][\w-]*)$")
-_TEMPLATE = re.compile(r"\$\{(?P<body>[^{}]*)\}")
-
-# The root terragrunt.hcl's expressions this composer reproduces (python-hcl2's rendering). If the
-# root changes them, composing fails instead of silently planning something Terragrunt would not.
-ROOT_EXPRESSIONS = {
-    "inputs": "${merge(local.common_inputs, local.unit_adopted_inputs)}",
-    "locals.adopted_file": '"${dirname(find_in_parent_folders("env.hcl"))}/adopted.hcl"',
-    "locals.adopted_inputs": "${merge({}, [for path in [local.adopted_file] : "
-    "read_terragrunt_config(path).locals.inputs if fileexists(path)] ...)}",
-    "locals.unit_adopted_inputs": "${merge({}, [for unit, values in local.adopted_inputs : "
-    "values if unit == basename(get_terragrunt_dir())] ...)}",
-}
+_IMPORT_TARGET = re.compile(r"^\$\{(?P<address>[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*(\[.*\])?)\}$")
 
 
 class CompositionError(ValueError):
     """A unit uses something this reader cannot turn into Terraform faithfully."""
 
 
-def check_root_expressions(root_doc: Mapping[str, Any]) -> None:
-    """Fail unless the root merges common and adopted inputs as `compose_environment` does."""
-    root_locals = block(dict(root_doc), "locals")
-    found = {
-        "inputs": root_doc.get("inputs"),
-        **{f"locals.{name}": root_locals.get(name) for name in ROOT_ADOPTED_LOCALS},
-    }
-    for key, expected in ROOT_EXPRESSIONS.items():
-        if found[key] != expected:
-            raise CompositionError(
-                f"{ROOT_CONFIG} {key} is {found[key]!r}, but this composer applies {expected!r}: "
-                "change both together"
-            )
+class _ModuleOutputs(Mapping[str, str]):
+    """`dependency.<label>.outputs` in a composed root: each output is the module's output."""
 
+    def __init__(self, module: str) -> None:
+        self.module = module
 
-ROOT_ADOPTED_LOCALS = ("adopted_file", "adopted_inputs", "unit_adopted_inputs")
+    def __getitem__(self, output: str) -> str:
+        return f"${{module.{self.module}.{output}}}"
 
+    def __contains__(self, output: object) -> bool:
+        return isinstance(output, str)
 
-def _value(raw: Any, resolve: Any) -> Any:
-    """python-hcl2's value as plain data: quotes dropped, `${...}` handed to `resolve`."""
-    if isinstance(raw, bool | int | float) or raw is None:
-        return raw
-    if isinstance(raw, list):
-        return [_value(item, resolve) for item in raw]
-    if isinstance(raw, dict):
-        return {
-            key.strip('"'): _value(item, resolve)
-            for key, item in raw.items()
-            if key != "__is_block__"
-        }
-    if isinstance(raw, str):
-        text = literal(raw)
-        if text is not None:
-            return text
-        match = _EXPRESSION.match(raw)
-        if match:
-            return resolve(match["body"].strip())
-        if len(raw) >= 2 and raw[0] == raw[-1] == '"' and "%{" not in raw:
-            # A template: "${get_repo_root()}/build/..." -> each piece resolved to a string.
-            return _TEMPLATE.sub(lambda piece: str(resolve(piece["body"].strip())), raw[1:-1])
-    raise CompositionError(f"cannot read {raw!r}")
+    def __iter__(self) -> Iterator[str]:
+        raise EvaluationError(f"module.{self.module}'s outputs are known after apply: name one")
+
+    def __len__(self) -> int:
+        raise EvaluationError(f"module.{self.module}'s outputs are known after apply: name one")
 
 
 def compose_environment(
@@ -116,12 +80,6 @@ def compose_environment(
     """
     env_dir = Path(env_dir).resolve()
     root = Path(root).resolve()
-    locals_values = dict(locals_values or {})
-    env = block(load_hcl(env_dir / ENV_CONFIG), "locals")
-    root_doc = load_hcl(root / ROOT_CONFIG)
-    check_root_expressions(root_doc)
-    common_inputs = root_common_inputs(root_doc)
-    adopted = adopted_inputs(env_dir)
     unit_dirs = [
         path.resolve() for path in discover_units(root) if path.resolve().parent == env_dir
     ]
@@ -132,54 +90,52 @@ def compose_environment(
     for unit_dir in unit_dirs:
         unit = relative(unit_dir, root)
         doc = load_hcl(unit_dir / ROOT_CONFIG)
-        unit_locals = block(doc, "locals")
-        dependencies = {
-            label: (unit_dir / str(literal(body.get("config_path")))).resolve()
-            for label, body in blocks(doc, "dependency").items()
-        }
-
-        def resolve(
-            expression: str, unit: str = unit, dependencies=dependencies, unit_locals=unit_locals
-        ) -> Any:
-            if match := _ENV.match(expression):
-                if match["key"] not in env:
-                    raise CompositionError(f"{unit}: {ENV_CONFIG} has no local {match['key']!r}")
-                return _value(env[match["key"]], resolve)
-            if match := _DEPENDENCY.match(expression):
-                if match["label"] not in dependencies:
-                    raise CompositionError(f"{unit}: dependency {match['label']!r} not declared")
-                return f"${{module.{module_name(dependencies[match['label']])}.{match['output']}}}"
-            if match := _LOCAL.match(expression):
-                if match["name"] in locals_values:
-                    return locals_values[match["name"]]
-                if match["name"] not in unit_locals:
-                    raise CompositionError(f"{unit}: pass a value for local.{match['name']}")
-                return _value(unit_locals[match["name"]], resolve)
-            if expression == "path_relative_to_include()":
-                return unit  # the root terragrunt.hcl sits at the tree's top
-            if expression == "get_repo_root()":
-                return str(root)
-            raise CompositionError(f"{unit}: cannot resolve ${{{expression}}}")
-
         source = render_path(block(doc, "terraform").get("source"), unit_dir, root)
         modules_dir = (root / MODULES_DIR.name).resolve()  # the tree's own modules/
         if source is None or source.parent != modules_dir or not source.is_dir():
             raise CompositionError(f"{unit}: terraform.source is not a module of {modules_dir}")
-        unit_adopted = adopted.get(unit_dir.name, {})
-        try:
-            inputs = {
-                **{key: _value(raw, resolve) for key, raw in common_inputs.items()},
-                # merge(local.common_inputs, local.unit_adopted_inputs), keyed by folder name
-                **{key: _value(raw, resolve) for key, raw in unit_adopted.items()},
-                **{key: _value(raw, resolve) for key, raw in (doc.get("inputs") or {}).items()},
-            }
-        except CompositionError as error:
-            raise CompositionError(f"{unit}: {error}") from None
+        inputs = _unit_inputs(unit_dir, root, doc, dict(locals_values or {}))
         modules[module_name(unit_dir)] = {"source": f"{modules_source}/{source.name}", **inputs}
     return {"module": modules}
 
 
-_IMPORT_TARGET = re.compile(r"^\$\{(?P<address>[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*(\[.*\])?)\}$")
+def _unit_inputs(
+    unit_dir: Path, root: Path, doc: dict[str, Any], locals_values: dict[str, Any]
+) -> dict[str, Any]:
+    """The root's inputs for the unit with the unit's own merged over them, as Terragrunt does."""
+    unit = relative(unit_dir, root)
+    context = UnitContext(unit_dir, root)
+    try:
+        root_config = included_root(context)
+        inherited = root_inputs(root_config)
+        passes_adopted = passes_adopted_inputs(unit_dir, root)
+    except EvaluationError as error:
+        raise CompositionError(f"{unit}: {ROOT_CONFIG} inputs: {error}") from None
+    if not passes_adopted:
+        raise CompositionError(
+            f"{unit}: {ROOT_CONFIG} inputs do not hand the unit its map in "
+            f"{relative(unit_dir.parent, root)}/{ADOPTED_CONFIG}, where `counterstack adopt "
+            "--write` puts the identity inputs that keep adopted objects from being replaced"
+        )
+    dependencies = Declared(
+        "dependency",
+        {
+            label: {"outputs": _ModuleOutputs(module_name(_config_path(unit_dir, body)))}
+            for label, body in blocks(doc, "dependency").items()
+        },
+    )
+    includes = Declared("include", {label: root_config for label in blocks(doc, "include")})
+    scope = context.scope().with_variables(include=includes, dependency=dependencies)
+    unit_locals = Locals(block(doc, "locals"), ROOT_CONFIG, scope, given=locals_values)
+    try:
+        own = evaluate(doc.get("inputs") or {}, unit_locals.scope)
+    except EvaluationError as error:
+        raise CompositionError(f"{unit}: {error}") from None
+    return {**inherited, **own}
+
+
+def _config_path(unit_dir: Path, dependency: dict[str, Any]) -> Path:
+    return (unit_dir / str(literal(dependency.get("config_path")))).resolve()
 
 
 def compose_imports(env_dir: Path | str, *, root: Path = REPO_ROOT) -> list[dict[str, str]]:

@@ -2,7 +2,7 @@
 
 python-hcl2 (v8) keeps HCL's shape: blocks are lists of `{label: body}` with quoted labels, literal
 strings keep their quotes (`'"dev"'`), and expressions come back as `"${...}"` text. `literal`
-reads the plain values.
+reads the plain values; `expressions` evaluates the rest.
 """
 
 from __future__ import annotations
@@ -16,10 +16,14 @@ from hcl2 import SerializationOptions
 _OPTIONS = SerializationOptions(with_comments=False)
 
 
+def parse_hcl(text: str) -> dict[str, Any]:
+    """Parse HCL text into python-hcl2's dict form (raises on syntax errors)."""
+    return hcl2.loads(text, serialization_options=_OPTIONS)
+
+
 def load_hcl(path: Path) -> dict[str, Any]:
     """Parse one HCL file into python-hcl2's dict form (raises on syntax errors)."""
-    with path.open(encoding="utf-8") as handle:
-        return hcl2.load(handle, serialization_options=_OPTIONS)
+    return parse_hcl(path.read_text(encoding="utf-8"))
 
 
 def literal(value: Any) -> Any:
