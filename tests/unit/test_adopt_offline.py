@@ -7,9 +7,10 @@ import sys
 import pytest
 
 from counterstack.adopt.discover import CREATE, IMPORT, Adoption, Row
-from counterstack.adopt.plan_gate import PlanGateError, changed_attributes, check_plan, gate
+from counterstack.adopt.plan_gate import PlanGateError, check_plan, gate
 from counterstack.adopt.removed import removed_addresses, render_removed
 from counterstack.adopt.write import render_adopted, write_adoption
+from counterstack.plan_json import changed_attributes
 from counterstack.terragrunt.hcl import load_hcl
 
 pytestmark = pytest.mark.unit
@@ -75,19 +76,51 @@ def test_gate_refuses_replacing_deleting_or_recreating(actions, importing, why):
     assert problem.startswith(f"x.y: {why}")
 
 
-def test_gate_cli_exits_2_with_one_line_on_a_replacement(tmp_path):
-    plan = {"resource_changes": [change("a.b", ["delete", "create"], True)]}
-    path = tmp_path / "plan.json"
-    path.write_text(json.dumps(plan))
-    result = subprocess.run(
-        [sys.executable, "-m", "counterstack.cli", "adopt", "--check-plan", str(path)],
+PLAN_HEADER = {"format_version": "1.2", "terraform_version": "1.11.4"}  # what show -json writes
+
+
+def check_plan_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "counterstack.cli", "adopt", "--check-plan", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_gate_cli_exits_2_with_one_line_on_a_replacement(tmp_path):
+    plan = {**PLAN_HEADER, "resource_changes": [change("a.b", ["delete", "create"], True)]}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    result = check_plan_cli(str(path))
     assert result.returncode == 2
     assert result.stderr.startswith("counterstack adopt: error: adoption plan refused (1 to import")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({}, "not a plan: write it with terraform show -json PLANFILE"),
+        ({"values": {"root_module": {}}}, "not a plan: write it with terraform show -json"),
+        ({**PLAN_HEADER, "errored": True}, "the plan errored; fix the plan before judging"),
+    ],
+    ids=["empty", "no-version", "errored"],
+)
+@pytest.mark.parametrize("from_stdin", [False, True], ids=["file", "stdin"])
+def test_gate_cli_refuses_what_is_not_a_plan_in_one_line(tmp_path, content, message, from_stdin):
+    """The gate reads plans as drift does (plan_json): `{}` used to pass as "0 to destroy"."""
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(content))
+    result = (
+        check_plan_cli("-", stdin=path.read_text()) if from_stdin else check_plan_cli(str(path))
+    )
+    assert result.returncode == 2
+    source = "stdin" if from_stdin else str(path)
+    assert result.stderr.startswith(f"counterstack adopt: error: {source}: {message}")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stdout == ""
 
 
 STATE = {

@@ -20,6 +20,7 @@ from counterstack.adopt.write import write_adoption
 from counterstack.commands import options
 from counterstack.errors import CounterStackError
 from counterstack.harness.target import Target, aws_target
+from counterstack.plan_json import load_plan, parse_plan
 
 COLUMNS = ("unit", "address", "id", "action", "reason")
 
@@ -58,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="PLAN_JSON",
         help="plan gate: `terraform show -json` of an adoption plan (- for stdin); exit 2 when "
-        "an imported object would be created, replaced or deleted, or anything destroyed",
+        "it is not a plan, or an imported object would be created, replaced or deleted, or "
+        "anything destroyed",
     )
     parser.set_defaults(func=run)
 
@@ -72,7 +74,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.check_plan:
         for source in args.check_plan:
-            show = json.load(sys.stdin) if str(source) == "-" else read_show_json(source)
+            if str(source) == "-":
+                show = parse_plan(sys.stdin.read(), "stdin", judging="the adoption")
+            else:
+                show = load_plan(source, judging="the adoption")
             for line in gate(show).lines():
                 print(line)
         return 0
