@@ -6,10 +6,13 @@ import sys
 
 import pytest
 
+from counterstack.adopt.account import account_clients
 from counterstack.adopt.discover import CREATE, IMPORT, Adoption, Row
 from counterstack.adopt.plan_gate import PlanGateError, check_plan, gate
 from counterstack.adopt.removed import removed_addresses, render_removed
 from counterstack.adopt.write import render_adopted, write_adoption
+from counterstack.errors import CounterStackError
+from counterstack.local.provider import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
 from counterstack.plan_json import changed_attributes
 from counterstack.terragrunt.hcl import load_hcl
 
@@ -187,3 +190,30 @@ def test_writing_twice_changes_nothing(tmp_path):
     adoption = Adoption("prod", [Row("dynamodb", "aws_dynamodb_table.this", "t", IMPORT, "")])
     assert write_adoption(tmp_path, adoption) == [tmp_path / "dynamodb" / "imports.tf"]
     assert write_adoption(tmp_path, adoption) == []
+
+
+def test_adopt_clients_for_an_endpoint_use_the_local_accounts_fake_keys():
+    client = account_clients("eu-central-1", "http://127.0.0.1:4566/")("dynamodb")
+    assert client.meta.endpoint_url == "http://127.0.0.1:4566"
+    assert client.meta.region_name == "eu-central-1"
+    credentials = client._request_signer._credentials
+    assert (credentials.access_key, credentials.secret_key) == (FAKE_ACCESS_KEY, FAKE_SECRET_KEY)
+
+
+def test_adopt_clients_of_the_default_chain_ask_sts_first(aws):
+    client = account_clients("eu-central-1")("sts")
+    assert client.meta.region_name == "eu-central-1"
+    assert client.get_caller_identity()["Account"]
+
+
+def test_adopt_without_credentials_fails_before_any_lookup(monkeypatch, tmp_path):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    for key in ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.delenv("AWS_WEB_IDENTITY_TOKEN_FILE", raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(CounterStackError, match="needs AWS credentials from the default chain"):
+        account_clients("eu-west-1")

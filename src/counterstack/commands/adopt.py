@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from counterstack.adopt.account import account_clients
 from counterstack.adopt.discover import Adoption, discover
 from counterstack.adopt.environment import read_environment
 from counterstack.adopt.plan_gate import gate
@@ -19,7 +20,6 @@ from counterstack.adopt.removed import read_show_json, removed_addresses, render
 from counterstack.adopt.write import write_adoption
 from counterstack.commands import options
 from counterstack.errors import CounterStackError
-from counterstack.harness.target import Target, aws_target
 from counterstack.plan_json import load_plan, parse_plan
 
 COLUMNS = ("unit", "address", "id", "action", "reason")
@@ -84,12 +84,8 @@ def run(args: argparse.Namespace) -> int:
     if args.env_dir is None:
         raise CounterStackError("give ENV_DIR (e.g. live/prod), --removed-from or --check-plan")
     env = read_environment(args.env_dir)
-    region = args.region or env.region
-    if args.endpoint:
-        target = Target("local", region, args.endpoint.rstrip("/"))
-    else:
-        target = aws_target(region)
-    adoption = discover(env, target.client, api_id=args.api_id)
+    client = account_clients(args.region or env.region, args.endpoint)
+    adoption = discover(env, client, api_id=args.api_id)
     if args.json:
         print(json.dumps(adoption.as_json(), indent=2))
     else:
