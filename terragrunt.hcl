@@ -152,5 +152,6 @@ EOF
 }
 
 # Common inputs and the unit's adopted identity inputs, merged under every unit's own inputs.
-# harness/terragrunt_compose.py applies exactly this expression (tests/live check they agree).
+# counterstack/terragrunt/compose.py evaluates it for each unit (any layout; it must hand the unit
+# its adopted.hcl map), and tests/live check that Terraform evaluates it the same way.
 inputs = merge(local.common_inputs, local.unit_adopted_inputs)

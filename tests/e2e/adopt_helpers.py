@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -24,12 +23,11 @@ from terraform_runner import terraform
 from counterstack.adopt.plan_gate import gate
 from counterstack.harness.sweep import sweep
 from counterstack.harness.target import Target
-from counterstack.harness.terragrunt_compose import compose_environment, compose_imports
 from counterstack.local.client import RemoteAccount
 from counterstack.local.provider import provider_override
-from counterstack.paths import REPO_ROOT
 from counterstack.seed import LAMBDA_TRUST_POLICY
 from counterstack.terraform_cli import terraform_env
+from counterstack.terragrunt.compose import compose_environment, compose_imports
 
 SEED_ROOT = Path(__file__).with_name("seed_root")
 REGION = "eu-west-1"  # live/prod/env.hcl
@@ -37,7 +35,6 @@ TABLE, FUNCTION, API = "visitor-counter", "visitorCounter", "visitor-counter"
 ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
 COUNTER_KEY = {"id": {"S": "visitors"}}
 SEED_PREFIX = "visitor"  # every seed name starts with it (visitor-counter, visitorCounter...)
-TREE_PARTS = ("terragrunt.hcl", "live", "modules")
 TIMEOUT = 300
 # What the root terragrunt.hcl's generated provider tags everything with in prod.
 PROD_DEFAULT_TAGS = {
@@ -62,19 +59,6 @@ def counterstack(*args: str) -> subprocess.CompletedProcess:
         timeout=TIMEOUT,
         env={**os.environ, **terraform_env()},
     )
-
-
-def copy_tree(destination: Path) -> Path:
-    """The root terragrunt.hcl, live/ and modules/, as a checkout the test may write into."""
-    ignore = shutil.ignore_patterns(".terragrunt-cache", ".terraform", "*.tfstate*", "__pycache__")
-    destination.mkdir(parents=True, exist_ok=True)
-    for part in TREE_PARTS:
-        source = REPO_ROOT / part
-        if source.is_dir():
-            shutil.copytree(source, destination / part, ignore=ignore)
-        else:
-            shutil.copy2(source, destination / part)
-    return destination
 
 
 def put_count(client: Any, count: int) -> None:

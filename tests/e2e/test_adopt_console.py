@@ -12,17 +12,19 @@ from adopt_helpers import (
     TABLE,
     adopt_and_prove,
     build_by_hand,
-    copy_tree,
     get_visitors,
     put_count,
     teardown,
 )
 
+from counterstack.paths import REPO_ROOT
+from counterstack.terragrunt.tree import copy_tree
+
 pytestmark = pytest.mark.e2e  # one variant a module: xdist runs the two on different workers
 
 
 def test_console_made_stack_is_adopted_keeping_count_and_api(seed_account, package, tmp_path):
-    tree = copy_tree(tmp_path / "tree")
+    tree = copy_tree(REPO_ROOT, tmp_path / "tree")
     hand = None
     left: dict = {}
     try:

@@ -17,7 +17,6 @@ from adopt_helpers import (
     REGION,
     TABLE,
     build_by_hand,
-    copy_tree,
     counterstack,
     inventory,
     remove_leftovers,
@@ -25,6 +24,8 @@ from adopt_helpers import (
 
 from counterstack.harness.target import Target
 from counterstack.local.client import RemoteAccount
+from counterstack.paths import REPO_ROOT
+from counterstack.terragrunt.tree import copy_tree
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +58,7 @@ def written(env_dir: Path) -> dict[str, str]:
 
 def test_every_seed_object_is_listed_as_import_with_its_import_id(clean, package, tmp_path):
     hand = build_by_hand(clean.client, package)
-    api, env_dir = hand.api_id, copy_tree(tmp_path)
+    api, env_dir = hand.api_id, copy_tree(REPO_ROOT, tmp_path)
     result = adopt(clean, env_dir / "live" / "prod", "--json")
     assert result.returncode == 0, result.stderr
     found = rows(result)
@@ -96,7 +97,7 @@ def test_every_seed_object_is_listed_as_import_with_its_import_id(clean, package
 
 def test_write_then_rewrite_changes_nothing(clean, package, tmp_path):
     hand = build_by_hand(clean.client, package)
-    env_dir = copy_tree(tmp_path) / "live" / "prod"
+    env_dir = copy_tree(REPO_ROOT, tmp_path) / "live" / "prod"
     first = adopt(clean, env_dir, "--write")
     assert first.returncode == 0, first.stderr
     files = written(env_dir)
@@ -118,7 +119,7 @@ def test_write_then_rewrite_changes_nothing(clean, package, tmp_path):
 
 
 def test_nothing_is_written_when_nothing_exists(clean, tmp_path):
-    env_dir = copy_tree(tmp_path) / "live" / "prod"
+    env_dir = copy_tree(REPO_ROOT, tmp_path) / "live" / "prod"
     result = adopt(clean, env_dir, "--write", "--json")
     assert result.returncode == 0, result.stderr
     assert {row["action"] for row in json.loads(result.stdout)["resources"]} == {"create"}
@@ -129,7 +130,7 @@ def test_nothing_is_written_when_nothing_exists(clean, tmp_path):
 def test_two_apis_with_the_name_conflict_until_api_id_chooses(clean, package, tmp_path):
     hand = build_by_hand(clean.client, package)
     twin = clean.client("apigatewayv2").create_api(Name=API, ProtocolType="HTTP")["ApiId"]
-    env_dir = copy_tree(tmp_path) / "live" / "prod"
+    env_dir = copy_tree(REPO_ROOT, tmp_path) / "live" / "prod"
     refused = adopt(clean, env_dir, "--write")
     assert refused.returncode == 2
     assert refused.stderr.count("\n") == 1, refused.stderr  # one line, no traceback
@@ -151,7 +152,7 @@ def test_a_table_with_another_key_schema_is_a_conflict(clean, tmp_path):
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    result = adopt(clean, copy_tree(tmp_path) / "live" / "prod", "--json")
+    result = adopt(clean, copy_tree(REPO_ROOT, tmp_path) / "live" / "prod", "--json")
     assert result.returncode == 2
     assert rows(result)["aws_dynamodb_table.this"]["action"] == "conflict"
     assert f"table {TABLE} has key schema pk (S, HASH)" in result.stderr
@@ -168,7 +169,7 @@ def test_a_role_other_functions_use_is_a_conflict(clean, package, tmp_path):
         Handler="visitor_counter.handler.handler",
         Code={"ZipFile": Path(package).read_bytes()},
     )
-    result = adopt(clean, copy_tree(tmp_path) / "live" / "prod", "--json")
+    result = adopt(clean, copy_tree(REPO_ROOT, tmp_path) / "live" / "prod", "--json")
     assert result.returncode == 2
     assert rows(result)["aws_iam_role.this"]["action"] == "conflict"
     assert f"role {hand.role_name} is also the execution role of visitorCounterReport" in (

@@ -11,7 +11,6 @@ from adopt_helpers import (
     REGION,
     SEED_ROOT,
     adopt_and_prove,
-    copy_tree,
     counterstack,
     create_lambda_log_group,
     get_visitors,
@@ -21,6 +20,8 @@ from adopt_helpers import (
 )
 
 from counterstack.local.provider import provider_override
+from counterstack.paths import REPO_ROOT
+from counterstack.terragrunt.tree import copy_tree
 
 pytestmark = pytest.mark.e2e  # one variant a module: xdist runs the two on different workers
 
@@ -31,7 +32,7 @@ def test_flat_root_is_forgotten_then_adopted_keeping_count_and_api(seed_account,
     (seed / "main.tf").write_text((SEED_ROOT / "main.tf").read_text())
     (seed / "local_override.tf").write_text(provider_override(seed_account.endpoint, REGION))
     (seed / "seed.auto.tfvars.json").write_text(json.dumps({"package_path": str(package)}))
-    tree = copy_tree(tmp_path / "tree")
+    tree = copy_tree(REPO_ROOT, tmp_path / "tree")
     left: dict = {}
     try:
         run_ok(seed, "init", "-input=false")

@@ -12,8 +12,8 @@ import pytest
 import requests
 
 from counterstack.harness.http import http_get_with_retry
-from counterstack.harness.terragrunt_contract import block, literal, load_hcl
 from counterstack.paths import LIVE_DIR
+from counterstack.terragrunt.hcl import block, literal, load_hcl
 
 pytestmark = pytest.mark.e2e  # in the xdist group `shared-stack` (tests/xdist_groups.py)
 

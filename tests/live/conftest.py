@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from counterstack.harness.terragrunt_contract import copy_tree
 from counterstack.paths import REPO_ROOT
+from counterstack.terragrunt.tree import copy_tree
 
 
 @pytest.fixture

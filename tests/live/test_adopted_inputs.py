@@ -1,10 +1,10 @@
 """The adopted identity inputs reach the units the same way under Terragrunt and in the composer.
 
 The root terragrunt.hcl merges `live/<env>/adopted.hcl`'s map of a unit into its inputs; the
-composer (`harness/terragrunt_compose.py`) that plan tests use must do exactly that. The root's
-expression text is pinned to the composer's, Terraform evaluates that expression (Terragrunt's
-own functions swapped for plain ones) with and without the file, and the composer's result is
-compared with it.
+composer (`counterstack.terragrunt.compose`) that plan tests use evaluates the root's expressions,
+so it must come to exactly that. Terraform evaluates the root's adopted-inputs locals (Terragrunt's
+own functions swapped for plain ones, by text: their text is pinned here) with and without the
+file, and the composer's result is compared with it.
 """
 
 import json
@@ -15,14 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from counterstack.harness.terragrunt_compose import (
-    ROOT_EXPRESSIONS,
-    CompositionError,
-    compose_environment,
-    compose_imports,
-)
-from counterstack.harness.terragrunt_contract import block, check_tree, load_hcl
+from counterstack.hcl_syntax import hcl_string
 from counterstack.terraform_cli import terraform_env
+from counterstack.terragrunt.compose import CompositionError, compose_environment, compose_imports
+from counterstack.terragrunt.contract import check_tree
+from counterstack.terragrunt.hcl import block, load_hcl
 
 pytestmark = pytest.mark.live
 
@@ -40,9 +37,19 @@ locals {
   }
 }
 """
+# The root's expressions as python-hcl2 renders them, which `_terraform_locals` rewrites into plain
+# Terraform by text. (The composer evaluates them, whatever their layout: test_compose_root.py.)
+ROOT_EXPRESSIONS = {
+    "inputs": "${merge(local.common_inputs, local.unit_adopted_inputs)}",
+    "locals.adopted_file": '"${dirname(find_in_parent_folders("env.hcl"))}/adopted.hcl"',
+    "locals.adopted_inputs": "${merge({}, [for path in [local.adopted_file] : "
+    "read_terragrunt_config(path).locals.inputs if fileexists(path)] ...)}",
+    "locals.unit_adopted_inputs": "${merge({}, [for unit, values in local.adopted_inputs : "
+    "values if unit == basename(get_terragrunt_dir())] ...)}",
+}
 
 
-def test_root_expressions_are_the_ones_the_composer_applies(tree: Path):
+def test_root_expressions_are_the_ones_the_terraform_check_rewrites(tree: Path):
     root = load_hcl(tree / "terragrunt.hcl")
     root_locals = block(root, "locals")
     found = {"inputs": root["inputs"]}
@@ -105,9 +112,9 @@ def _terraform_locals(tree: Path, workdir: Path, unit: str) -> str:
 
     def plain(expression: str) -> str:
         text = expression[2:-1] if expression.startswith("${") else expression
-        text = text.replace('dirname(find_in_parent_folders("env.hcl"))', json.dumps(env_dir))
+        text = text.replace('dirname(find_in_parent_folders("env.hcl"))', hcl_string(env_dir))
         text = text.replace("read_terragrunt_config(path).locals.inputs", "jsondecode(file(path))")
-        text = text.replace("basename(get_terragrunt_dir())", json.dumps(unit))
+        text = text.replace("basename(get_terragrunt_dir())", hcl_string(unit))
         text = re.sub(r"adopted\.hcl", "adopted.json", text)
         return text
 

@@ -6,7 +6,6 @@ must then pass `terraform validate` with hashicorp/aws, and in local mode plan a
 local moto server with fake credentials (the account lookup included).
 """
 
-import json
 import os
 import re
 import shutil
@@ -18,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from counterstack.harness.terragrunt_contract import block, load_hcl
+from counterstack.hcl_syntax import hcl_value
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import terraform_env
+from counterstack.terragrunt.hcl import block, load_hcl
 
 pytestmark = [
     pytest.mark.live,
@@ -50,14 +50,15 @@ def render_provider(workdir: Path, *, endpoint: str, account_id: str, environmen
     root_locals = block(load_hcl(ROOT), "locals")
     services = [s.strip('"') for s in root_locals["local_services"]]
     project = root_locals["project"].strip('"')
+    env = {"aws_region": "eu-west-1", "aws_account_id": account_id, "environment": environment}
     workdir.mkdir()
     (workdir / "main.tf").write_text(
         "locals {\n"
-        f"  env            = {json.dumps({'aws_region': 'eu-west-1', 'aws_account_id': account_id, 'environment': environment})}\n"  # noqa: E501
-        f"  endpoint       = {json.dumps(endpoint)}\n"
-        f"  is_local       = {json.dumps(endpoint != '')}\n"
-        f"  project        = {json.dumps(project)}\n"
-        f"  local_services = {json.dumps(services)}\n"
+        f"  env            = {hcl_value(env)}\n"
+        f"  endpoint       = {hcl_value(endpoint)}\n"
+        f"  is_local       = {hcl_value(endpoint != '')}\n"
+        f"  project        = {hcl_value(project)}\n"
+        f"  local_services = {hcl_value(services)}\n"
         "}\n\n"
         f'output "provider" {{\n  value = {template}\n}}\n'
     )

@@ -6,18 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from counterstack.harness.terragrunt_contract import (
-    LOCKFILE_TERRAFORM,
-    REQUIRED_ENV_KEYS,
-    block,
-    blocks,
-    check_tree,
-    literal,
-    load_hcl,
-    terraform_floor,
-)
 from counterstack.paths import LIVE_DIR, REPO_ROOT
 from counterstack.seed import SEED_ORIGINS
+from counterstack.terragrunt.contract import check_tree
+from counterstack.terragrunt.contract_environment import REQUIRED_ENV_KEYS
+from counterstack.terragrunt.contract_root import LOCKFILE_TERRAFORM, terraform_floor
+from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
 
 pytestmark = pytest.mark.live
 

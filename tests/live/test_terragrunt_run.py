@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from counterstack.harness.terragrunt_contract import copy_tree
 from counterstack.paths import REPO_ROOT
 from counterstack.terraform_cli import terraform_env
+from counterstack.terragrunt.tree import copy_tree
 
 TERRAGRUNT = shutil.which("terragrunt")
 pytestmark = [

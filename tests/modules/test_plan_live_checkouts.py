@@ -1,7 +1,7 @@
 """live/prod planned from two checkouts at different paths: the same plan, a new account's caps.
 
 Each checkout is a copy of the tree (root config, live/, modules/) at its own path, composed the
-way the plan harness composes units (`compose_environment`, with the checkout as `root`). The
+way plan tests compose units (`terragrunt.compose.compose_environment`, the checkout as `root`). The
 lambda unit's before_hook is played as Terragrunt runs it: `counterstack build --output
 <package_path>` in the directory Terraform runs in, so a relative path lands next to the root and
 an absolute one wherever it points.
@@ -14,9 +14,9 @@ import pytest
 
 from counterstack.build import build_package
 from counterstack.harness.plan import PlanSummary, plan_summary
-from counterstack.harness.terragrunt_compose import compose_environment
-from counterstack.harness.terragrunt_contract import copy_tree
 from counterstack.paths import REPO_ROOT
+from counterstack.terragrunt.compose import compose_environment
+from counterstack.terragrunt.tree import copy_tree
 
 pytestmark = pytest.mark.modules
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from counterstack.harness.plan import COPY_IGNORE, PlanSummary
-from counterstack.harness.terragrunt_compose import compose_environment
-from counterstack.harness.terragrunt_contract import block, literal, load_hcl
 from counterstack.paths import EXAMPLE_COMPLETE, LIVE_DIR
 from counterstack.seed import SEED_ORIGINS
+from counterstack.terragrunt.compose import compose_environment
+from counterstack.terragrunt.hcl import block, literal, load_hcl
 
 pytestmark = pytest.mark.modules
 

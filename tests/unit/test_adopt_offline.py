@@ -6,11 +6,15 @@ import sys
 
 import pytest
 
+from counterstack.adopt.account import account_clients
 from counterstack.adopt.discover import CREATE, IMPORT, Adoption, Row
-from counterstack.adopt.plan_gate import PlanGateError, changed_attributes, check_plan, gate
+from counterstack.adopt.plan_gate import PlanGateError, check_plan, gate
 from counterstack.adopt.removed import removed_addresses, render_removed
 from counterstack.adopt.write import render_adopted, write_adoption
-from counterstack.harness.terragrunt_contract import load_hcl
+from counterstack.errors import CounterStackError
+from counterstack.local.provider import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
+from counterstack.plan_json import changed_attributes
+from counterstack.terragrunt.hcl import load_hcl
 
 pytestmark = pytest.mark.unit
 
@@ -75,19 +79,51 @@ def test_gate_refuses_replacing_deleting_or_recreating(actions, importing, why):
     assert problem.startswith(f"x.y: {why}")
 
 
-def test_gate_cli_exits_2_with_one_line_on_a_replacement(tmp_path):
-    plan = {"resource_changes": [change("a.b", ["delete", "create"], True)]}
-    path = tmp_path / "plan.json"
-    path.write_text(json.dumps(plan))
-    result = subprocess.run(
-        [sys.executable, "-m", "counterstack.cli", "adopt", "--check-plan", str(path)],
+PLAN_HEADER = {"format_version": "1.2", "terraform_version": "1.11.4"}  # what show -json writes
+
+
+def check_plan_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "counterstack.cli", "adopt", "--check-plan", *args],
+        input=stdin,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_gate_cli_exits_2_with_one_line_on_a_replacement(tmp_path):
+    plan = {**PLAN_HEADER, "resource_changes": [change("a.b", ["delete", "create"], True)]}
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    result = check_plan_cli(str(path))
     assert result.returncode == 2
     assert result.stderr.startswith("counterstack adopt: error: adoption plan refused (1 to import")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({}, "not a plan: write it with terraform show -json PLANFILE"),
+        ({"values": {"root_module": {}}}, "not a plan: write it with terraform show -json"),
+        ({**PLAN_HEADER, "errored": True}, "the plan errored; fix the plan before judging"),
+    ],
+    ids=["empty", "no-version", "errored"],
+)
+@pytest.mark.parametrize("from_stdin", [False, True], ids=["file", "stdin"])
+def test_gate_cli_refuses_what_is_not_a_plan_in_one_line(tmp_path, content, message, from_stdin):
+    """The gate reads plans as drift does (plan_json): `{}` used to pass as "0 to destroy"."""
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(content))
+    result = (
+        check_plan_cli("-", stdin=path.read_text()) if from_stdin else check_plan_cli(str(path))
+    )
+    assert result.returncode == 2
+    source = "stdin" if from_stdin else str(path)
+    assert result.stderr.startswith(f"counterstack adopt: error: {source}: {message}")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stdout == ""
 
 
 STATE = {
@@ -154,3 +190,30 @@ def test_writing_twice_changes_nothing(tmp_path):
     adoption = Adoption("prod", [Row("dynamodb", "aws_dynamodb_table.this", "t", IMPORT, "")])
     assert write_adoption(tmp_path, adoption) == [tmp_path / "dynamodb" / "imports.tf"]
     assert write_adoption(tmp_path, adoption) == []
+
+
+def test_adopt_clients_for_an_endpoint_use_the_local_accounts_fake_keys():
+    client = account_clients("eu-central-1", "http://127.0.0.1:4566/")("dynamodb")
+    assert client.meta.endpoint_url == "http://127.0.0.1:4566"
+    assert client.meta.region_name == "eu-central-1"
+    credentials = client._request_signer._credentials
+    assert (credentials.access_key, credentials.secret_key) == (FAKE_ACCESS_KEY, FAKE_SECRET_KEY)
+
+
+def test_adopt_clients_of_the_default_chain_ask_sts_first(aws):
+    client = account_clients("eu-central-1")("sts")
+    assert client.meta.region_name == "eu-central-1"
+    assert client.get_caller_identity()["Account"]
+
+
+def test_adopt_without_credentials_fails_before_any_lookup(monkeypatch, tmp_path):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    for key in ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.delenv("AWS_WEB_IDENTITY_TOKEN_FILE", raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    with pytest.raises(CounterStackError, match="needs AWS credentials from the default chain"):
+        account_clients("eu-west-1")

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from counterstack.cli import main
-from counterstack.drift import DriftedResource, drifted_resources, load_plan
+from counterstack.drift import DriftedResource, drifted_resources
+from counterstack.plan_json import load_plan
 
 pytestmark = pytest.mark.unit
 

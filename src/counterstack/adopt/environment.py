@@ -8,19 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from counterstack.errors import CounterStackError
-from counterstack.harness.terragrunt_compose import (
-    CompositionError,
-    compose_environment,
-    module_name,
-)
-from counterstack.harness.terragrunt_contract import (
-    ENV_CONFIG,
-    ROOT_CONFIG,
-    block,
-    discover_units,
-    literal,
-    load_hcl,
-)
+from counterstack.terragrunt.compose import CompositionError, compose_environment
+from counterstack.terragrunt.hcl import block, literal, load_hcl
+from counterstack.terragrunt.tree import ENV_CONFIG, ROOT_CONFIG, discover_units, module_name
 
 _MODULE_OUTPUT = re.compile(r"^\$\{module\.(?P<module>\w+)\.(?P<output>\w+)\}$")
 # Outputs that are the module's input of the same name (all that discovery needs to follow).

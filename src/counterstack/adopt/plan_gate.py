@@ -1,9 +1,10 @@
 """The adoption plan gate: imported objects are kept (no-op or in-place update), nothing destroyed.
 
-Reads `terraform show -json` of a saved plan. It fails when an imported object would be created,
-deleted or replaced, or when anything at all would be destroyed; otherwise it summarises
-"N to import, M to change, K to add, 0 to destroy" and lists each in-place update with the
-attribute names it changes, for the operator to read before the apply.
+Judges `terraform show -json` of a saved plan, as `plan_json.load_plan` reads it. It fails when
+an imported object would be created, deleted or replaced, or when anything at all would be
+destroyed; otherwise it summarises "N to import, M to change, K to add, 0 to destroy" and lists
+each in-place update with the attribute names it changes, for the operator to read before the
+apply.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from counterstack.errors import CounterStackError
+from counterstack.plan_json import changed_attributes
 
 
 class PlanGateError(CounterStackError):
@@ -39,17 +41,6 @@ class GateReport:
         found += [f"  ~ {address}: {', '.join(names)}" for address, names in self.updates.items()]
         found += [f"  ! {problem}" for problem in self.problems]
         return found
-
-
-def changed_attributes(change: dict[str, Any]) -> list[str]:
-    """Top-level attribute names whose planned value differs (or becomes unknown)."""
-    before, after = change.get("before") or {}, change.get("after") or {}
-    unknown = change.get("after_unknown") or {}
-    names = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
-    # after_unknown holds True for a wholly unknown attribute, and nested lists/maps (possibly of
-    # False) for blocks: only the former is a change of its own.
-    names |= {key for key, value in unknown.items() if value is True and key in before}
-    return sorted(names)
 
 
 def check_plan(show: dict[str, Any]) -> GateReport:

@@ -15,22 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from counterstack.adopt.discover import Adoption, Row
-from counterstack.harness.terragrunt_compose import IMPORTS_FILE
-from counterstack.harness.terragrunt_contract import ADOPTED_CONFIG, load_hcl
+from counterstack.hcl_syntax import hcl_string, hcl_value
+from counterstack.terragrunt.hcl import load_hcl
+from counterstack.terragrunt.tree import ADOPTED_CONFIG, IMPORTS_FILE
 
 COMMAND = "counterstack adopt --write"
-
-
-def hcl_value(value: Any) -> str:
-    """A JSON-encodable value as HCL (strings with template sequences made literal)."""
-    if isinstance(value, str):
-        return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
-    if isinstance(value, dict):
-        body = ", ".join(f"{json.dumps(key)} = {hcl_value(item)}" for key, item in value.items())
-        return "{ " + body + " }"
-    if isinstance(value, list):
-        return "[" + ", ".join(hcl_value(item) for item in value) + "]"
-    return json.dumps(value)
 
 
 def render_imports(rows: list[Row], environment: str) -> str:
@@ -52,7 +41,7 @@ def render_adopted(inputs: dict[str, dict[str, Any]], environment: str) -> str:
         "  inputs = {",
     ]
     for unit in sorted(inputs):
-        lines.append(f"    {json.dumps(unit)} = {{")
+        lines.append(f"    {hcl_string(unit)} = {{")
         width = max(len(name) for name in inputs[unit])
         for name, value in sorted(inputs[unit].items()):
             lines.append(f"      {name.ljust(width)} = {hcl_value(value)}")

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from counterstack.adopt.account import account_clients
 from counterstack.adopt.discover import Adoption, discover
 from counterstack.adopt.environment import read_environment
 from counterstack.adopt.plan_gate import gate
@@ -19,7 +20,7 @@ from counterstack.adopt.removed import read_show_json, removed_addresses, render
 from counterstack.adopt.write import write_adoption
 from counterstack.commands import options
 from counterstack.errors import CounterStackError
-from counterstack.harness.target import Target, aws_target
+from counterstack.plan_json import load_plan, parse_plan
 
 COLUMNS = ("unit", "address", "id", "action", "reason")
 
@@ -58,7 +59,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=None,
         metavar="PLAN_JSON",
         help="plan gate: `terraform show -json` of an adoption plan (- for stdin); exit 2 when "
-        "an imported object would be created, replaced or deleted, or anything destroyed",
+        "it is not a plan, or an imported object would be created, replaced or deleted, or "
+        "anything destroyed",
     )
     parser.set_defaults(func=run)
 
@@ -72,19 +74,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.check_plan:
         for source in args.check_plan:
-            show = json.load(sys.stdin) if str(source) == "-" else read_show_json(source)
+            if str(source) == "-":
+                show = parse_plan(sys.stdin.read(), "stdin", judging="the adoption")
+            else:
+                show = load_plan(source, judging="the adoption")
             for line in gate(show).lines():
                 print(line)
         return 0
     if args.env_dir is None:
         raise CounterStackError("give ENV_DIR (e.g. live/prod), --removed-from or --check-plan")
     env = read_environment(args.env_dir)
-    region = args.region or env.region
-    if args.endpoint:
-        target = Target("local", region, args.endpoint.rstrip("/"))
-    else:
-        target = aws_target(region)
-    adoption = discover(env, target.client, api_id=args.api_id)
+    client = account_clients(args.region or env.region, args.endpoint)
+    adoption = discover(env, client, api_id=args.api_id)
     if args.json:
         print(json.dumps(adoption.as_json(), indent=2))
     else:

@@ -6,7 +6,8 @@ to `<unit>.json`, and runs this: a deployed environment must plan no changes bet
 
 import argparse
 
-from counterstack.drift import drifted_resources, load_plan, plan_label
+from counterstack.drift import drifted_resources, plan_label
+from counterstack.plan_json import load_plan
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    plans = [(plan_label(path), load_plan(path)) for path in args.plans]
+    plans = [(plan_label(path), load_plan(path, judging="drift")) for path in args.plans]
     drifted = [resource for name, plan in plans for resource in drifted_resources(plan, name)]
     for resource in drifted:
         print(f"drift: {resource}")

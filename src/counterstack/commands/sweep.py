@@ -3,8 +3,9 @@
 import argparse
 
 from counterstack.commands import options
+from counterstack.credentials import DEFAULT_REGION
 from counterstack.harness.sweep import sweep
-from counterstack.harness.target import DEFAULT_REGION, Target, aws_target
+from counterstack.harness.target import Target, aws_target
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

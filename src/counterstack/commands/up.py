@@ -17,10 +17,11 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from counterstack.commands import options
+from counterstack.credentials import DEFAULT_REGION
 from counterstack.errors import CounterStackError
 from counterstack.harness.provider_process import shared_provider
 from counterstack.harness.stack import ephemeral_stack
-from counterstack.harness.target import DEFAULT_REGION, aws_target, local_target
+from counterstack.harness.target import aws_target, local_target
 from counterstack.page import PageServer
 from counterstack.paths import EXAMPLE_COMPLETE
 from counterstack.seed import SEED_ORIGINS

@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 
+from counterstack.credentials import DEFAULT_REGION, checked_region
 from counterstack.errors import CounterStackError
 from counterstack.harness.account_process import account_process
 from counterstack.local.client import AccountClient, RemoteAccount
@@ -25,7 +26,6 @@ from counterstack.terraform_cli import ENDPOINT_ENV
 
 TARGETS = ("local", "aws")
 TARGET_ENV = "COUNTERSTACK_TARGET"
-DEFAULT_REGION = "eu-west-1"
 
 
 @dataclass(frozen=True)
@@ -94,15 +94,4 @@ def local_target(port: int = 0, region: str = DEFAULT_REGION) -> Iterator[Target
 
 def aws_target(region: str | None = None) -> Target:
     """A real account from the default credential chain; fails early without credentials."""
-    session = boto3.Session()
-    region = region or session.region_name or DEFAULT_REGION
-    try:
-        identity = session.client("sts", region_name=region).get_caller_identity()
-    except Exception as error:
-        raise CounterStackError(
-            f"--target aws needs AWS credentials from the default chain ({error}); "
-            "set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or use --target local"
-        ) from error
-    if not identity.get("Account"):
-        raise CounterStackError("STS answered no account id: check the credentials")
-    return Target("aws", region)
+    return Target("aws", checked_region(region))

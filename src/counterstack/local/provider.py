@@ -11,7 +11,7 @@ https://registry.terraform.io/providers/hashicorp/aws/latest/docs/guides/custom-
 
 from __future__ import annotations
 
-import json
+from counterstack.hcl_syntax import hcl_string
 
 # Endpoint keys of hashicorp/aws 5.x for the services the stack and its S3 state touch.
 # (`logs` is the current name of CloudWatch Logs; its alias `cloudwatchlogs` may not be set too.)
@@ -28,11 +28,6 @@ ENDPOINT_SERVICES = (
 )
 FAKE_ACCESS_KEY = "test"
 FAKE_SECRET_KEY = "test"
-
-
-def _hcl_string(value: str) -> str:
-    """A quoted HCL string: JSON escapes, plus template sequences made literal."""
-    return json.dumps(value).replace("${", "$${").replace("%{", "%%{")
 
 
 def provider_override(
@@ -52,10 +47,10 @@ def provider_override(
     """
     lines = ['provider "aws" {']
     if region is not None:
-        lines.append(f"  region                      = {_hcl_string(region)}")
+        lines.append(f"  region                      = {hcl_string(region)}")
     lines += [
-        f"  access_key                  = {_hcl_string(FAKE_ACCESS_KEY)}",
-        f"  secret_key                  = {_hcl_string(FAKE_SECRET_KEY)}",
+        f"  access_key                  = {hcl_string(FAKE_ACCESS_KEY)}",
+        f"  secret_key                  = {hcl_string(FAKE_SECRET_KEY)}",
         "  skip_credentials_validation = true",
         "  skip_metadata_api_check     = true",
         "  skip_region_validation      = true",
@@ -64,7 +59,7 @@ def provider_override(
     if endpoint is not None:
         width = max(len(name) for name in ENDPOINT_SERVICES)
         lines += ["", "  endpoints {"]
-        value = _hcl_string(endpoint)
+        value = hcl_string(endpoint)
         lines += [f"    {name.ljust(width)} = {value}" for name in ENDPOINT_SERVICES]
         lines.append("  }")
     if default_tags:
@@ -76,7 +71,7 @@ def provider_override(
 def default_tags_lines(tags: dict) -> list[str]:
     """The `default_tags` block of a provider, indented for its body."""
     entries = [
-        f"      {_hcl_string(str(key))} = {_hcl_string(str(value))}"
+        f"      {hcl_string(str(key))} = {hcl_string(str(value))}"
         for key, value in sorted(tags.items())
     ]
     return ["  default_tags {", "    tags = {", *entries, "    }", "  }"]
