@@ -31,6 +31,7 @@ LAYERS = {
     "errors": 0,
     "paths": 0,
     "seed": 0,
+    "credentials": 0,
     "page": 0,
     "hcl_syntax": 0,
     "plan_json": 0,

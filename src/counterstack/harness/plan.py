@@ -22,12 +22,12 @@ from typing import Any
 
 import tftest
 
+from counterstack.credentials import DEFAULT_REGION
 from counterstack.local.provider import provider_override
 from counterstack.local.transport.moto_server import MotoServer
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import ENDPOINT_ENV, apply_terraform_env
 
-DEFAULT_REGION = "eu-west-1"
 PROVIDER_FILE = "counterstack_provider.tf"
 PROVIDER_OVERRIDE_FILE = "counterstack_provider_override.tf"
 VARS_FILE = "counterstack.auto.tfvars.json"
