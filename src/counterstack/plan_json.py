@@ -54,7 +54,7 @@ def parse_plan(text: str, source: str, *, judging: str = "it") -> dict[str, Any]
 def changed_attributes(change: dict[str, Any]) -> list[str]:
     """Top-level attributes whose value differs before and after, or becomes unknown.
 
-    None for an object created or destroyed: the action says it all. after_unknown holds True for
+    Empty for an object created or destroyed: the action says it all. after_unknown holds True for
     a wholly unknown attribute, and nested lists/maps (possibly of False) for blocks: only the
     former is a change of its own.
     """
