@@ -22,6 +22,7 @@ from counterstack.errors import CounterStackError
 from counterstack.harness.provider_process import shared_provider
 from counterstack.harness.stack import ephemeral_stack
 from counterstack.harness.target import aws_target, local_target
+from counterstack.local.account import DEFAULT_PORT
 from counterstack.page import PageServer
 from counterstack.paths import EXAMPLE_COMPLETE
 from counterstack.seed import SEED_ORIGINS
@@ -44,8 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--port",
         type=options.port,
-        default=4566,
-        help="local account port (default: 4566; 0 picks a free one)",
+        default=DEFAULT_PORT,
+        help=f"local account port (default: {DEFAULT_PORT}; 0 picks a free one)",
     )
     parser.add_argument(
         "--region",
