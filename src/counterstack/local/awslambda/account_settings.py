@@ -16,6 +16,7 @@ from urllib.parse import unquote
 from moto.backends import get_backend
 
 from counterstack.local.awslambda.concurrency import ReservationRefused, validate_quota
+from counterstack.local.awslambda.errors import Answer, error_answer
 from counterstack.local.client import ACCOUNT_ID
 from counterstack.local.moto_backends import reserved_concurrency_total
 from counterstack.local.transport.wsgi import read_body, signing_region
@@ -27,8 +28,6 @@ ACCOUNT_SETTINGS_PATH = re.compile(r"^/2016-08-19/account-settings/?$")
 TOTAL_CODE_SIZE = 80_530_636_800
 CODE_SIZE_UNZIPPED = 262_144_000
 CODE_SIZE_ZIPPED = 52_428_800
-
-Answer = tuple[int, dict[str, str], bytes]
 
 
 def intercept(limits: Any, environ: dict[str, Any]) -> Answer | None:
@@ -61,7 +60,7 @@ def _put_function_concurrency(
     try:
         limits.check_reservation(requested, reserved_by_others)
     except ReservationRefused as error:
-        return _lambda_error(400, "InvalidParameterValueException", str(error))
+        return error_answer(400, "InvalidParameterValueException", str(error))
     return None
 
 
@@ -100,8 +99,3 @@ def quota_control(limits: Any, method: str, body: bytes) -> Answer:
         return 405, {"content-type": "application/json"}, b'{"message": "use GET or PUT"}'
     answer = json.dumps({"ConcurrentExecutions": limits.quota}).encode()
     return 200, {"content-type": "application/json"}, answer
-
-
-def _lambda_error(status: int, error_type: str, message: str) -> Answer:
-    body = json.dumps({"Type": "User", "message": message}).encode()
-    return status, {"content-type": "application/json", "x-amzn-errortype": error_type}, body

@@ -17,13 +17,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import dataclasses
-import json
 import re
 import threading
 from typing import Any
 
 from counterstack.local import moto_backends
 from counterstack.local.awslambda import execution_environment, function_logs
+from counterstack.local.awslambda.errors import error_answer
 from counterstack.local.awslambda.runtime import (
     FunctionSpec,
     Invocation,
@@ -104,14 +104,14 @@ class LambdaService:
         try:
             invocation = self.invoke(function, body)
         except Throttled as error:
-            return _error(
+            return error_answer(
                 429,
                 "TooManyRequestsException",
                 str(error),
                 Reason=error.reason,
             )
         except UnsupportedRuntime as error:
-            return _error(500, "ServiceException", str(error))
+            return error_answer(500, "ServiceException", str(error))
         answer = {
             "content-type": "application/json",
             "x-amz-executed-version": version,
@@ -159,12 +159,3 @@ def _function_spec(function: Any) -> FunctionSpec:
 def _prepare_runtime() -> None:
     with contextlib.suppress(Exception):  # the first invocation reports the failure
         execution_environment.runtime_dir(execution_environment.interpreter(DEFAULT_RUNTIME))
-
-
-def _error(status: int, error_type: str, message: str, **extra: str) -> tuple[int, dict, bytes]:
-    body = json.dumps({"Type": "User" if status < 500 else "Service", "message": message, **extra})
-    return (
-        status,
-        {"content-type": "application/json", "x-amzn-errortype": error_type},
-        body.encode(),
-    )
