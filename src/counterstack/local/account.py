@@ -65,9 +65,8 @@ class LocalAccount(AccountClient):
         self.runtime: LambdaRuntime | None = None
         self.lambdas: LambdaService | None = None
         self.gateway: Gateway | None = None
-        self.faults = (
-            FaultInjector()
-        )  # test-only error answers, see counterstack.local.testing.fault_injection
+        # Test-only error answers (counterstack.local.testing.fault_injection).
+        self.faults = FaultInjector()
 
     # -- lifecycle -------------------------------------------------------------------------
     @property

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import dataclasses
 import re
 import threading
 from typing import Any
@@ -53,7 +52,7 @@ class LambdaService:
 
     def invoke(self, function: Any, payload: bytes) -> Invocation:
         """Run a moto LambdaFunction on the runtime and write its logs to CloudWatch Logs."""
-        spec = dataclasses.replace(_function_spec(function), role_arn=function.role or "")
+        spec = _function_spec(function)
         reserved = moto_backends.reserved_concurrency_total(function.account_id, function.region)
         invocation = self.runtime.invoke(spec, payload, reserved_total=reserved)
         group = f"/aws/lambda/{spec.function_name}"
@@ -135,7 +134,7 @@ def _role_session(spec: FunctionSpec) -> dict[str, str]:
 
 
 def _function_spec(function: Any) -> FunctionSpec:
-    """The execution environment a moto LambdaFunction defines."""
+    """The execution environment a moto LambdaFunction defines, its execution role included."""
     version = str(function.version)
     base_arn = function.function_arn.split(":function:")[0] + ":function:" + function.function_name
     return FunctionSpec(
@@ -153,6 +152,7 @@ def _function_spec(function: Any) -> FunctionSpec:
             None if function.reserved_concurrency is None else int(function.reserved_concurrency)
         ),
         code=function.code_bytes,
+        role_arn=function.role or "",
     )
 
 
