@@ -21,12 +21,14 @@ from xdist_groups import GroupScheduling, start_rank
 
 from counterstack.build import build_package
 from counterstack.errors import CounterStackError
+from counterstack.harness.kept_stacks import StackStore, stage_options_problem, staged_stack
 from counterstack.harness.local_only import skip_local_only
 from counterstack.harness.naming import new_run_id, unique_prefix
 from counterstack.harness.plan import local_aws_server
 from counterstack.harness.provider_process import SharedProvider, shared_provider
 from counterstack.harness.stack import Stack, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
+from counterstack.paths import REPO_ROOT
 from counterstack.seed import SEED_ORIGINS
 from counterstack.terraform_cli import apply_terraform_env
 
@@ -39,6 +41,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="account for e2e tests: local (offline, default) or aws (default credential chain);"
         " env COUNTERSTACK_TARGET",
+    )
+    group.addoption(
+        "--keep-stack",
+        action="store_true",
+        help="leave the run's stacks applied for the next --reuse-stack (one process only)",
+    )
+    group.addoption(
+        "--reuse-stack",
+        action="store_true",
+        help="apply the current code over the stacks a --keep-stack run left, then destroy them"
+        " unless --keep-stack is given again",
     )
     group.addoption(
         "--smoke-url",
@@ -54,6 +67,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     apply_terraform_env()  # every terraform child of this run uses the project's CLI config
+    problem = stage_options_problem(
+        keep=config.getoption("--keep-stack"),
+        reuse=config.getoption("--reuse-stack"),
+        workers=bool(config.getoption("numprocesses", None)),
+        account_outlives_run=target_is_aws(config),
+    )
+    if problem:
+        raise pytest.UsageError(problem)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -150,18 +171,43 @@ StackFactory = Callable[..., AbstractContextManager[Stack]]
 
 @pytest.fixture(scope="session")
 def stack_factory(
+    request: pytest.FixtureRequest,
     target: Target,
     provider: SharedProvider | None,
     name_prefix: Callable[[], str],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> StackFactory:
-    """`with stack_factory(root_dir, **variables) as stack:` — apply, yield, destroy, leak-check."""
+    """`with stack_factory(root_dir, **variables) as stack:` — apply, yield, destroy, leak-check.
+
+    With --keep-stack/--reuse-stack the n-th stack of a root is the n-th one of the last run."""
+    keep = request.config.getoption("--keep-stack")
+    reuse = request.config.getoption("--reuse-stack")
+    made: dict[Path, int] = {}
 
     def make(root_dir: Path, **variables) -> AbstractContextManager[Stack]:
-        prefix = name_prefix()
-        workdir = tmp_path_factory.mktemp(prefix)
-        return ephemeral_stack(
-            root_dir, target=target, workdir=workdir, prefix=prefix, provider=provider, **variables
+        if not (keep or reuse):
+            prefix = name_prefix()
+            workdir = tmp_path_factory.mktemp(prefix)
+            return ephemeral_stack(
+                root_dir,
+                target=target,
+                workdir=workdir,
+                prefix=prefix,
+                provider=provider,
+                **variables,
+            )
+        made[root_dir] = made.get(root_dir, 0) + 1
+        return staged_stack(
+            root_dir,
+            store=StackStore(),
+            key=f"{Path(root_dir).resolve().relative_to(REPO_ROOT)}-{made[root_dir]}",
+            keep=keep,
+            reuse=reuse,
+            target=target,
+            new_prefix=name_prefix,
+            new_workdir=tmp_path_factory.mktemp,
+            provider=provider,
+            **variables,
         )
 
     return make

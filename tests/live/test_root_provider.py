@@ -24,6 +24,7 @@ from counterstack.terragrunt.hcl import block, load_hcl
 
 pytestmark = [
     pytest.mark.live,
+    pytest.mark.slow,
     pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH"),
 ]
 

@@ -34,7 +34,7 @@ from counterstack.harness.provider_process import (
 )
 from counterstack.terraform_cli import PROVIDER
 
-pytestmark = pytest.mark.unit
+pytestmark = [pytest.mark.unit, pytest.mark.slow]
 
 REATTACH = '{"registry.terraform.io/hashicorp/aws":{"Protocol":"grpc","Pid":1}}'
 FAKE_PROVIDER = f"""#!/bin/sh

@@ -68,15 +68,29 @@ class Stack:
         return list_resources(self.target.client, f"{self.prefix}-")
 
 
+# What a kept stack's copy keeps when the current code is copied over it: its state and its init.
+KEPT_ON_REUSE = {
+    ".terraform",
+    ".terraform.lock.hcl",
+    "terraform.tfstate",
+    "terraform.tfstate.backup",
+}
+
+
 def prepare_stack(
     root_dir: Path, target: Target, workdir: Path, prefix: str, **variables: Any
 ) -> Path:
-    """Copy the root and the modules, write the provider override, the zip and the tfvars."""
+    """Copy the root and the modules, write the provider override, the zip and the tfvars.
+
+    Over an earlier copy (a reused stack) the code is replaced whole, the state and init kept.
+    """
     validate_prefix(prefix)
     root_dir = Path(root_dir).resolve()
     copy = workdir / root_dir.relative_to(REPO_ROOT)
-    shutil.copytree(root_dir, copy, ignore=COPY_IGNORE)
-    shutil.copytree(MODULES_DIR, workdir / "modules", ignore=COPY_IGNORE, dirs_exist_ok=True)
+    _clear_code(copy)
+    shutil.rmtree(workdir / "modules", ignore_errors=True)
+    shutil.copytree(root_dir, copy, ignore=COPY_IGNORE, dirs_exist_ok=True)
+    shutil.copytree(MODULES_DIR, workdir / "modules", ignore=COPY_IGNORE)
     (copy / OVERRIDE_FILE).write_text(target.provider_override({EPHEMERAL_TAG: prefix}))
     package = build_package(workdir / "build" / "visitor_counter.zip")
     tfvars = {
@@ -87,6 +101,19 @@ def prepare_stack(
     }
     (copy / TFVARS_FILE).write_text(json.dumps(tfvars, indent=2))
     return copy
+
+
+def _clear_code(copy: Path) -> None:
+    """Remove an earlier copy's code (a file deleted from the root must not linger)."""
+    if not copy.is_dir():
+        return
+    for entry in copy.iterdir():
+        if entry.name in KEPT_ON_REUSE:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
 
 
 class Terraform(tftest.TerraformTest):
@@ -177,11 +204,15 @@ def ephemeral_stack(
     prefix: str,
     progress: Progress | None = None,
     provider: SharedProvider | None = None,
+    keep: bool = False,
+    on_destroyed: Callable[[], None] | None = None,
     **variables: Any,
 ) -> Iterator[Stack]:
     """Apply `root_dir` to `target`, yield the Stack, then destroy and leak-check in `finally`.
 
-    With `provider`, every command reattaches to that shared aws provider process.
+    With `provider`, every command reattaches to that shared aws provider process. With `keep`
+    the stack stays applied (see `kept_stacks`); `on_destroyed` runs once the leak check passed.
+    Applied over a workdir that already holds the stack's copy, this updates that stack.
     """
     say = progress or (lambda _message: None)
     tfdir = prepare_stack(root_dir, target, workdir, prefix, **variables)
@@ -197,12 +228,29 @@ def ephemeral_stack(
         stack = Stack(tfdir, prefix, target, tf, dict(tf.output()))
         yield stack
     finally:
-        try:
-            if initialized:  # a failed init created nothing, and destroy could not run
-                say("terraform destroy")
-                # A failed apply leaves a state to check against the account: refresh then.
-                applied = stack is not None and not stack.changed_outside_terraform
-                destroy(tf, progress, refresh=not applied)
-        finally:
-            say("leak check")
-            assert_no_leaks(target, prefix)
+        if keep:
+            say(f"kept stack {prefix} in {tfdir}: --reuse-stack takes it up")
+        else:
+            _destroy_and_check(tf, target, prefix, stack, initialized, say, progress)
+            if on_destroyed:
+                on_destroyed()
+
+
+def _destroy_and_check(
+    tf: Terraform,
+    target: Target,
+    prefix: str,
+    stack: Stack | None,
+    initialized: bool,
+    say: Progress,
+    progress: Progress | None,
+) -> None:
+    try:
+        if initialized:  # a failed init created nothing, and destroy could not run
+            say("terraform destroy")
+            # A failed apply leaves a state to check against the account: refresh then.
+            applied = stack is not None and not stack.changed_outside_terraform
+            destroy(tf, progress, refresh=not applied)
+    finally:
+        say("leak check")
+        assert_no_leaks(target, prefix)
