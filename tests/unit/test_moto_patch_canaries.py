@@ -12,6 +12,7 @@ import moto.apigatewayv2.models
 import moto.apigatewayv2.responses
 import pytest
 from moto.awslambda.policy import Policy
+from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.responses import DynamoHandler
 
@@ -49,36 +50,38 @@ def test_moto_answers_a_dynamodb_write_with_the_live_item(aws, monkeypatch):
     the write, so a second write landing in between makes both answers report its count.
 
     The first answer waits until the second write has reached moto's handler, however long a
-    loaded machine takes to get there, and only then for the second answer: on today's moto that
-    comes at once; a moto that holds one lock over write and answer never lets it come.
+    loaded machine takes to get there, and then until that write is done: on today's moto it is
+    done at once; a moto that holds one lock over write and answer never lets it happen.
     """
-    second_entered = threading.Event()
     for name in atomic_dynamodb_writes.WRITE_ACTIONS:
         monkeypatch.setattr(DynamoHandler, name, unpatched(DynamoHandler, name))
-    handle = DynamoHandler.update_item
+    first_answering, second_entered, second_written = (threading.Event() for _ in range(3))
+    handle, write, serialize = DynamoHandler.update_item, DynamoDBBackend.update_item, Item.to_json
 
     def entering(self, *args, **kwargs):
         if threading.current_thread().name == "second":
             second_entered.set()
         return handle(self, *args, **kwargs)
 
-    monkeypatch.setattr(DynamoHandler, "update_item", entering)
-    serialize = Item.to_json
-    arrived, first_written, both_written = [], threading.Event(), threading.Event()
-    lock = threading.Lock()
+    def writing(self, *args, **kwargs):
+        try:
+            return write(self, *args, **kwargs)
+        finally:
+            if threading.current_thread().name == "second":
+                second_written.set()
 
-    def serialize_after_both_writes(self, *args, **kwargs):
-        with lock:
-            arrived.append(self)
-            if len(arrived) >= 2:
-                both_written.set()
-        first_written.set()
+    def serializing(self, *args, **kwargs):
+        # The first write found no item, so its one to_json is its answer (the second's first
+        # to_json reads the item before its write, and must not count as the write).
         if threading.current_thread().name == "first":
+            first_answering.set()
             second_entered.wait()
-            both_written.wait(timeout=UPSTREAM_LOCK_SECONDS)  # fixed upstream: never set
+            second_written.wait(timeout=UPSTREAM_LOCK_SECONDS)  # fixed upstream: never set
         return serialize(self, *args, **kwargs)
 
-    monkeypatch.setattr(Item, "to_json", serialize_after_both_writes)
+    monkeypatch.setattr(DynamoHandler, "update_item", entering)
+    monkeypatch.setattr(DynamoDBBackend, "update_item", writing)
+    monkeypatch.setattr(Item, "to_json", serializing)
     client = canary_table()
     counts: dict[str, int] = {}
 
@@ -95,7 +98,7 @@ def test_moto_answers_a_dynamodb_write_with_the_live_item(aws, monkeypatch):
 
     first = threading.Thread(target=increment, name="first")
     first.start()
-    first_written.wait()  # the first write is done and its answer waits: now the second
+    first_answering.wait()  # the first write is done and its answer waits: now the second
     second = threading.Thread(target=increment, name="second")
     second.start()
     first.join()
