@@ -7,9 +7,11 @@ background, `DryRun` answers 204. `LogType: Tail` adds the last 4 KB of the log,
 in `X-Amz-Log-Result`. Lookup errors (unknown function, bad qualifier) are left to moto, which
 already answers them as Lambda does.
 
-The function runs with a session of its execution role (its SDK calls are checked against the
-role's policies, see `counterstack.local.iam`), and Lambda writes its log lines with that role
-too: a role that may not `logs:CreateLogStream`/`logs:PutLogEvents` on its log group leaves no logs.
+The log is what Lambda writes (START, the function's output, END, REPORT: see `runtime`), in the
+function's LoggingConfig format. The function runs with a session of its execution role (its SDK
+calls are checked against the role's policies, see `counterstack.local.iam`), and Lambda writes
+its log lines with that role too: a role that may not `logs:CreateLogStream`/`logs:PutLogEvents`
+on its log group leaves no logs.
 """
 
 from __future__ import annotations
@@ -64,16 +66,12 @@ class LambdaService:
             allows(spec.role_arn, action, stream_arn) for action in LOG_ACTIONS
         ):
             return invocation  # Lambda writes logs with the role: without the right, none
-        function_logs.write_invocation(
+        function_logs.write(
             function.account_id,
             function.region,
-            f"/aws/lambda/{spec.function_name}",
+            group,
             invocation.log_stream,
-            invocation.request_id,
-            spec.version,
-            invocation.logs,
-            invocation.duration_ms,
-            spec.memory_size,
+            invocation.log_lines,
         )
         return invocation
 
@@ -136,6 +134,7 @@ def _role_session(spec: FunctionSpec) -> dict[str, str]:
 def _function_spec(function: Any) -> FunctionSpec:
     """The execution environment a moto LambdaFunction defines, its execution role included."""
     version = str(function.version)
+    logging = getattr(function, "logging_config", None) or {}  # local/patches/logging_config
     base_arn = function.function_arn.split(":function:")[0] + ":function:" + function.function_name
     return FunctionSpec(
         function_arn=base_arn,
@@ -153,6 +152,9 @@ def _function_spec(function: Any) -> FunctionSpec:
         ),
         code=function.code_bytes,
         role_arn=function.role or "",
+        log_format=logging.get("LogFormat") or "Text",
+        application_log_level=logging.get("ApplicationLogLevel") or "",
+        system_log_level=logging.get("SystemLogLevel") or "",
     )
 
 
