@@ -52,11 +52,16 @@ class LambdaService:
             target=_prepare_runtime, name="counterstack-lambda-env", daemon=True
         ).start()
 
-    def invoke(self, function: Any, payload: bytes) -> Invocation:
+    def invoke(
+        self, function: Any, payload: bytes, client_context: str | None = None
+    ) -> Invocation:
         """Run a moto LambdaFunction on the runtime and write its logs to CloudWatch Logs."""
         spec = _function_spec(function)
+        payload = payload or b"{}"  # an Invoke without a payload delivers an empty object
         reserved = moto_backends.reserved_concurrency_total(function.account_id, function.region)
-        invocation = self.runtime.invoke(spec, payload, reserved_total=reserved)
+        invocation = self.runtime.invoke(
+            spec, payload, reserved_total=reserved, client_context=client_context
+        )
         group = f"/aws/lambda/{spec.function_name}"
         stream_arn = (
             f"arn:aws:logs:{function.region}:{function.account_id}:log-group:{group}"
@@ -99,7 +104,7 @@ class LambdaService:
             ).start()
             return 202, {"x-amz-executed-version": version}, b""
         try:
-            invocation = self.invoke(function, body)
+            invocation = self.invoke(function, body, _client_context(headers))
         except Throttled as error:
             return error_answer(
                 429,
@@ -124,6 +129,16 @@ class LambdaService:
     def _invoke_quietly(self, function: Any, body: bytes) -> None:
         with contextlib.suppress(Exception):  # an async invocation has nobody to report to
             self.invoke(function, body)
+
+
+def _client_context(headers: dict[str, str]) -> str | None:
+    """X-Amz-Client-Context is base64 JSON; the runtime gets the JSON itself."""
+    encoded = headers.get("x-amz-client-context")
+    if not encoded:
+        return None
+    with contextlib.suppress(ValueError):
+        return base64.b64decode(encoded).decode()
+    return None
 
 
 def _role_session(spec: FunctionSpec) -> dict[str, str]:

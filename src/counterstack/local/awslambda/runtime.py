@@ -188,11 +188,17 @@ class LambdaRuntime:
         self._pools: dict[tuple[str, str], FunctionPool] = {}
         self._lock = threading.Lock()
 
-    def invoke(self, spec: FunctionSpec, payload: bytes, reserved_total: int = 0) -> Invocation:
+    def invoke(
+        self,
+        spec: FunctionSpec,
+        payload: bytes,
+        reserved_total: int = 0,
+        client_context: str | None = None,
+    ) -> Invocation:
         """Run one invocation; Throttled at once past the function's or the account's limit.
 
         `reserved_total` is what all functions of the account reserve (the unreserved pool is
-        the quota minus it).
+        the quota minus it); `client_context` is the caller's ClientContext JSON, if any.
         """
         if not spec.runtime.startswith("python3"):
             raise UnsupportedRuntime(
@@ -200,13 +206,17 @@ class LambdaRuntime:
                 "only python3.x functions can"
             )
         with self.concurrency.slot(spec.function_arn, spec.reserved_concurrency, reserved_total):
-            return self._run(self._pool(spec), spec, payload)
+            return self._run(self._pool(spec), spec, payload, client_context)
 
-    def _run(self, pool: FunctionPool, spec: FunctionSpec, payload: bytes) -> Invocation:
+    def _run(
+        self, pool: FunctionPool, spec: FunctionSpec, payload: bytes, client_context: str | None
+    ) -> Invocation:
         request_id = str(uuid.uuid4())
         worker = pool.acquire()
         try:
-            run = worker.invoke(payload, request_id, spec.function_arn, spec.timeout)
+            run = worker.invoke(
+                payload, request_id, spec.function_arn, spec.timeout, client_context
+            )
         except BaseException:
             pool.discard(worker)
             raise
