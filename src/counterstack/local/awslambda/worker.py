@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from counterstack.local.awslambda.runtime_api import Event, Outcome, RuntimeApi
+from counterstack.local.awslambda.runtime_api import Event, Outcome, RuntimeApi, RuntimeGone
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 INIT_TIMEOUT_SECONDS = 10.0  # Lambda's init phase limit
@@ -77,45 +77,39 @@ class Worker:
         run = Run(outcome=None)
         if not self._ready:
             try:
-                ended = self.api.wait_ready(INIT_TIMEOUT_SECONDS)
+                run.outcome = self.api.wait_ready(time.monotonic() + INIT_TIMEOUT_SECONDS)
             except TimeoutError:
-                ended = None
                 run.timed_out = True
-            self._init_ms = (time.monotonic() - self._started) * 1000
-            run.init_ms = self._init_ms
+            except RuntimeGone as gone:
+                run.exit_status = self._exit_status(gone)
+            self._ready = run.outcome is None and not run.timed_out and run.exit_status is None
+            run.init_ms = (time.monotonic() - self._started) * 1000
             run.init_output = self._drain()
-            if run.timed_out or ended is not None:
-                if isinstance(ended, Outcome):
-                    run.outcome = ended
-                else:
-                    run.exit_status = ended
+            if not self._ready:
                 run.max_memory_mb = self._memory_mb()
                 return run
-            self._ready = True
         started = time.monotonic()
-        self.api.deliver(
-            Event(
-                request_id=request_id,
-                payload=payload,
-                deadline_ms=int((time.time() + timeout) * 1000),
-                function_arn=function_arn,
-                trace_id=_trace_id(),
-                client_context=client_context,
-            )
+        event = Event(
+            request_id=request_id,
+            payload=payload,
+            deadline_ms=int((time.time() + timeout) * 1000),
+            function_arn=function_arn,
+            trace_id=_trace_id(),
+            client_context=client_context,
         )
         try:
-            ended = self.api.wait_outcome(started + timeout)
+            run.outcome = self.api.invoke(event, started + timeout)
         except TimeoutError:
             run.timed_out = True
-        else:
-            if isinstance(ended, Outcome):
-                run.outcome = ended
-            else:
-                run.exit_status = ended
+        except RuntimeGone as gone:
+            run.exit_status = self._exit_status(gone)
         run.duration_ms = (time.monotonic() - started) * 1000
         run.max_memory_mb = self._memory_mb()
         run.output = self._drain()
         return run
+
+    def _exit_status(self, gone: RuntimeGone) -> int | None:
+        return gone.status if gone.status is not None else self.process.wait()
 
     def alive(self) -> bool:
         return self.process.poll() is None
