@@ -62,7 +62,7 @@ class LambdaService:
         invocation = self.runtime.invoke(
             spec, payload, reserved_total=reserved, client_context=client_context
         )
-        group = f"/aws/lambda/{spec.function_name}"
+        group = spec.log_group_name
         stream_arn = (
             f"arn:aws:logs:{function.region}:{function.account_id}:log-group:{group}"
             f":log-stream:{invocation.log_stream}"
@@ -170,6 +170,7 @@ def _function_spec(function: Any) -> FunctionSpec:
         log_format=logging.get("LogFormat") or "Text",
         application_log_level=logging.get("ApplicationLogLevel") or "",
         system_log_level=logging.get("SystemLogLevel") or "",
+        log_group=logging.get("LogGroup") or "",
     )
 
 

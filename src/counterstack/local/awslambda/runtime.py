@@ -81,6 +81,11 @@ class FunctionSpec:
     log_format: str = "Text"
     application_log_level: str = ""
     system_log_level: str = ""
+    log_group: str = ""  # LoggingConfig.LogGroup; Lambda's default when empty
+
+    @property
+    def log_group_name(self) -> str:
+        return self.log_group or f"/aws/lambda/{self.function_name}"
 
 
 @dataclass
@@ -296,7 +301,7 @@ class LambdaRuntime:
             "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,
             "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             **credentials,
