@@ -45,30 +45,33 @@ def test_an_exception_at_import_is_an_init_error_of_its_own_type(account, failin
     assert any("app.py" in frame for frame in payload["stackTrace"])
 
 
-def test_a_missing_module_is_an_import_module_error(account, failing):
-    payload = failure(account, failing({"app.py": RETURNS_AN_OBJECT}, "missing.handler"))
-    assert payload["errorType"] == "Runtime.ImportModuleError"
-    assert payload["errorMessage"] == "Unable to import module 'missing': No module named 'missing'"
+@pytest.mark.parametrize(
+    ("handler", "error_type", "message"),
+    [
+        (
+            "missing.handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'missing': No module named 'missing'",
+        ),
+        ("app.nothere", "Runtime.HandlerNotFound", "Handler 'nothere' missing on module 'app'"),
+        (
+            "app.handler",
+            "Runtime.MarshalError",
+            "Unable to marshal response: Object of type object is not JSON serializable",
+        ),
+    ],
+    ids=["import-module-error", "handler-not-found", "marshal-error"],
+)
+def test_runtime_errors_are_worded_as_lambdas(account, failing, handler, error_type, message):
+    """A missing module, a missing handler, an answer that is not JSON."""
+    payload = failure(account, failing({"app.py": RETURNS_AN_OBJECT}, handler))
+    assert (payload["errorType"], payload["errorMessage"]) == (error_type, message)
 
 
 def test_a_syntax_error_is_a_user_code_syntax_error(account, failing):
     payload = failure(account, failing({"app.py": SYNTAX_ERROR}, "app.handler"))
     assert payload["errorType"] == "Runtime.UserCodeSyntaxError"
     assert payload["errorMessage"].startswith("Syntax error in module 'app': ")
-
-
-def test_a_missing_handler_is_handler_not_found(account, failing):
-    payload = failure(account, failing({"app.py": RETURNS_AN_OBJECT}, "app.nothere"))
-    assert payload["errorType"] == "Runtime.HandlerNotFound"
-    assert payload["errorMessage"] == "Handler 'nothere' missing on module 'app'"
-
-
-def test_an_answer_that_is_not_json_is_a_marshal_error(account, failing):
-    payload = failure(account, failing({"app.py": RETURNS_AN_OBJECT}, "app.handler"))
-    assert payload["errorType"] == "Runtime.MarshalError"
-    assert payload["errorMessage"] == (
-        "Unable to marshal response: Object of type object is not JSON serializable"
-    )
 
 
 def test_an_unhandled_exception_shows_only_the_functions_frames(account, probe):
