@@ -45,18 +45,21 @@ class Worker:
         self.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
         self.api = RuntimeApi()
         self._started = time.monotonic()
-        self._init_ms: float | None = None
         self._ready = False
         self._peak_mb = 0
-        # -I -S: no venv or user site-packages, no PYTHON* variables; -B: no .pyc in the code.
-        self.process = subprocess.Popen(
-            [python, "-I", "-S", "-B", "-u", str(BOOTSTRAP)],
-            cwd=code_dir,
-            env={**env, "AWS_LAMBDA_RUNTIME_API": self.api.address},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-        )
+        try:
+            # -I -S: no venv or user site-packages, no PYTHON* variables; -B: no .pyc in the code.
+            self.process = subprocess.Popen(
+                [python, "-I", "-S", "-B", "-u", str(BOOTSTRAP)],
+                cwd=code_dir,
+                env={**env, "AWS_LAMBDA_RUNTIME_API": self.api.address},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        except BaseException:
+            self.api.close()
+            raise
         self._fd = self.process.stdout.fileno()
         os.set_blocking(self._fd, False)
         self._output = bytearray()
