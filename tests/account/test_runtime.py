@@ -195,9 +195,12 @@ def test_log_tail_and_cloudwatch_logs(local_account, deploy, probe_zip, unique, 
     assert "hello from the probe" in base64.b64decode(response["LogResult"]).decode()
     events = logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]
     messages = [event["message"] for event in events]
-    assert messages[0].startswith("START RequestId:")
+    request_id = response["ResponseMetadata"]["RequestId"]
+    assert messages[0] == f"START RequestId: {request_id} Version: $LATEST"
     assert "hello from the probe" in messages
-    assert messages[-1].startswith("REPORT RequestId:")
+    assert messages[-2] == f"END RequestId: {request_id}"
+    assert messages[-1].startswith(f"REPORT RequestId: {request_id}\tDuration: ")
+    assert "\tInit Duration: " in messages[-1]  # the environment's first invocation
 
 
 def test_unknown_function_is_resource_not_found(account):

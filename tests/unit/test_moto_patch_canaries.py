@@ -10,6 +10,8 @@ import zipfile
 import boto3
 import moto.apigatewayv2.models
 import moto.apigatewayv2.responses
+import moto.awslambda.models
+import moto.awslambda.responses
 import pytest
 from moto.awslambda.policy import Policy
 from moto.dynamodb.models import DynamoDBBackend
@@ -165,3 +167,13 @@ def test_moto_ignores_sse_specification_in_update_table(aws, monkeypatch):
     client.update_table(TableName="canary", SSESpecification={"Enabled": True})
     table = client.describe_table(TableName="canary")["Table"]
     assert "SSEDescription" not in table, UPSTREAM_FIXED.format("table_sse")
+
+
+def test_moto_drops_a_functions_logging_config():
+    """Lambda keeps and answers LoggingConfig (Text by default); moto's Lambda never mentions it,
+    so it neither stores nor answers one (checked on moto's source, as `logging_config` wraps
+    the live class in any process that started an account)."""
+    for module in (moto.awslambda.models, moto.awslambda.responses):
+        assert "LoggingConfig" not in inspect.getsource(module), UPSTREAM_FIXED.format(
+            "logging_config"
+        )

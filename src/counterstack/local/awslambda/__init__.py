@@ -1,3 +1,4 @@
-"""AWS Lambda in the local account: Invoke, the runtime and its worker processes, what a function's
-process sees, concurrency and the account quota, and function logs.
+"""AWS Lambda in the local account: Invoke, the runtime and its worker processes (AWS's runtime
+client on a Lambda Runtime API of their own), what a function's process sees, concurrency and the
+account quota, and function logs.
 """

@@ -1,15 +1,19 @@
 """What a function's process sees: Lambda's interpreter, its runtime libraries, its variables.
 
-The python3.12 runtime gives a function its zip (`/var/task`) plus the libraries the runtime
-ships (boto3, botocore and their dependencies) — not whatever the developer's machine has. A
-worker runs an interpreter in isolated mode without `site` (`-I -S`), so the project's venv
-(requests, moto, pytest…) is invisible; `sys.path` is the code folder, then a runtime folder of
-its own holding boto3/botocore at a pinned version, installed from PyPI on first use.
+The python3.12 runtime gives a function its zip (`/var/task`) plus what the runtime ships in
+`/var/runtime`: AWS's runtime interface client (awslambdaric, with simplejson and
+snapshot-restore-py) and boto3, botocore and their dependencies — not whatever the developer's
+machine has. A worker runs an interpreter in isolated mode without `site` (`-I -S`), so the
+project's venv (requests, moto, pytest…) is invisible; `sys.path` is the code folder, then a
+runtime folder of its own holding those packages at pinned versions, installed from PyPI on
+first use.
 
 AWS no longer lists one SDK version per runtime: the version "depends on the runtime version and
 your AWS Region" and a function should print `boto3.__version__` to learn it
 (https://docs.aws.amazon.com/lambda/latest/dg/lambda-python.html#python-sdk-included). The pin
 below is a recent release of the 1.x line; change it when a deployed function reports another.
+AWS does not document which awslambdaric release its python3.12 image carries either (the image's
+`/var/runtime` holds it; its changelog names no release): the pin is the newest on PyPI.
 """
 
 from __future__ import annotations
@@ -27,7 +31,12 @@ from pathlib import Path
 from counterstack.errors import CounterStackError
 from counterstack.paths import REPO_ROOT
 
-RUNTIME_PACKAGES = ("boto3==1.38.36", "botocore==1.38.36")
+RUNTIME_PACKAGES = (
+    "awslambdaric==4.2.2",
+    "simplejson==4.3.0",  # awslambdaric's JSON (Decimal support), pinned for repeatable folders
+    "boto3==1.38.36",
+    "botocore==1.38.36",
+)
 RUNTIME_ROOT_ENV = "COUNTERSTACK_LAMBDA_RUNTIME_DIR"  # where runtime folders live
 PYTHON_ENV = "COUNTERSTACK_LAMBDA_PYTHON"  # an interpreter to run functions with
 DEFAULT_RUNTIME_ROOT = REPO_ROOT / ".cache" / "lambda-runtime"
@@ -112,8 +121,8 @@ def runtime_dir(python: str) -> Path:
 def _install(python: str, target: Path) -> None:
     staging = target.with_name(target.name + f".tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
-    # The project's pip installs for the runtime's Python version: every package here is pure
-    # Python, so wheels for 3.12 install fine from a 3.11 pip.
+    # The project's pip installs for the runtime's Python version and this machine's platform:
+    # awslambdaric and simplejson are binary wheels (cp312 manylinux), the rest pure Python.
     command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     command += ["--no-compile", "--only-binary=:all:", "--target", str(staging)]
     command += ["--python-version", python_version(python), "--implementation", "cp"]

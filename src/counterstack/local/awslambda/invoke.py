@@ -7,9 +7,11 @@ background, `DryRun` answers 204. `LogType: Tail` adds the last 4 KB of the log,
 in `X-Amz-Log-Result`. Lookup errors (unknown function, bad qualifier) are left to moto, which
 already answers them as Lambda does.
 
-The function runs with a session of its execution role (its SDK calls are checked against the
-role's policies, see `counterstack.local.iam`), and Lambda writes its log lines with that role
-too: a role that may not `logs:CreateLogStream`/`logs:PutLogEvents` on its log group leaves no logs.
+The log is what Lambda writes (START, the function's output, END, REPORT: see `runtime`), in the
+function's LoggingConfig format. The function runs with a session of its execution role (its SDK
+calls are checked against the role's policies, see `counterstack.local.iam`), and Lambda writes
+its log lines with that role too: a role that may not `logs:CreateLogStream`/`logs:PutLogEvents`
+on its log group leaves no logs.
 """
 
 from __future__ import annotations
@@ -50,12 +52,17 @@ class LambdaService:
             target=_prepare_runtime, name="counterstack-lambda-env", daemon=True
         ).start()
 
-    def invoke(self, function: Any, payload: bytes) -> Invocation:
+    def invoke(
+        self, function: Any, payload: bytes, client_context: str | None = None
+    ) -> Invocation:
         """Run a moto LambdaFunction on the runtime and write its logs to CloudWatch Logs."""
         spec = _function_spec(function)
+        payload = payload or b"{}"  # an Invoke without a payload delivers an empty object
         reserved = moto_backends.reserved_concurrency_total(function.account_id, function.region)
-        invocation = self.runtime.invoke(spec, payload, reserved_total=reserved)
-        group = f"/aws/lambda/{spec.function_name}"
+        invocation = self.runtime.invoke(
+            spec, payload, reserved_total=reserved, client_context=client_context
+        )
+        group = spec.log_group_name
         stream_arn = (
             f"arn:aws:logs:{function.region}:{function.account_id}:log-group:{group}"
             f":log-stream:{invocation.log_stream}"
@@ -64,16 +71,12 @@ class LambdaService:
             allows(spec.role_arn, action, stream_arn) for action in LOG_ACTIONS
         ):
             return invocation  # Lambda writes logs with the role: without the right, none
-        function_logs.write_invocation(
+        function_logs.write(
             function.account_id,
             function.region,
-            f"/aws/lambda/{spec.function_name}",
+            group,
             invocation.log_stream,
-            invocation.request_id,
-            spec.version,
-            invocation.logs,
-            invocation.duration_ms,
-            spec.memory_size,
+            invocation.log_lines,
         )
         return invocation
 
@@ -101,7 +104,7 @@ class LambdaService:
             ).start()
             return 202, {"x-amz-executed-version": version}, b""
         try:
-            invocation = self.invoke(function, body)
+            invocation = self.invoke(function, body, _client_context(headers))
         except Throttled as error:
             return error_answer(
                 429,
@@ -128,6 +131,16 @@ class LambdaService:
             self.invoke(function, body)
 
 
+def _client_context(headers: dict[str, str]) -> str | None:
+    """X-Amz-Client-Context is base64 JSON; the runtime gets the JSON itself."""
+    encoded = headers.get("x-amz-client-context")
+    if not encoded:
+        return None
+    with contextlib.suppress(ValueError):
+        return base64.b64decode(encoded).decode()
+    return None
+
+
 def _role_session(spec: FunctionSpec) -> dict[str, str]:
     """The execution role's session for one execution environment (session = function name)."""
     return role_credentials(spec.role_arn, spec.function_name, spec.region)
@@ -136,6 +149,7 @@ def _role_session(spec: FunctionSpec) -> dict[str, str]:
 def _function_spec(function: Any) -> FunctionSpec:
     """The execution environment a moto LambdaFunction defines, its execution role included."""
     version = str(function.version)
+    logging = getattr(function, "logging_config", None) or {}  # local/patches/logging_config
     base_arn = function.function_arn.split(":function:")[0] + ":function:" + function.function_name
     return FunctionSpec(
         function_arn=base_arn,
@@ -153,6 +167,10 @@ def _function_spec(function: Any) -> FunctionSpec:
         ),
         code=function.code_bytes,
         role_arn=function.role or "",
+        log_format=logging.get("LogFormat") or "Text",
+        application_log_level=logging.get("ApplicationLogLevel") or "",
+        system_log_level=logging.get("SystemLogLevel") or "",
+        log_group=logging.get("LogGroup") or "",
     )
 
 

@@ -6,23 +6,23 @@ environments. A pool is keyed by everything that defines an environment (code ha
 runtime, timeout, memory, environment variables): when any of it changes, the old workers are
 retired and the next invocation starts fresh ones, as an update does on Lambda.
 
-Workers run the runtime's interpreter when the machine has it (else the account's own), isolated
-from the project's venv, with only the zip and the runtime's libraries importable
-(`execution_environment`), Lambda's environment variables, the execution role's session
-credentials (`credentials`), and `AWS_ENDPOINT_URL` pointing back at the account so the code's
-SDK calls land there. Concurrency is Lambda's (`concurrency`): past a reservation or the
-account quota an invocation fails at once. The timeout is enforced by killing the worker.
+Each worker is AWS's own runtime client (`awslambdaric`, see `worker`) talking to its own
+Lambda Runtime API (`runtime_api`): the context object, logging set-up, `Runtime.*` errors and
+response marshalling are AWS's code. Workers run the runtime's interpreter when the machine has
+it (else the account's own), isolated from the project's venv, with only the zip and the
+runtime's libraries importable (`execution_environment`), Lambda's environment variables, the
+execution role's session credentials (`credentials`), and `AWS_ENDPOINT_URL` pointing back at
+the account so the code's SDK calls land there. What the Lambda service adds around the runtime
+is here: START/END/REPORT lines (`function_logs`), the timeout (the worker is killed), a process
+that exits mid-invocation (`Runtime.ExitError`, the environment replaced). Concurrency is
+Lambda's (`concurrency`): past a reservation or the account quota an invocation fails at once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import selectors
 import shutil
-import struct
-import subprocess
+import signal
 import tempfile
 import threading
 import time
@@ -34,19 +34,19 @@ from io import BytesIO
 from pathlib import Path
 
 from counterstack.errors import CounterStackError
-from counterstack.local.awslambda import execution_environment
+from counterstack.local.awslambda import execution_environment, function_logs
 from counterstack.local.awslambda.concurrency import ConcurrencyLimits, Throttled
+from counterstack.local.awslambda.function_logs import Report
+from counterstack.local.awslambda.worker import Run, Worker
 from counterstack.local.provider import FAKE_ACCESS_KEY, FAKE_SECRET_KEY
 
 __all__ = ["FunctionSpec", "Invocation", "LambdaRuntime", "Throttled", "UnsupportedRuntime"]
 
-WORKER_SCRIPT = Path(__file__).with_name("worker.py")
-HEADER = struct.Struct(">I")
-INIT_TIMEOUT_SECONDS = 10.0  # Lambda's init phase limit
 # Processes per function: a laptop is not Lambda's fleet. Invocations within the function's
 # concurrency but past this cap wait for a worker (Lambda would start another environment).
 LOCAL_CONCURRENCY_CAP = 4
 QUEUE_TIMEOUT_SECONDS = 30.0
+SIGNAL_WORDS = {signal.SIGKILL: "killed", signal.SIGSEGV: "segmentation fault"}
 # Without an execution role to assume (a runtime used on its own, in tests): SDK calls are
 # signed with the account's admin key, as before roles were enforced.
 ADMIN_CREDENTIALS = {
@@ -77,97 +77,33 @@ class FunctionSpec:
     reserved_concurrency: int | None
     code: bytes = field(repr=False, compare=False, hash=False)
     role_arn: str = ""  # the execution role: its session signs the function's SDK calls
+    # LoggingConfig: the runtime client reads the format and level from the environment.
+    log_format: str = "Text"
+    application_log_level: str = ""
+    system_log_level: str = ""
+    log_group: str = ""  # LoggingConfig.LogGroup; Lambda's default when empty
+
+    @property
+    def log_group_name(self) -> str:
+        return self.log_group or f"/aws/lambda/{self.function_name}"
 
 
 @dataclass
 class Invocation:
-    """Result of one invocation: the payload bytes, whether it failed, and what it printed."""
+    """Result of one invocation: the payload bytes, whether it failed, and its log events."""
 
     payload: bytes
     error: str | None  # None, or the X-Amz-Function-Error value ("Unhandled")
-    logs: str
+    log_lines: list[str]  # what Lambda writes to the stream: START, the function's, END, REPORT
     request_id: str
     duration_ms: float
     log_stream: str = ""
+    error_type: str | None = None  # errorType of a failed invocation (Runtime.ExitError, …)
 
-
-class WorkerDied(Exception):
-    """The worker exited or broke the protocol."""
-
-
-class Worker:
-    """One warm execution environment: a Python process with the handler imported."""
-
-    def __init__(self, spec: FunctionSpec, code_dir: Path, env: dict[str, str]) -> None:
-        self.spec = spec
-        self.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
-        python = execution_environment.interpreter(spec.runtime)
-        # -I -S: no venv or user site-packages, no PYTHON* variables; -B: no .pyc in the code.
-        self.process = subprocess.Popen(
-            [python, "-I", "-S", "-B", "-u", str(WORKER_SCRIPT)],
-            cwd=code_dir,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=None if os.environ.get("COUNTERSTACK_WORKER_STDERR") else subprocess.DEVNULL,
-        )
-        self._buffer = b""
-        self._ready = False
-
-    def wait_ready(self) -> None:
-        if not self._ready:
-            self._read(time.monotonic() + INIT_TIMEOUT_SECONDS)
-            self._ready = True
-
-    def call(self, payload: bytes, request_id: str, timeout: float) -> dict:
-        """Send one event and wait for its reply; TimeoutError past the function timeout."""
-        message = json.dumps(
-            {
-                "requestId": request_id,
-                "functionArn": self.spec.function_arn,
-                "payload": payload.decode("utf-8", "replace"),
-                "deadline": time.time() + timeout,
-            }
-        ).encode()
-        try:
-            self.process.stdin.write(HEADER.pack(len(message)) + message)
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError) as error:
-            raise WorkerDied(str(error)) from error
-        return self._read(time.monotonic() + timeout)
-
-    def _read(self, deadline: float) -> dict:
-        header = self._read_exact(HEADER.size, deadline)
-        (size,) = HEADER.unpack(header)
-        return json.loads(self._read_exact(size, deadline))
-
-    def _read_exact(self, size: int, deadline: float) -> bytes:
-        fd = self.process.stdout.fileno()
-        # selectors, not select.select: a long-lived account can hold descriptors past 1024.
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while len(self._buffer) < size:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    raise TimeoutError
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    raise WorkerDied(f"exit status {self.process.wait()}")
-                self._buffer += chunk
-        data, self._buffer = self._buffer[:size], self._buffer[size:]
-        return data
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(timeout=5)
-        for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
+    @property
+    def logs(self) -> str:
+        """The log as one text (what LogType=Tail returns the end of)."""
+        return "".join(line + "\n" for line in self.log_lines)
 
 
 class FunctionPool:
@@ -200,7 +136,8 @@ class FunctionPool:
                 if remaining <= 0 or not self.condition.wait(remaining):
                     raise Throttled("LocalWorkerQueueTimeout")
         try:
-            worker = Worker(self.spec, self.code_dir, self.make_env(self.spec, self.code_dir))
+            python = execution_environment.interpreter(self.spec.runtime)
+            worker = Worker(python, self.code_dir, self.make_env(self.spec, self.code_dir))
         except BaseException:
             self.discard(None)
             raise
@@ -256,11 +193,17 @@ class LambdaRuntime:
         self._pools: dict[tuple[str, str], FunctionPool] = {}
         self._lock = threading.Lock()
 
-    def invoke(self, spec: FunctionSpec, payload: bytes, reserved_total: int = 0) -> Invocation:
+    def invoke(
+        self,
+        spec: FunctionSpec,
+        payload: bytes,
+        reserved_total: int = 0,
+        client_context: str | None = None,
+    ) -> Invocation:
         """Run one invocation; Throttled at once past the function's or the account's limit.
 
         `reserved_total` is what all functions of the account reserve (the unreserved pool is
-        the quota minus it).
+        the quota minus it); `client_context` is the caller's ClientContext JSON, if any.
         """
         if not spec.runtime.startswith("python3"):
             raise UnsupportedRuntime(
@@ -268,52 +211,51 @@ class LambdaRuntime:
                 "only python3.x functions can"
             )
         with self.concurrency.slot(spec.function_arn, spec.reserved_concurrency, reserved_total):
-            return self._run(self._pool(spec), spec, payload)
+            return self._run(self._pool(spec), spec, payload, client_context)
 
-    def _run(self, pool: FunctionPool, spec: FunctionSpec, payload: bytes) -> Invocation:
+    def _run(
+        self, pool: FunctionPool, spec: FunctionSpec, payload: bytes, client_context: str | None
+    ) -> Invocation:
         request_id = str(uuid.uuid4())
         worker = pool.acquire()
-        started = time.monotonic()
         try:
-            worker.wait_ready()
-            reply = worker.call(payload, request_id, spec.timeout)
-        except TimeoutError:
-            pool.discard(worker)
-            return self._failure(
-                worker,
-                request_id,
-                "Sandbox.Timedout",
-                f"RequestId: {request_id} Error: Task timed out after {spec.timeout:.2f} seconds",
-                time.monotonic() - started,
-            )
-        except (WorkerDied, OSError, ValueError) as error:
-            pool.discard(worker)
-            return self._failure(
-                worker,
-                request_id,
-                "Runtime.ExitError",
-                f"RequestId: {request_id} Error: Runtime exited with error: {error}",
-                time.monotonic() - started,
+            run = worker.invoke(
+                payload, request_id, spec.function_arn, spec.timeout, client_context
             )
         except BaseException:
             pool.discard(worker)
             raise
-        pool.release(worker)
-        elapsed_ms = (time.monotonic() - started) * 1000
-        logs = reply.get("logs", "")
-        if reply["ok"]:
-            payload_out, error = reply["payload"].encode(), None
-        else:
-            payload_out, error = json.dumps(reply["payload"]).encode(), "Unhandled"
-        return Invocation(payload_out, error, logs, request_id, elapsed_ms, worker.log_stream)
-
-    @staticmethod
-    def _failure(
-        worker: Worker, request_id: str, error_type: str, message: str, elapsed: float
-    ) -> Invocation:
-        body = json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+        outcome = run.outcome
+        if outcome is not None and outcome.kind in ("response", "error"):
+            pool.release(worker)
+        else:  # timed out, exited, or failed its init: this environment is done
+            pool.discard(worker)
+        body, error_type, status, lines = _answer(run, request_id, spec.timeout)
+        report = Report(
+            request_id=request_id,
+            duration_ms=run.duration_ms,
+            memory_size=spec.memory_size,
+            max_memory_mb=run.max_memory_mb,
+            init_ms=run.init_ms,
+            status=status,
+            error_type=error_type if status != "success" else None,
+        )
+        log_format, level = spec.log_format, spec.system_log_level
+        log_lines = [
+            *run.init_output,
+            *function_logs.start_line(log_format, request_id, spec.version, level),
+            *run.output,
+            *lines,
+            *function_logs.end_lines(log_format, report, level),
+        ]
         return Invocation(
-            body, "Unhandled", message + "\n", request_id, elapsed * 1000, worker.log_stream
+            payload=body,
+            error="Unhandled" if status != "success" else None,
+            log_lines=log_lines,
+            request_id=request_id,
+            duration_ms=run.duration_ms,
+            log_stream=worker.log_stream,
+            error_type=error_type,
         )
 
     def _pool(self, spec: FunctionSpec) -> FunctionPool:
@@ -359,11 +301,14 @@ class LambdaRuntime:
             "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
             "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.function_name}",
+            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,
             "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             **credentials,
         }
+        if spec.log_format == "JSON":  # what awslambdaric reads to format and filter records
+            lambda_variables["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            lambda_variables["AWS_LAMBDA_LOG_LEVEL"] = spec.application_log_level or "INFO"
         return execution_environment.environment(
             python=python,
             runtime_root=execution_environment.runtime_dir(python),
@@ -391,3 +336,42 @@ class LambdaRuntime:
         """Kill every worker and remove the unpacked code: workers die with the account."""
         self.reset()
         shutil.rmtree(self._root, ignore_errors=True)
+
+
+def _answer(run: Run, request_id: str, timeout: float) -> tuple[bytes, str | None, str, list[str]]:
+    """(payload, errorType, REPORT status, Lambda's own log lines) of a finished run."""
+    outcome = run.outcome
+    if outcome is not None and outcome.kind == "response":
+        return outcome.body, None, "success", []
+    if outcome is not None:  # the runtime reported the error: its body is Lambda's answer
+        error_type = outcome.error_type or _error_type(outcome.body)
+        # The telemetry schema's words: a function error is a `failure`, a failed init `error`.
+        status = "failure" if outcome.kind == "error" else "error"
+        return outcome.body, error_type, status, []
+    if run.timed_out:
+        message = f"Task timed out after {timeout:.2f} seconds"
+        stamp = function_logs.timestamp(time.time())
+        body = _error_body("Sandbox.Timedout", f"RequestId: {request_id} Error: {message}")
+        return body, "Sandbox.Timedout", "timeout", [f"{stamp} {request_id} {message}"]
+    message = f"RequestId: {request_id} Error: Runtime exited with error: {_exit(run.exit_status)}"
+    body = _error_body("Runtime.ExitError", message)
+    return body, "Runtime.ExitError", "error", [f"{message}\nRuntime.ExitError"]
+
+
+def _error_body(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorType": error_type, "errorMessage": message}).encode()
+
+
+def _error_type(body: bytes) -> str | None:
+    try:
+        return json.loads(body).get("errorType")
+    except (ValueError, AttributeError):
+        return None
+
+
+def _exit(status: int | None) -> str:
+    """How Lambda words a process's end: `exit status 3`, `signal: killed`."""
+    if status is not None and status < 0:
+        name = SIGNAL_WORDS.get(-status, signal.Signals(-status).name.lower())
+        return f"signal: {name}"
+    return f"exit status {status}"

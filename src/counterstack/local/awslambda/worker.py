@@ -1,161 +1,176 @@
-"""Bootstrap of one Lambda worker process: import the handler once, then serve invocations.
+"""One execution environment: AWS's runtime client in a process, its Runtime API, its output.
 
-Run as a script (`python worker.py`) with the unpacked code as its working directory, the
-function's environment already set and the handler string in `_HANDLER`, as Lambda's own
-bootstrap does. The parent talks to it over a private pipe (fd 1 duplicated before anything can
-print); the process's own stdout and stderr are redirected so that a handler writing to them
-can never corrupt the protocol. What the handler prints during an invocation is captured and
-handed back as that invocation's log.
-
-Frames are a 4-byte big-endian length followed by UTF-8 JSON. Requests:
-`{"requestId", "payload", "deadline"}`; replies: `{"ok": bool, "payload": str, "logs": str}`
-where a failed invocation's payload is `{"errorMessage", "errorType", "stackTrace"}`.
-
-This module imports nothing from the project: it runs isolated (`python -I -S`) under the
-function's environment with `sys.path` as Lambda's: the code root (`/var/task`), then the
-runtime's libraries (`LAMBDA_RUNTIME_DIR`: boto3, botocore), then the standard library.
+The process runs `bootstrap.py` (awslambdaric) isolated, with `AWS_LAMBDA_RUNTIME_API` pointing
+at this environment's own `RuntimeApi`. Everything it writes to stdout and stderr is the
+function's log: a reader thread collects it, and at the end of an invocation whatever the
+runtime wrote before answering is drained, so each invocation gets its own lines.
 """
 
-import importlib
-import io
-import json
+from __future__ import annotations
+
+import contextlib
 import os
-import struct
-import sys
+import selectors
+import subprocess
+import threading
 import time
-import traceback
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 
-HEADER = struct.Struct(">I")
+from counterstack.local.awslambda.runtime_api import Event, Outcome, RuntimeApi, RuntimeGone
 
-
-class Context:
-    """The subset of Lambda's context object handlers commonly use."""
-
-    def __init__(self, request_id: str, deadline: float, function_arn: str) -> None:
-        self.aws_request_id = request_id
-        self._deadline = deadline
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
-        self.invoked_function_arn = function_arn
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME", "")
-        self.identity = None
-        self.client_context = None
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.time()) * 1000))
+BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
+INIT_TIMEOUT_SECONDS = 10.0  # Lambda's init phase limit
 
 
-class Capture(io.TextIOBase):
-    """A text stream that collects what the handler writes during one invocation."""
+@dataclass
+class Run:
+    """What one invocation produced in its environment."""
 
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, text: str) -> int:
-        self.parts.append(text)
-        return len(text)
-
-    def take(self) -> str:
-        text = "".join(self.parts)
-        self.parts.clear()
-        return text
+    outcome: Outcome | None  # the runtime's answer, None when it timed out or exited
+    exit_status: int | None = None  # the process ended during the invocation (or its init)
+    timed_out: bool = False
+    output: list[str] = field(default_factory=list)  # log events the function wrote
+    init_output: list[str] = field(default_factory=list)  # written during a cold start's init
+    duration_ms: float = 0.0
+    init_ms: float | None = None  # on the environment's first invocation only
+    max_memory_mb: int = 0
 
 
-def error_payload(error: BaseException, error_type: str | None = None) -> dict:
-    """The JSON Lambda answers for an unhandled exception."""
-    frames = traceback.extract_tb(error.__traceback__)
-    return {
-        "errorMessage": str(error),
-        "errorType": error_type or type(error).__name__,
-        "requestId": "",
-        "stackTrace": traceback.format_list(frames),
-    }
+class Worker:
+    """A warm execution environment: the runtime client's process and its Runtime API."""
 
-
-def load_handler(spec: str):
-    """Resolve `module.path.function` the way the Python runtime does."""
-    module_name, _, function_name = spec.rpartition(".")
-    if not module_name:
-        raise ValueError(f"Bad handler '{spec}': not enough values to unpack")
-    module = importlib.import_module(module_name)
-    return getattr(module, function_name)
-
-
-def read_frame(stream) -> dict | None:
-    header = stream.read(HEADER.size)
-    if len(header) < HEADER.size:
-        return None
-    (size,) = HEADER.unpack(header)
-    return json.loads(stream.read(size))
-
-
-def write_frame(stream, message: dict) -> None:
-    data = json.dumps(message).encode()
-    stream.write(HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def main() -> None:
-    channel_out = os.fdopen(os.dup(1), "wb")
-    channel_in = os.fdopen(os.dup(0), "rb")
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    os.dup2(2, 1)  # stray fd-level writes go to stderr, never into the protocol
-
-    sys.path[:0] = [os.environ["LAMBDA_TASK_ROOT"], os.environ["LAMBDA_RUNTIME_DIR"]]
-    if os.environ.get("LC_CTYPE") == "C.UTF-8" and os.environ.get("LANG") == "en_US.UTF-8":
-        # Python's locale coercion (PEP 538) added it: this machine lacks Lambda's en_US.UTF-8.
-        del os.environ["LC_CTYPE"]
-    capture = Capture()
-    sys.stdout = sys.stderr = capture
-
-    handler, init_error = None, None
-    try:
-        handler = load_handler(os.environ["_HANDLER"])
-    except ImportError as error:  # named after the handler's module, as the runtime does
-        init_error = error_payload(error, "Runtime.ImportModuleError")
-        module_name = os.environ["_HANDLER"].rpartition(".")[0]
-        init_error["errorMessage"] = f"Unable to import module '{module_name}': {error}"
-        init_error["stackTrace"] = []
-    except AttributeError as error:
-        init_error = error_payload(error, "Runtime.HandlerNotFound")
-    except Exception as error:
-        init_error = error_payload(error, "Runtime.ImportModuleError")
-    if init_error is not None:
-        print(f"[ERROR] {init_error['errorType']}: {init_error['errorMessage']}")
-    init_logs = capture.take()
-    write_frame(channel_out, {"ready": True})
-
-    while (request := read_frame(channel_in)) is not None:
-        if init_error is not None:
-            write_frame(channel_out, {"ok": False, "payload": init_error, "logs": init_logs})
-            continue
-        context = Context(request["requestId"], request["deadline"], request["functionArn"])
+    def __init__(self, python: str, code_dir: Path, env: dict[str, str]) -> None:
+        self.log_stream = env["AWS_LAMBDA_LOG_STREAM_NAME"]
+        self.api = RuntimeApi()
+        self._started = time.monotonic()
+        self._ready = False
+        self._peak_mb = 0
         try:
-            event = json.loads(request["payload"]) if request["payload"] else {}
-            result = handler(event, context)
-        except Exception as error:
-            failure = error_payload(error)
-            failure["requestId"] = request["requestId"]
-            traceback.print_exc()
-            reply = {"ok": False, "payload": failure}
-        else:
+            # -I -S: no venv or user site-packages, no PYTHON* variables; -B: no .pyc in the code.
+            self.process = subprocess.Popen(
+                [python, "-I", "-S", "-B", "-u", str(BOOTSTRAP)],
+                cwd=code_dir,
+                env={**env, "AWS_LAMBDA_RUNTIME_API": self.api.address},
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+        except BaseException:
+            self.api.close()
+            raise
+        self._fd = self.process.stdout.fileno()
+        os.set_blocking(self._fd, False)
+        self._output = bytearray()
+        self._output_lock = threading.Lock()
+        threading.Thread(
+            target=self._read_output, name="counterstack-lambda-output", daemon=True
+        ).start()
+
+    def invoke(
+        self,
+        payload: bytes,
+        request_id: str,
+        function_arn: str,
+        timeout: float,
+        client_context: str | None = None,
+    ) -> Run:
+        """Hand one event to the runtime and wait for its answer, its exit or the timeout."""
+        run = Run(outcome=None)
+        if not self._ready:
             try:
-                reply = {"ok": True, "payload": json.dumps(result)}
-            except (TypeError, ValueError) as error:
-                failure = error_payload(error, "Runtime.MarshalError")
-                failure["errorMessage"] = f"Unable to marshal response: {error}"
-                failure["requestId"] = request["requestId"]
-                reply = {"ok": False, "payload": failure}
-        reply["logs"] = init_logs + capture.take()
-        init_logs = ""
-        write_frame(channel_out, reply)
+                run.outcome = self.api.wait_ready(time.monotonic() + INIT_TIMEOUT_SECONDS)
+            except TimeoutError:
+                run.timed_out = True
+            except RuntimeGone as gone:
+                run.exit_status = self._exit_status(gone)
+            self._ready = run.outcome is None and not run.timed_out and run.exit_status is None
+            run.init_ms = (time.monotonic() - self._started) * 1000
+            run.init_output = self._drain()
+            if not self._ready:
+                run.max_memory_mb = self._memory_mb()
+                return run
+        started = time.monotonic()
+        event = Event(
+            request_id=request_id,
+            payload=payload,
+            deadline_ms=int((time.time() + timeout) * 1000),
+            function_arn=function_arn,
+            trace_id=_trace_id(),
+            client_context=client_context,
+        )
+        try:
+            run.outcome = self.api.invoke(event, started + timeout)
+        except TimeoutError:
+            run.timed_out = True
+        except RuntimeGone as gone:
+            run.exit_status = self._exit_status(gone)
+        run.duration_ms = (time.monotonic() - started) * 1000
+        run.max_memory_mb = self._memory_mb()
+        run.output = self._drain()
+        return run
+
+    def _exit_status(self, gone: RuntimeGone) -> int | None:
+        return gone.status if gone.status is not None else self.process.wait()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+        self.api.close()  # the output reader closes the pipe once it sees end of file
+
+    def _read_output(self) -> None:
+        """Collect the process's output until it ends, then report its exit status."""
+        with selectors.DefaultSelector() as selector:  # not select(): fds may pass 1024
+            selector.register(self._fd, selectors.EVENT_READ)
+            while True:
+                selector.select()
+                with self._output_lock:
+                    if not self._read_available():
+                        break
+        self.process.stdout.close()  # here, not in kill(): a reused fd number is never read
+        self.api.exited(self.process.wait())
+
+    def _read_available(self) -> bool:
+        """Append what the pipe holds now; False at end of file (or once it is closed)."""
+        while True:
+            try:
+                chunk = os.read(self._fd, 65536)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            if not chunk:
+                return False
+            self._output += chunk
+
+    def _drain(self) -> list[str]:
+        """The log events written so far: one per line, as Lambda splits stdout."""
+        with self._output_lock:
+            self._read_available()
+            text, self._output[:] = self._output.decode("utf-8", "replace"), b""
+        # awslambdaric joins a multi-line error record with \r to keep it one event on stdout
+        # (Lambda's own telemetry channel keeps it whole with \n): one event, as there.
+        return [line.replace("\r", "\n").rstrip("\n") for line in text.split("\n") if line]
+
+    def _memory_mb(self) -> int:
+        """The process's peak resident memory (VmHWM), what REPORT calls Max Memory Used."""
+        with (
+            contextlib.suppress(OSError, ValueError),
+            open(f"/proc/{self.process.pid}/status") as status,
+        ):
+            for line in status:
+                if line.startswith("VmHWM:"):  # kB
+                    self._peak_mb = max(self._peak_mb, -(-int(line.split()[1]) // 1024))
+        return self._peak_mb
 
 
-if __name__ == "__main__":
-    main()
+def _trace_id() -> str:
+    """An X-Ray trace header value, as Lambda passes one to every invocation."""
+    hex_id = uuid.uuid4().hex
+    return f"Root=1-{int(time.time()):08x}-{hex_id[:24]};Parent={hex_id[24:]}0000;Sampled=0"
