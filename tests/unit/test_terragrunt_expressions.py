@@ -56,11 +56,11 @@ def locals_of(hcl: str) -> Locals:
         ("1 == true", False),
         ('"%{ for s in ["a", "b"] ~}\n${s};%{ endfor ~}\n%{if false}x%{else}y%{endif}"', "a;b;y"),
         ('try(local_key.x, lookup({ a = 1 }, "b", 2))', 2),
-        ('[can(local_key.x), can(local_key)]', [False, True]),
+        ("[can(local_key.x), can(local_key)]", [False, True]),
         ('format("%s-%03d %q %v", "a", 7, "b", [1])', 'a-007 "b" [1]'),
         ('jsonencode({ b = [1, true], a = "<" })', '{"a":"\\u003c","b":[1,true]}'),
         ('jsondecode("{\\"a\\": [1]}")', {"a": [1]}),
-        ('concat([1], [2, 3])', [1, 2, 3]),
+        ("concat([1], [2, 3])", [1, 2, 3]),
     ],
 )
 def test_expressions_evaluate_as_hcl_does(hcl, expected):
@@ -119,5 +119,7 @@ def test_what_hcl_syntax_writes_reads_back_as_the_same_value():
 
 
 def test_heredocs_are_templates_and_the_indented_form_drops_the_common_indent():
-    raw = parse_hcl('x = <<-EOF\n    a ${1 + 1}\n      %{ if true ~}\n      b\n    %{ endif ~}\n    EOF\n')
+    raw = parse_hcl(
+        "x = <<-EOF\n    a ${1 + 1}\n      %{ if true ~}\n      b\n    %{ endif ~}\n    EOF\n"
+    )
     assert evaluate(raw["x"], Scope({}, BUILTINS)) == "a 2\n  b\n"

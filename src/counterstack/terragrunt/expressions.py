@@ -172,8 +172,9 @@ def _guarded(compute: Callable[[], Any], raw: str) -> Any:
     try:
         return compute()
     except EvaluationError as error:
-        if error.expression is None:
-            raise type(error)(error.reason, raw) from None
+        if error.expression is None:  # named here, its class (Terragrunt's error type) kept
+            error.expression = raw
+            error.args = (f"cannot evaluate {raw}: {error.reason}",)
         raise
 
 
@@ -416,7 +417,11 @@ class _Evaluator:
         name = _tokens(name_node)[0]
         arguments = rest[0] if rest else None
         if name in _CATCHING:
-            return _CATCHING[name]([lambda a=a: plain(self.value(a, scope)) for a in _trees(arguments)] if arguments else [])
+            return _CATCHING[name](
+                [lambda a=a: plain(self.value(a, scope)) for a in _trees(arguments)]
+                if arguments
+                else []
+            )
         values = [self.value(a, scope) for a in _trees(arguments)] if arguments else []
         if arguments is not None and "..." in _tokens(arguments):
             last = plain(values.pop()) if values else None
