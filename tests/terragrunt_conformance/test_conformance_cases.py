@@ -18,6 +18,7 @@ from conformance_data import (
     require_data,
     subset_mismatches,
     substitute,
+    table_rows,
 )
 
 from counterstack.terragrunt.codegen import backend_config, prepare
@@ -29,6 +30,12 @@ from counterstack.terragrunt.unit import read_config, render
 pytestmark = pytest.mark.live
 
 GENERATE_ERRORS = ("GenerateFileExistsError", "GenerateFileRemoveError")
+TABLE_NAMES = (
+    "find_in_parent_folders",
+    "path_relative_to_include",
+    "backend_codegen",
+    "generate_codegen",
+)
 
 
 def lay_out(case_id: str, case: dict[str, Any], tmp_path: Path) -> Path:
@@ -127,3 +134,10 @@ def test_case(case_id: str, tmp_path: Path):
             mismatches.append(f"S3 backend {key} is {value!r}, not a {kind}")
     assert not mismatches, "\n".join(mismatches)
     check_files(root / case["unit"], expected.get("generated_files", {}))
+
+
+def test_the_whole_set_is_there():
+    """Absent (or cut short), the set would run nothing: that must fail, not pass quietly."""
+    require_data()
+    rows = sum(len(table_rows(name)) for name in TABLE_NAMES)
+    assert (len(case_ids()), rows) == (42, 72)
