@@ -12,7 +12,7 @@ OUTCOMES: dict[str, str] = {}  # node id -> outcome, in this process (the contro
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    if FOLDER not in report.nodeid:
+    if FOLDER not in report.nodeid or "[" not in report.nodeid:  # cases and rows only
         return
     outcomes = OUTCOMES
     if report.failed:

@@ -53,10 +53,16 @@ _REMOTE_STATE_BOOLS = ("disable_init", "disable_dependency_optimization")
 _MISSING = object()
 
 
-def read_unit(unit_dir: Path | str, run: Run | None = None) -> Config:
-    """The unit at `unit_dir` (its terragrunt.hcl) as Terragrunt configures it for `run`."""
+def read_unit(
+    unit_dir: Path | str, run: Run | None = None, locals_values: Mapping[str, Any] | None = None
+) -> Config:
+    """The unit at `unit_dir` (its terragrunt.hcl) as Terragrunt configures it for `run`.
+
+    `locals_values` stand in for the unit's own locals of those names (what a caller wants a
+    local to be where Terraform runs elsewhere than Terragrunt would run it).
+    """
     path = Path(unit_dir).resolve() / UNIT_CONFIG
-    return Config(path, Context(run or Run(), path, path.parent))
+    return Config(path, Context(run or Run(), path, path.parent), locals_values)
 
 
 def render(unit_dir: Path | str, run: Run | None = None) -> dict[str, Any]:
@@ -195,6 +201,7 @@ class FileConfig(_Cached):
         context: Context,
         dependencies: Mapping[str, Any],
         include: Mapping[str, Any] | None = None,
+        locals_values: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.path, self.doc, self.context = path, doc, context
@@ -202,7 +209,7 @@ class FileConfig(_Cached):
         if include is not None:
             variables["include"] = include
         base = Scope(variables, context.functions(_reader(context)))
-        self.locals = Locals(block(doc, "locals"), path.name, base)
+        self.locals = Locals(block(doc, "locals"), path.name, base, given=locals_values)
         self.scope = self.locals.scope
         self._dependencies = dependencies
 
@@ -341,7 +348,9 @@ class _Includes(Mapping[str, Any]):
 class Config(_Cached):
     """A config file with its includes merged in, as Terragrunt evaluates it for a unit."""
 
-    def __init__(self, path: Path, context: Context) -> None:
+    def __init__(
+        self, path: Path, context: Context, locals_values: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__()
         self.path = path
         doc = context.load(path)
@@ -370,7 +379,9 @@ class Config(_Cached):
                 exposed[label] = included
             if strategy != "no_merge":
                 self.includes.append((included, strategy))
-        self.own = FileConfig(path, doc, context, self.dependencies, _Includes(exposed))
+        self.own = FileConfig(
+            path, doc, context, self.dependencies, _Includes(exposed), locals_values
+        )
         self.locals = self.own.locals
         for file in [*(included for included, _ in self.includes), self.own]:
             for name, body in labelled(file.doc, "dependency"):
