@@ -40,7 +40,7 @@ def test_every_unit_gets_its_own_signed_backend_without_terragrunt_only_keys(tre
         workdir = generated(tree, unit_dir, env)
         assert workdir.is_relative_to(unit_dir / ".terragrunt-cache")  # the module's copy
         backend = (workdir / "backend.tf").read_text()
-        assert backend.startswith(f"# {SIGNATURE}\nterraform {{\n  backend \"s3\" {{\n"), unit
+        assert backend.startswith(f'# {SIGNATURE}\nterraform {{\n  backend "s3" {{\n'), unit
         account = "123456789012" if local else ACCOUNT
         environment = unit.split("/")[1]
         assert f'"counterstack-tfstate-{account}-{environment}"' in backend
@@ -50,7 +50,7 @@ def test_every_unit_gets_its_own_signed_backend_without_terragrunt_only_keys(tre
         assert "skip_bucket" not in backend and "disable_bucket_update" not in backend
         assert ("force_path_style" in backend) is local
         provider = (workdir / "provider.tf").read_text()
-        assert provider.startswith(f"# {SIGNATURE}\nprovider \"aws\" {{\n")
+        assert provider.startswith(f'# {SIGNATURE}\nprovider "aws" {{\n')
         assert ("endpoints {" in provider) is local
 
 

@@ -123,3 +123,10 @@ def test_heredocs_are_templates_and_the_indented_form_drops_the_common_indent():
         "x = <<-EOF\n    a ${1 + 1}\n      %{ if true ~}\n      b\n    %{ endif ~}\n    EOF\n"
     )
     assert evaluate(raw["x"], Scope({}, BUILTINS)) == "a 2\n  b\n"
+
+
+def test_strip_markers_trim_a_heredoc_line_by_line_as_terraform_does():
+    """Values Terraform 1.11 gives for the same templates: a heredoc's lines are separate."""
+    heredoc = 'x = <<EOT\na\n%{if true~}\n  b   \n  %{~endif}\nc ${~"x"~}   \n   d\nEOT\n'
+    assert evaluate(parse_hcl(heredoc)["x"], Scope({}, BUILTINS)) == "a\n  b   \n\ncx   d\n"
+    assert value_of('"x   %{if true~}   \\n   y%{endif}"') == "x   y"

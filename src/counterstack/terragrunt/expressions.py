@@ -652,10 +652,22 @@ def _template_parts(text: str, escaped: bool) -> list[Any]:
     parts.append(_unescape(rest) if escaped else rest)
     for position in range(1, len(parts), 2):
         if parts[position].strip_before:
-            parts[position - 1] = parts[position - 1].rstrip()
+            parts[position - 1] = _strip(parts[position - 1], before=True, by_line=not escaped)
         if parts[position].strip_after:
-            parts[position + 1] = parts[position + 1].lstrip()
+            parts[position + 1] = _strip(parts[position + 1], before=False, by_line=not escaped)
     return parts
+
+
+def _strip(text: str, *, before: bool, by_line: bool) -> str:
+    """A strip marker's trim. A heredoc is read line by line, so there only the line next to the
+    marker is trimmed: its text before the marker, or its text (newline included) after it."""
+    if not by_line:
+        return text.rstrip() if before else text.lstrip()
+    if before:
+        head, newline, tail = text.rpartition("\n")
+        return head + newline + tail.rstrip()
+    line, newline, rest = text.partition("\n")
+    return (line + newline).lstrip() + rest
 
 
 def _template(text: str, scope: Scope, *, escaped: bool) -> Any:
