@@ -20,7 +20,7 @@ from typing import Any
 
 from counterstack.terragrunt.config import Run
 from counterstack.terragrunt.contract_environment import PROTECTED_ENVIRONMENTS, check_environment
-from counterstack.terragrunt.contract_root import check_root
+from counterstack.terragrunt.contract_root import check_root, check_state, check_terraform_floor
 from counterstack.terragrunt.contract_units import (
     Unit,
     check_dependency_outputs,
@@ -45,10 +45,14 @@ from counterstack.terragrunt.unit import read_config
 def check_tree(root: Path) -> list[Problem]:
     """Every contract problem of the Terragrunt tree at `root` (empty when all is well)."""
     root = Path(root).resolve()
-    problems, _root_doc = check_root(root)
+    problems, root_doc = check_root(root)
     unit_dirs = discover_units(root)
     if not unit_dirs:
         return [*problems, Problem(LIVE, "units", "no units found under live/")]
+    state_problems, uses_lockfile = check_state(unit_dirs, root)
+    problems += state_problems
+    if uses_lockfile:
+        problems += check_terraform_floor(root_doc)
 
     live = root / LIVE
     env_dirs = sorted(
