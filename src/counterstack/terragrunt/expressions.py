@@ -25,6 +25,8 @@ from typing import Any
 from hcl2.api import parses_to_tree
 from lark import Token, Tree
 
+from counterstack.terragrunt.hcl import outside_strings
+
 Function = Callable[..., Any]
 
 _ATTRIBUTE = "value"  # the attribute an expression is parsed as: `value = <expression>`
@@ -602,23 +604,14 @@ class _Part:
 
 def _closing(text: str, start: int) -> int:
     """Index of the `}` closing the interpolation or directive whose body starts at `start`."""
-    depth, index, quoted = 1, start, False
-    while index < len(text):
-        char = text[index]
-        if quoted:
-            if char == "\\":
-                index += 1
-            elif char == '"':
-                quoted = False
-        elif char == '"':
-            quoted = True
-        elif char == "{":
+    depth = 1
+    for index, char in outside_strings(text, start):
+        if char == "{":
             depth += 1
         elif char == "}":
             depth -= 1
             if depth == 0:
                 return index
-        index += 1
     raise EvaluationError(f"unclosed template sequence in {text!r}")
 
 

@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from counterstack.terragrunt.hcl import outside_strings
+
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][A-Za-z0-9_-]*)\s*$")
 
@@ -83,48 +85,29 @@ def _single(value: Any) -> str:
 
 def _depth_change(line: str) -> tuple[int, int]:
     """(closers at the line's start, net bracket change) outside strings and comments."""
-    leading, net, quoted, index = 0, 0, False, 0
-    counting_leading = True
-    while index < len(line):
-        char = line[index]
-        if quoted:
-            if char == "\\":
-                index += 1
-            elif char == '"':
-                quoted = False
-        elif char == '"':
-            quoted = True
-            counting_leading = False
-        elif char == "#" or line.startswith("//", index):
+    leading, net, counting_leading = 0, 0, True
+    for index, char in outside_strings(line):
+        if char == "#" or line.startswith("//", index):
             break
-        elif char in "{[(":
-            net += 1
-            counting_leading = False
-        elif char in "}])":
+        if char in "}])":
             net -= 1
-            if counting_leading:
-                leading += 1
-        elif not char.isspace():
+            leading += counting_leading
+            continue
+        if char in "{[(":
+            net += 1
+        if not char.isspace():
             counting_leading = False
-        index += 1
     return leading, net
 
 
 def _equals(line: str) -> int | None:
     """Index of an attribute's `=` (not `==`, `=>`, `<=`...), outside strings, else None."""
-    quoted = False
-    for index, char in enumerate(line):
-        if quoted:
-            quoted = not (char == '"' and line[index - 1] != "\\")
-        elif char == '"':
-            quoted = True
-        elif char in "{[(#":
+    for index, char in outside_strings(line):
+        if char in "{[(#":
             return None
-        elif char == "=":
+        if char == "=":
             around = line[index - 1 : index] + line[index + 1 : index + 2]
-            if any(c in "=<>!" for c in around):
-                return None
-            return index
+            return None if any(c in "=<>!" for c in around) else index
     return None
 
 
