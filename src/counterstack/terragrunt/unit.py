@@ -76,10 +76,23 @@ def read_config(path: Path | str, unit_dir: Path | str, run: Run | None = None) 
     return _reader(Context(run or Run(), unit_path, unit_path.parent))(str(path))
 
 
+def is_block(raw: Any) -> bool:
+    """Whether python-hcl2 gave blocks (`kind {}` or `kind "label" {}`), not an attribute."""
+    if not isinstance(raw, list) or not raw:
+        return False
+    for entry in raw:
+        if not isinstance(entry, dict):
+            return False
+        bodies = [entry] if "__is_block__" in entry else list(entry.values())
+        if not all(isinstance(body, dict) and "__is_block__" in body for body in bodies):
+            return False
+    return True
+
+
 def labelled(doc: Mapping[str, Any], kind: str) -> list[tuple[str, dict[str, Any]]]:
     """Blocks of one kind in file order as (label, body); a bare block's label is ""."""
     entries = doc.get(kind)
-    if not isinstance(entries, list):
+    if not is_block(entries):
         return []
     found = []
     for entry in entries:
@@ -228,16 +241,16 @@ class FileConfig(_Cached):
         if key == "generate":
             return self._generate(raw)
         if key == "remote_state":
-            body = block(self.doc, key) if isinstance(raw, list) else raw
+            body = block(self.doc, key) if is_block(raw) else raw
             return remote_state_block(evaluate(body, self.scope))
         if key == "terraform":
             return self._terraform()
-        if isinstance(raw, list) and raw and isinstance(raw[0], dict):  # other blocks
+        if is_block(raw):  # other blocks: dependencies {}, exclude {}, ...
             return evaluate_lazily(block(self.doc, key), self.scope)
         return evaluate_lazily(raw, self.scope)
 
     def _generate(self, raw: Any) -> dict[str, Any]:
-        if isinstance(raw, list):
+        if is_block(raw):
             blocks = labelled(self.doc, "generate")
             names = [name for name, _ in blocks]
             repeated = sorted({name for name in names if names.count(name) > 1})
@@ -255,7 +268,7 @@ class FileConfig(_Cached):
             for key, raw in entry.items():
                 if key == "__is_block__":
                     continue
-                if isinstance(raw, list) and raw and isinstance(raw[0], dict):
+                if is_block(raw):
                     sub = found.setdefault(key, {})
                     for label, body in labelled(entry, key):
                         sub[label] = evaluate_lazily(body, self.scope)
@@ -391,7 +404,10 @@ class Config(_Cached):
         return f"{self.path.name} has no {name!r}"
 
     def _files(self) -> list[tuple[FileConfig, str]]:
-        return [*self.includes, (self.own, "shallow")]
+        """The files to merge in order, each with how it merges onto those before it: an include
+        by its own strategy, the unit's own file deeply when an include asks for it."""
+        deep = any(strategy == "deep" for _, strategy in self.includes)
+        return [*self.includes, (self.own, "deep" if deep else "shallow")]
 
     def _keys(self) -> list[str]:
         keys = dict.fromkeys(["locals", "inputs"])
