@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+import conformance_summary
 import pytest
 from retried_attempts import (  # the hooks that print the lost-answer retries of a run
     pytest_sessionfinish,  # noqa: F401
@@ -67,6 +68,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     apply_terraform_env()  # every terraform child of this run uses the project's CLI config
+    config.pluginmanager.register(conformance_summary, "conformance_summary")
     problem = stage_options_problem(
         keep=config.getoption("--keep-stack"),
         reuse=config.getoption("--reuse-stack"),

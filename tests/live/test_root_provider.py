@@ -20,7 +20,9 @@ import pytest
 from counterstack.hcl_syntax import hcl_value
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import terraform_env
+from counterstack.terragrunt.config import Run
 from counterstack.terragrunt.hcl import block, load_hcl
+from counterstack.terragrunt.unit import render
 
 pytestmark = [
     pytest.mark.live,
@@ -141,3 +143,19 @@ def test_local_provider_plans_against_a_local_endpoint_with_fake_credentials(tmp
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("endpoint", ["", "http://127.0.0.1:4566"], ids=["aws", "local"])
+def test_our_reading_renders_the_provider_as_terraform_does(tree: Path, tmp_path: Path, endpoint):
+    """The template engine that composes units (terragrunt.expressions) agrees with Terraform's."""
+    env_hcl = tree / "live" / "prod" / "env.hcl"
+    env_hcl.write_text(
+        env_hcl.read_text().replace('aws_account_id = ""', 'aws_account_id = "111122223333"')
+    )
+    env = {"COUNTERSTACK_ENDPOINT": endpoint} if endpoint else {}
+    run = Run(command="validate", env=env, repo_root=tree)
+    ours = render(tree / "live" / "prod" / "dynamodb", run)["generate"]["provider"]["contents"]
+    theirs = render_provider(
+        tmp_path / "render", endpoint=endpoint, account_id="111122223333", environment="prod"
+    )
+    assert ours == theirs

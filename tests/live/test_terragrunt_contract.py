@@ -392,3 +392,15 @@ def test_input_that_depends_on_the_checkout_path_is_reported(tree: Path):
         "inputs.package_path",
         "uses get_repo_root(): the value lands in state and differs between checkouts",
     )
+
+
+def test_state_without_a_lock_file_or_a_key_per_unit_is_reported_for_each_unit(tree: Path):
+    """Read as each unit renders its remote_state, however the root writes it."""
+    edit(tree / "terragrunt.hcl", "use_lockfile = true", 'use_lockfile = "false"')
+    edit(tree / "terragrunt.hcl", '"${path_relative_to_include()}/terraform.tfstate"', '"state"')
+    problems = check_tree(tree)
+    flagged = {p.unit for p in problems if p.key == "remote_state.config.use_lockfile"}
+    assert flagged == {f"live/{e}/{u}" for e in ENVIRONMENTS for u in UNITS}
+    shared = [p for p in problems if p.key == "remote_state.config.key"]
+    assert len(shared) == len(ENVIRONMENTS) * len(UNITS) - 1, shared
+    assert all("each unit needs its own key" in p.message for p in shared)

@@ -9,8 +9,9 @@ from typing import Any
 
 from counterstack.errors import CounterStackError
 from counterstack.terragrunt.compose import CompositionError, compose_environment
-from counterstack.terragrunt.hcl import block, literal, load_hcl
+from counterstack.terragrunt.expressions import EvaluationError, plain
 from counterstack.terragrunt.tree import ENV_CONFIG, ROOT_CONFIG, discover_units, module_name
+from counterstack.terragrunt.unit import read_config, read_unit
 
 _MODULE_OUTPUT = re.compile(r"^\$\{module\.(?P<module>\w+)\.(?P<output>\w+)\}$")
 # Outputs that are the module's input of the same name (all that discovery needs to follow).
@@ -44,18 +45,15 @@ def read_environment(env_dir: Path | str) -> Environment:
             f"{env_dir} is not an environment folder: give live/<env> of a checkout "
             f"(it holds {ENV_CONFIG}, and {ROOT_CONFIG} sits two folders up)"
         )
-    env = block(load_hcl(env_dir / ENV_CONFIG), "locals")
     unit_dirs = [d.resolve() for d in discover_units(root) if d.resolve().parent == env_dir]
     # A unit's own locals (e.g. where its zip is built) do not name anything in the account.
     placeholders = {
-        name: f"<local.{name}>"
-        for unit_dir in unit_dirs
-        for name in block(load_hcl(unit_dir / ROOT_CONFIG), "locals")
-        if name != "__is_block__"
+        name: f"<local.{name}>" for unit_dir in unit_dirs for name in read_unit(unit_dir).locals
     }
     try:
+        env = plain(read_config(env_dir / ENV_CONFIG, env_dir)["locals"])
         modules = compose_environment(env_dir, locals_values=placeholders, root=root)["module"]
-    except CompositionError as error:
+    except (CompositionError, EvaluationError) as error:
         raise CounterStackError(f"cannot read {env_dir}: {error}") from None
     units = []
     for unit_dir in unit_dirs:
@@ -64,8 +62,8 @@ def read_environment(env_dir: Path | str) -> Environment:
         units.append(Unit(unit_dir.name, module, _follow(body, modules)))
     return Environment(
         dir=env_dir,
-        name=str(literal(env.get("environment")) or env_dir.name),
-        region=str(literal(env.get("aws_region"))),
+        name=str(env.get("environment") or env_dir.name),
+        region=str(env.get("aws_region")),
         units=units,
     )
 

@@ -2,8 +2,8 @@
 
 `compose_environment(env_dir)` reads every unit of `live/<env>/` and returns a Terraform JSON
 configuration (`main.tf.json`) with one `module` block per unit: the unit's module and the inputs
-Terragrunt would pass it, that is the root terragrunt.hcl's `inputs` evaluated for the unit with
-the unit's own merged over them, and `dependency.<unit>.outputs.<name>` wired to
+Terragrunt would pass it for `plan` (`unit.read_unit`: the root terragrunt.hcl's `inputs` with
+the unit's own merged over them), and `dependency.<unit>.outputs.<name>` wired to
 `module.<unit>.<name>`. Both are evaluated (`expressions`), not matched as text, so the root and
 the units may be laid out however HCL allows. A unit's `local.*` is read from its `locals` block
 (`get_repo_root()` is `root`) unless passed in. A relative path there (the lambda unit's zip) is
@@ -21,15 +21,15 @@ unit's `module.<name>.` prefix.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from counterstack.paths import MODULES_DIR, REPO_ROOT
-from counterstack.terragrunt.config import UnitContext
-from counterstack.terragrunt.expressions import Declared, EvaluationError, Locals, evaluate
-from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
-from counterstack.terragrunt.inputs import included_root, passes_adopted_inputs, root_inputs
+from counterstack.terragrunt.config import Run
+from counterstack.terragrunt.expressions import EvaluationError
+from counterstack.terragrunt.hcl import literal, load_hcl
+from counterstack.terragrunt.inputs import KnownAfterApply, passes_adopted_inputs, unit_inputs
 from counterstack.terragrunt.tree import (
     ADOPTED_CONFIG,
     IMPORTS_FILE,
@@ -37,33 +37,14 @@ from counterstack.terragrunt.tree import (
     discover_units,
     module_name,
     relative,
-    render_path,
 )
+from counterstack.terragrunt.unit import read_unit
 
 _IMPORT_TARGET = re.compile(r"^\$\{(?P<address>[A-Za-z_][\w-]*\.[A-Za-z_][\w-]*(\[.*\])?)\}$")
 
 
 class CompositionError(ValueError):
     """A unit uses something this reader cannot turn into Terraform faithfully."""
-
-
-class _ModuleOutputs(Mapping[str, str]):
-    """`dependency.<label>.outputs` in a composed root: each output is the module's output."""
-
-    def __init__(self, module: str) -> None:
-        self.module = module
-
-    def __getitem__(self, output: str) -> str:
-        return f"${{module.{self.module}.{output}}}"
-
-    def __contains__(self, output: object) -> bool:
-        return isinstance(output, str)
-
-    def __iter__(self) -> Iterator[str]:
-        raise EvaluationError(f"module.{self.module}'s outputs are known after apply: name one")
-
-    def __len__(self) -> int:
-        raise EvaluationError(f"module.{self.module}'s outputs are known after apply: name one")
 
 
 def compose_environment(
@@ -89,53 +70,31 @@ def compose_environment(
     modules: dict[str, dict[str, Any]] = {}
     for unit_dir in unit_dirs:
         unit = relative(unit_dir, root)
-        doc = load_hcl(unit_dir / ROOT_CONFIG)
-        source = render_path(block(doc, "terraform").get("source"), unit_dir, root)
+        run = Run(command="plan", outputs=_module_outputs, repo_root=root)
+        try:
+            source = read_unit(unit_dir, run)["terraform"].get("source")
+            inputs = unit_inputs(unit_dir, root, _module_outputs, locals_values)
+            passes_adopted = passes_adopted_inputs(unit_dir, root, _module_outputs)
+        except EvaluationError as error:
+            raise CompositionError(f"{unit}: {ROOT_CONFIG} inputs: {error}") from None
+        if not passes_adopted:
+            raise CompositionError(
+                f"{unit}: {ROOT_CONFIG} inputs do not hand the unit its map in "
+                f"{relative(unit_dir.parent, root)}/{ADOPTED_CONFIG}, where `counterstack adopt "
+                "--write` puts the identity inputs that keep adopted objects from being replaced"
+            )
+        module_dir = Path(source).resolve() if isinstance(source, str) else None
         modules_dir = (root / MODULES_DIR.name).resolve()  # the tree's own modules/
-        if source is None or source.parent != modules_dir or not source.is_dir():
+        if module_dir is None or module_dir.parent != modules_dir or not module_dir.is_dir():
             raise CompositionError(f"{unit}: terraform.source is not a module of {modules_dir}")
-        inputs = _unit_inputs(unit_dir, root, doc, dict(locals_values or {}))
-        modules[module_name(unit_dir)] = {"source": f"{modules_source}/{source.name}", **inputs}
+        modules[module_name(unit_dir)] = {"source": f"{modules_source}/{module_dir.name}", **inputs}
     return {"module": modules}
 
 
-def _unit_inputs(
-    unit_dir: Path, root: Path, doc: dict[str, Any], locals_values: dict[str, Any]
-) -> dict[str, Any]:
-    """The root's inputs for the unit with the unit's own merged over them, as Terragrunt does."""
-    unit = relative(unit_dir, root)
-    context = UnitContext(unit_dir, root)
-    try:
-        root_config = included_root(context)
-        inherited = root_inputs(root_config)
-        passes_adopted = passes_adopted_inputs(unit_dir, root)
-    except EvaluationError as error:
-        raise CompositionError(f"{unit}: {ROOT_CONFIG} inputs: {error}") from None
-    if not passes_adopted:
-        raise CompositionError(
-            f"{unit}: {ROOT_CONFIG} inputs do not hand the unit its map in "
-            f"{relative(unit_dir.parent, root)}/{ADOPTED_CONFIG}, where `counterstack adopt "
-            "--write` puts the identity inputs that keep adopted objects from being replaced"
-        )
-    dependencies = Declared(
-        "dependency",
-        {
-            label: {"outputs": _ModuleOutputs(module_name(_config_path(unit_dir, body)))}
-            for label, body in blocks(doc, "dependency").items()
-        },
-    )
-    includes = Declared("include", {label: root_config for label in blocks(doc, "include")})
-    scope = context.scope().with_variables(include=includes, dependency=dependencies)
-    unit_locals = Locals(block(doc, "locals"), ROOT_CONFIG, scope, given=locals_values)
-    try:
-        own = evaluate(doc.get("inputs") or {}, unit_locals.scope)
-    except EvaluationError as error:
-        raise CompositionError(f"{unit}: {error}") from None
-    return {**inherited, **own}
-
-
-def _config_path(unit_dir: Path, dependency: dict[str, Any]) -> Path:
-    return (unit_dir / str(literal(dependency.get("config_path")))).resolve()
+def _module_outputs(unit_dir: Path) -> KnownAfterApply:
+    """`dependency.<label>.outputs` in a composed root: each output is the module's output."""
+    module = module_name(unit_dir)
+    return KnownAfterApply(lambda output: f"${{module.{module}.{output}}}")
 
 
 def compose_imports(env_dir: Path | str, *, root: Path = REPO_ROOT) -> list[dict[str, str]]:

@@ -1,5 +1,6 @@
-"""Contract checks of the root terragrunt.hcl: shared config (never a unit), S3 state with a lock
-file and encryption, a generated provider, and a Terraform floor that knows the lock file.
+"""Contract checks of the root terragrunt.hcl: shared config (never a unit), a generated provider,
+S3 state with a lock file, encryption and a key per unit (as each unit renders it), and a
+Terraform floor that knows the lock file.
 """
 
 from __future__ import annotations
@@ -8,9 +9,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl, strings
+from counterstack.terragrunt.codegen import backend_config
+from counterstack.terragrunt.config import Run
+from counterstack.terragrunt.expressions import EvaluationError
+from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
 from counterstack.terragrunt.problem import Problem
-from counterstack.terragrunt.tree import ROOT_CONFIG
+from counterstack.terragrunt.tree import ROOT_CONFIG, relative
+from counterstack.terragrunt.unit import read_unit
 
 # use_lockfile is experimental in Terraform 1.10 and generally available from 1.11.
 LOCKFILE_TERRAFORM = (1, 11)
@@ -19,7 +24,7 @@ _VERSION_FLOOR = re.compile(r"^>=\s*(\d+)\.(\d+)(?:\.\d+)?$")
 
 
 def check_root(root: Path) -> tuple[list[Problem], dict[str, Any]]:
-    """The root config: present, never a unit, S3 state with a lock file and encryption."""
+    """The root config: present, never a unit, a generated provider."""
     path = root / ROOT_CONFIG
     if not path.is_file():
         return [Problem(ROOT_CONFIG, "file", "root configuration is missing")], {}
@@ -32,24 +37,45 @@ def check_root(root: Path) -> tuple[list[Problem], dict[str, Any]]:
         problems.append(
             Problem(ROOT_CONFIG, "terraform.source", "the root is shared config, not a unit")
         )
-    remote_state = block(doc, "remote_state")
-    if literal(remote_state.get("backend")) != "s3":
-        problems.append(Problem(ROOT_CONFIG, "remote_state.backend", "must be s3"))
-    config_text = " ".join(strings(remote_state.get("config", "")))
-    for setting, pattern in (
-        ("use_lockfile", r"\buse_lockfile\s*=\s*true\b"),
-        ("encrypt", r"\bencrypt\s*=\s*true\b"),
-        ("key", r"path_relative_to_include\(\)"),
-    ):
-        if not re.search(pattern, config_text):
-            problems.append(
-                Problem(ROOT_CONFIG, f"remote_state.config.{setting}", f"expected {pattern!r}")
-            )
     if "provider" not in blocks(doc, "generate"):
         problems.append(Problem(ROOT_CONFIG, 'generate "provider"', "no generated provider"))
-    if re.search(r"\buse_lockfile\s*=\s*true\b", config_text):
-        problems += check_terraform_floor(doc)
     return problems, doc
+
+
+def check_state(unit_dirs: list[Path], root: Path) -> tuple[list[Problem], bool]:
+    """Each unit's remote_state as Terragrunt renders it (`unit.read_unit`): S3 with a lock file
+    and encryption, and a state key of its own. Also says whether any unit uses the lock file."""
+    problems: list[Problem] = []
+    owners: dict[Any, str] = {}
+    uses_lockfile = False
+    run = Run(command="validate", env={}, repo_root=root, aws_account_id=lambda: "<account>")
+    for unit_dir in unit_dirs:
+        unit = relative(unit_dir, root)
+        try:
+            state = read_unit(unit_dir, run).get("remote_state")
+        except EvaluationError as error:
+            problems.append(Problem(unit, "remote_state", error.reason))
+            continue
+        if not state or state["backend"] != "s3":
+            problems.append(Problem(unit, "remote_state.backend", "must be s3"))
+            continue
+        config = backend_config("s3", state["config"])
+        uses_lockfile = uses_lockfile or config.get("use_lockfile") is True
+        for setting in ("use_lockfile", "encrypt"):
+            if config.get(setting) is not True:
+                problems.append(Problem(unit, f"remote_state.config.{setting}", "must be true"))
+        key = config.get("key")
+        if key in owners:
+            problems.append(
+                Problem(
+                    unit,
+                    "remote_state.config.key",
+                    f"{key!r} is {owners[key]}'s state too: each unit needs its own key "
+                    "(path_relative_to_include())",
+                )
+            )
+        owners[key] = unit
+    return problems, uses_lockfile
 
 
 def check_terraform_floor(doc: dict[str, Any]) -> list[Problem]:

@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from counterstack.terragrunt.contract_environment import PROTECTED_ENVIRONMENTS
+from counterstack.terragrunt.expressions import EvaluationError
 from counterstack.terragrunt.hcl import block, blocks, literal, strings
-from counterstack.terragrunt.inputs import INCLUDE_ENV, adopted_inputs, root_common_inputs
+from counterstack.terragrunt.inputs import KnownAfterApply, unit_inputs
 from counterstack.terragrunt.problem import Problem
 from counterstack.terragrunt.tree import (
     ADOPTED_CONFIG,
-    ENV_CONFIG,
     LIVE,
     ROOT_CONFIG,
     Module,
@@ -55,9 +55,17 @@ class Unit:
     dependencies: dict[str, Path] = field(default_factory=dict)  # label -> unit dir (existing)
 
 
-def check_unit(
-    unit: Unit, root: Path, root_doc: dict[str, Any], env: dict[str, Any]
-) -> list[Problem]:
+def effective_inputs(unit: Unit, root: Path) -> dict[str, Any] | Problem:
+    """The inputs Terragrunt would pass the unit (every dependency output a placeholder), or the
+    problem that stops them from being read, keyed by the expression that failed."""
+    try:
+        return unit_inputs(unit.path, root, lambda _: KnownAfterApply(lambda name: f"<{name}>"))
+    except EvaluationError as error:
+        where = (error.expression or "inputs").removeprefix("${").removesuffix("}")
+        return Problem(unit.name, where, error.reason)
+
+
+def check_unit(unit: Unit, root: Path, inputs: dict[str, Any] | Problem) -> list[Problem]:
     problems: list[Problem] = []
     name, doc = unit.name, unit.doc
 
@@ -87,9 +95,8 @@ def check_unit(
             problem(
                 f"include.{label}.expose", "locals are read, so the include needs expose = true"
             )
-    for _label, key in sorted({m for t in texts for m in INCLUDE_ENV.findall(t)}):
-        if env and key not in env:
-            problem(f"include.{_label}.locals.env.{key}", f"{ENV_CONFIG} has no local {key!r}")
+    if isinstance(inputs, Problem):
+        problems.append(inputs)
 
     # terraform.source: an existing module.
     source = block(doc, "terraform").get("source")
@@ -133,37 +140,31 @@ def check_unit(
                 )
 
     # inputs: declared by the module; required variables all set.
-    unit_inputs = {k: v for k, v in (doc.get("inputs") or {}).items()}
-    root_inputs = root_common_inputs(root_doc)
-    adopted = adopted_inputs(unit.path.parent).get(unit.path.name, {})
-    if unit.module is not None:
+    own_inputs = {k: v for k, v in (doc.get("inputs") or {}).items()}
+    effective = inputs if isinstance(inputs, dict) else None
+    if unit.module is not None and effective is not None:
         module_name = relative(unit.module.path, root)
         declared = unit.module.variables
-        for key in sorted(unit_inputs):
+        for key in sorted(own_inputs):
             if key not in declared:
                 problem(
                     f"inputs.{key}",
                     f"not a variable of {module_name} (it has: {', '.join(sorted(declared))})",
                 )
-        for key in sorted(root_inputs):
+        for key in sorted(set(effective) - set(own_inputs)):
             if key not in declared:
                 problem(
                     f"inputs.{key}",
-                    f"common input from {ROOT_CONFIG} is not a variable of {module_name}",
-                )
-        for key in sorted(adopted):
-            if key not in declared:
-                problem(
-                    f"inputs.{key}",
-                    f"adopted input from {ADOPTED_CONFIG} is not a variable of {module_name}",
+                    f"input from the included {ROOT_CONFIG} (its common inputs, or the unit's "
+                    f"map in {ADOPTED_CONFIG}) is not a variable of {module_name}",
                 )
         for variable, has_default in sorted(declared.items()):
-            if not has_default and variable not in unit_inputs and variable not in root_inputs:
+            if not has_default and variable not in effective:
                 problem(f"inputs.{variable}", f"required variable of {module_name} is not set")
 
     # inputs land in state: none may depend on where the tree is checked out.
     unit_locals = block(doc, "locals")
-    for key, raw in sorted(unit_inputs.items()):
+    for key, raw in sorted(own_inputs.items()):
         texts = strings(raw)
         texts += [
             s

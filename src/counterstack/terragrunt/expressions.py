@@ -17,7 +17,6 @@ and lists.
 from __future__ import annotations
 
 import functools
-import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,8 @@ from typing import Any
 
 from hcl2.api import parses_to_tree
 from lark import Token, Tree
+
+from counterstack.terragrunt.hcl import outside_strings
 
 Function = Callable[..., Any]
 
@@ -143,42 +144,6 @@ def plain(value: Any) -> Any:
     return value
 
 
-# --- Terraform's functions the root uses ----------------------------------------------------
-
-
-def _merge(*items: Any) -> dict[str, Any]:
-    merged: dict[str, Any] = {}
-    for item in items:
-        if item is None:
-            continue
-        if not isinstance(item, Mapping):
-            raise EvaluationError(f"merge() takes maps or objects, not {_kind(item)}")
-        merged.update(item)
-    return merged
-
-
-def _dirname(path: str) -> str:
-    """Go's filepath.Dir, as Terraform's dirname: all but the last element, "." when none."""
-    return posixpath.normpath(posixpath.dirname(_string(path, "dirname")) or ".")
-
-
-def _basename(path: str) -> str:
-    """Go's filepath.Base, as Terraform's basename: the last element, trailing slashes dropped."""
-    stripped = _string(path, "basename").rstrip("/")
-    if not stripped:
-        return "/" if path else "."
-    return posixpath.basename(stripped)
-
-
-BUILTINS: dict[str, Function] = {"merge": _merge, "dirname": _dirname, "basename": _basename}
-
-
-def _string(value: Any, function: str) -> str:
-    if not isinstance(value, str):
-        raise EvaluationError(f"{function}() takes a string, not {_kind(value)}")
-    return value
-
-
 # --- python-hcl2's values ---------------------------------------------------------------------
 
 
@@ -192,18 +157,26 @@ def _raw_key(key: str, scope: Scope) -> str:
 def _text(raw: str, scope: Scope) -> Any:
     """HCL text: a quoted template, or an expression python-hcl2 wrapped in `${...}`."""
     if raw.startswith('"<<'):
-        raise EvaluationError("heredocs are not supported", raw)
+        return _guarded(lambda: _template(_heredoc(raw[1:-1]), scope, escaped=False), raw)
+    if raw.startswith('"') and "%{" in raw.replace("%%{", ""):
+        return _guarded(lambda: _template(raw[1:-1], scope, escaped=True), raw)
     if raw.startswith('"'):
         source = raw
     elif raw.startswith("${") and raw.endswith("}"):
         source = raw[2:-1]
     else:
         raise EvaluationError("not an HCL expression", raw)
+    return _guarded(lambda: _Evaluator(source).value(_parse(source), scope), raw)
+
+
+def _guarded(compute: Callable[[], Any], raw: str) -> Any:
+    """`compute()`, its errors naming the expression `raw` unless they name a narrower one."""
     try:
-        return _Evaluator(source).value(_parse(source), scope)
+        return compute()
     except EvaluationError as error:
-        if error.expression is None:
-            raise EvaluationError(error.reason, raw) from None
+        if error.expression is None:  # named here, its class (Terragrunt's error type) kept
+            error.expression = raw
+            error.args = (f"cannot evaluate {raw}: {error.reason}",)
         raise
 
 
@@ -247,11 +220,11 @@ def _key(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _template_string(value)
+        return template_string(value)
     raise EvaluationError(f"an object key must be a string, not {_kind(value)}")
 
 
-def _template_string(value: Any) -> str:
+def template_string(value: Any) -> str:
     """A value as a template renders it (HCL's conversion to string)."""
     if isinstance(value, str):
         return value
@@ -387,7 +360,7 @@ class _Evaluator:
         if len(parts) == 1 and isinstance(parts[0], _Interpolated):
             return parts[0].value  # "${x}" is x itself, of its own type
         return "".join(
-            _template_string(part.value) if isinstance(part, _Interpolated) else part
+            template_string(part.value) if isinstance(part, _Interpolated) else part
             for part in parts
         )
 
@@ -445,6 +418,12 @@ class _Evaluator:
         name_node, *rest = _trees(node)
         name = _tokens(name_node)[0]
         arguments = rest[0] if rest else None
+        if name in _CATCHING:
+            return _CATCHING[name](
+                [lambda a=a: plain(self.value(a, scope)) for a in _trees(arguments)]
+                if arguments
+                else []
+            )
         values = [self.value(a, scope) for a in _trees(arguments)] if arguments else []
         if arguments is not None and "..." in _tokens(arguments):
             last = plain(values.pop()) if values else None
@@ -566,3 +545,193 @@ def _index(target: Any, key: Any, where: str) -> Any:
             raise EvaluationError(f"{where}: no element {key!r} in a list of {len(target)}")
         return target[key]
     raise EvaluationError(f"{where}: {_kind(target)} cannot be indexed")
+
+
+# --- try() and can(): the functions that see their arguments' errors --------------------------
+
+
+def _try(arguments: list[Callable[[], Any]]) -> Any:
+    """Terraform's try(): the first argument that evaluates without an error."""
+    errors = []
+    for argument in arguments:
+        try:
+            return argument()
+        except EvaluationError as error:
+            errors.append(error.reason)
+    raise EvaluationError("try(): no argument could be evaluated: " + "; ".join(errors))
+
+
+def _can(arguments: list[Callable[[], Any]]) -> bool:
+    if len(arguments) != 1:
+        raise EvaluationError("can() takes one argument")
+    try:
+        arguments[0]()
+    except EvaluationError:
+        return False
+    return True
+
+
+_CATCHING = {"try": _try, "can": _can}
+
+
+# --- templates with directives, and heredocs ---------------------------------------------------
+
+_FOR = re.compile(r"^for\s+(\w+)(?:\s*,\s*(\w+))?\s+in\s+(.+)$", re.S)
+_IF = re.compile(r"^if\s+(.+)$", re.S)
+
+
+def _heredoc(text: str) -> str:
+    """The template inside `<<EOF ... EOF` (`<<-EOF`: lines dedented by their common indent)."""
+    opening, _, rest = text.partition("\n")
+    body = rest[: rest.rstrip().rfind("\n") + 1]  # drop the closing marker's line
+    if opening.startswith("<<-"):
+        lines = body.split("\n")
+        indents = [len(line) - len(line.lstrip(" \t")) for line in lines if line.strip()]
+        cut = min(indents, default=0)
+        body = "\n".join(line[cut:] for line in lines)
+    return body
+
+
+@dataclass
+class _Part:
+    """A `${...}` (interpolation) or `%{...}` (directive) of a template, strip markers read."""
+
+    kind: str
+    source: str
+    strip_before: bool
+    strip_after: bool
+
+
+def _closing(text: str, start: int) -> int:
+    """Index of the `}` closing the interpolation or directive whose body starts at `start`."""
+    depth = 1
+    for index, char in outside_strings(text, start):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return index
+    raise EvaluationError(f"unclosed template sequence in {text!r}")
+
+
+def _template_parts(text: str, escaped: bool) -> list[Any]:
+    """Literal strings and `_Part`s, alternating (a literal first and last), strips applied."""
+    parts: list[Any] = []
+    literal: list[str] = []
+    index = 0
+    while index < len(text):
+        if text.startswith(("$${", "%%{"), index):
+            literal.append(text[index + 1 : index + 3])
+            index += 3
+        elif text.startswith(("${", "%{"), index):
+            end = _closing(text, index + 2)
+            inner = text[index + 2 : end]
+            before, after = inner.startswith("~"), inner.endswith("~")
+            inner = inner[int(before) : len(inner) - int(after)]
+            kind = "interpolation" if text[index] == "$" else "directive"
+            text_so_far = "".join(literal)
+            parts += [_unescape(text_so_far) if escaped else text_so_far]
+            parts.append(_Part(kind, inner.strip(), before, after))
+            literal = []
+            index = end + 1
+        elif escaped and text[index] == "\\":
+            literal.append(text[index : index + 2])
+            index += 2
+        else:
+            literal.append(text[index])
+            index += 1
+    rest = "".join(literal)
+    parts.append(_unescape(rest) if escaped else rest)
+    for position in range(1, len(parts), 2):
+        if parts[position].strip_before:
+            parts[position - 1] = _strip(parts[position - 1], before=True, by_line=not escaped)
+        if parts[position].strip_after:
+            parts[position + 1] = _strip(parts[position + 1], before=False, by_line=not escaped)
+    return parts
+
+
+def _strip(text: str, *, before: bool, by_line: bool) -> str:
+    """A strip marker's trim. A heredoc is read line by line, so there only the line next to the
+    marker is trimmed: its text before the marker, or its text (newline included) after it."""
+    if not by_line:
+        return text.rstrip() if before else text.lstrip()
+    if before:
+        head, newline, tail = text.rpartition("\n")
+        return head + newline + tail.rstrip()
+    line, newline, rest = text.partition("\n")
+    return (line + newline).lstrip() + rest
+
+
+def _template(text: str, scope: Scope, *, escaped: bool) -> Any:
+    """A template's value: a lone `${x}` is x itself; otherwise the rendered string."""
+    parts = _template_parts(text, escaped)
+    if len(parts) == 3 and parts[0] == parts[2] == "" and parts[1].kind == "interpolation":
+        return _expression(parts[1].source, scope)
+    rendered, end = _render(parts, 0, scope, ())
+    if end != len(parts):
+        raise EvaluationError(f"%{{{parts[end].source}}} has no opening directive")
+    return rendered
+
+
+def _expression(source: str, scope: Scope) -> Any:
+    return _Evaluator(source).value(_parse(source), scope)
+
+
+def _render(parts: list[Any], index: int, scope: Scope, until: tuple[str, ...]) -> tuple[str, int]:
+    """Render from `index` to the first directive in `until`; return the text and its index."""
+    out: list[str] = []
+    while index < len(parts):
+        part = parts[index]
+        if isinstance(part, str):
+            out.append(part)
+            index += 1
+            continue
+        if part.kind == "interpolation":
+            out.append(template_string(plain(_expression(part.source, scope))))
+            index += 1
+            continue
+        word = part.source.split(None, 1)[0] if part.source else ""
+        if word in until:
+            return "".join(out), index
+        if match := _IF.match(part.source):
+            condition = _bool(_expression(match[1], scope), "a template's if")
+            then, index = _render(parts, index + 1, scope, ("else", "endif"))
+            otherwise = ""
+            if parts[index].source == "else":
+                otherwise, index = _render(parts, index + 1, scope, ("endif",))
+            out.append(then if condition else otherwise)
+            index += 1
+        elif match := _FOR.match(part.source):
+            start = index + 1
+            _, index = _render_skipping(parts, start)
+            items = plain(_expression(match[3], scope))
+            pairs = sorted(items.items()) if isinstance(items, dict) else list(enumerate(items))
+            for key, item in pairs:
+                names = [match[1], match[2]] if match[2] else [match[1]]
+                values = [key, item] if match[2] else [item]
+                inner = scope.with_variables(**dict(zip(names, values, strict=True)))
+                out.append(_render(parts, start, inner, ("endfor",))[0])
+            index += 1
+        else:
+            raise EvaluationError(f"%{{{part.source}}}: not a template directive HCL knows")
+    if until:
+        raise EvaluationError(f"template directive missing its %{{{until[-1]}}}")
+    return "".join(out), index
+
+
+def _render_skipping(parts: list[Any], index: int) -> tuple[None, int]:
+    """The index of the `endfor` closing a for directive, nested directives skipped."""
+    depth = 0
+    while index < len(parts):
+        part = parts[index]
+        if isinstance(part, _Part) and part.kind == "directive":
+            word = part.source.split(None, 1)[0] if part.source else ""
+            if word in ("for", "if"):
+                depth += 1
+            elif word in ("endfor", "endif"):
+                if depth == 0:
+                    return None, index
+                depth -= 1
+        index += 1
+    raise EvaluationError("template for directive missing its %{endfor}")

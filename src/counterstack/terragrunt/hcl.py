@@ -7,6 +7,7 @@ reads the plain values; `expressions` evaluates the rest.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,21 @@ def strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for item in value for s in strings(item)]
     return []
+
+
+def outside_strings(text: str, start: int = 0) -> Iterator[tuple[int, str]]:
+    """(index, character) of `text` from `start`, quoted strings' insides skipped (their quotes
+    are given), so a scanner sees only HCL's structure."""
+    index, quoted = start, False
+    while index < len(text):
+        char = text[index]
+        if quoted:
+            if char == "\\":
+                index += 1
+            elif char == '"':
+                quoted = False
+                yield index, char
+        else:
+            yield index, char
+            quoted = char == '"'
+        index += 1
