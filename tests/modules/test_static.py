@@ -19,7 +19,10 @@ MODULES = sorted(p for p in MODULES_DIR.iterdir() if (p / "main.tf").is_file())
 ROOTS = [*MODULES, EXAMPLE_COMPLETE]
 CONTRACT = {
     "dynamodb": (
-        {"name", "hash_key", "point_in_time_recovery", "deletion_protection", "tags", "kms_key_arn"},
+        {
+            "name", "hash_key", "point_in_time_recovery", "deletion_protection", "tags",
+            "kms_key_arn",
+        },
         {"name", "arn"},
     ),
     "lambda": (
