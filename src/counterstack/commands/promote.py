@@ -68,6 +68,10 @@ def _review(env: Environment, plans: dict[str, Path], allow_replace: bool, out_d
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
             summary.write(markdown)
+    if os.environ.get("GITHUB_OUTPUT"):  # lets the workflow skip an approval with nothing in it
+        changes = any(r.add or r.change or r.destroy for r in reviews)
+        with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as output:
+            output.write(f"changes={str(changes).lower()}\n")
     refuse_unless_allowed(reviews, allow_replace)
     return markdown
 

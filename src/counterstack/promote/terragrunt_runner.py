@@ -39,7 +39,9 @@ def plan(env: Environment, out_dir: Path) -> dict[str, Path]:
     shown: dict[str, Path] = {}
     for unit in env.units:
         plan_file = out_dir / f"{unit.name}.tfplan"
-        _terragrunt(["plan", "-input=false", f"-out={plan_file}"], unit)
+        # -lock=false: the plan role only reads state; the apply locks, and Terraform refuses a
+        # saved plan whose state changed since it was made.
+        _terragrunt(["plan", "-input=false", "-lock=false", f"-out={plan_file}"], unit)
         with (out_dir / f"{unit.name}.json").open("w") as json_file:
             _terragrunt(["show", "-json", str(plan_file)], unit, stdout=json_file)
         shown[unit.name] = out_dir / f"{unit.name}.json"
