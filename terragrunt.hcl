@@ -35,10 +35,12 @@ locals {
 
   # Account that owns the state bucket: pinned in env.hcl, else asked of STS. HCL evaluates both
   # arms of a conditional, so the STS call sits in a filtered for-expression: it runs only when the
-  # filter lets it through (AWS target, no pinned id), never in local mode.
+  # filter lets it through (AWS target, no pinned id), never in local mode. Reading account_guard
+  # (always empty once evaluated) makes the guard speak before any STS call can fail.
   account_id = local.is_local ? local.local_account_id : (
     local.env.aws_account_id != "" ? local.env.aws_account_id : join("", [
-      for target in ["aws"] : get_aws_account_id() if !local.is_local && local.env.aws_account_id == ""
+      for target in ["aws"] : get_aws_account_id()
+      if !local.is_local && local.env.aws_account_id == "" && length(local.account_guard) == 0
     ])
   )
 
