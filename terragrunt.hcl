@@ -13,6 +13,10 @@
 # available from 1.11; older releases reject the setting. Modules keep their own, lower floor.
 terraform_version_constraint = ">= 1.11"
 
+# The Terragrunt release line mise.toml installs (1.x: `run --all`, `--backend-bootstrap`); an older
+# or a future major release stops here instead of reading this file differently.
+terragrunt_version_constraint = ">= 1.0, < 2.0"
+
 locals {
   # Per-environment values: live/<env>/env.hcl, found from the unit that includes this file.
   env = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals
@@ -21,17 +25,35 @@ locals {
   endpoint = get_env("COUNTERSTACK_ENDPOINT", "")
   is_local = local.endpoint != ""
 
+  # The aws provider every unit runs, exactly: the modules admit a range (~> 5.100), the live units
+  # pin one release so dev and prod plan with the same build. Each unit's .terraform.lock.hcl locks
+  # it (scripts/lock-providers writes them; tests/live/test_provider_locks.py checks them offline).
+  aws_provider_version = "5.100.0"
+
   # The local account is moto's default account unless told otherwise.
   local_account_id = get_env("COUNTERSTACK_LOCAL_ACCOUNT_ID", "123456789012")
 
   # Account that owns the state bucket: pinned in env.hcl, else asked of STS. HCL evaluates both
   # arms of a conditional, so the STS call sits in a filtered for-expression: it runs only when the
-  # filter lets it through (AWS target, no pinned id), never in local mode.
+  # filter lets it through (AWS target, no pinned id), never in local mode. Reading account_guard
+  # (always empty once evaluated) makes the guard speak before any STS call can fail.
   account_id = local.is_local ? local.local_account_id : (
     local.env.aws_account_id != "" ? local.env.aws_account_id : join("", [
-      for target in ["aws"] : get_aws_account_id() if !local.is_local && local.env.aws_account_id == ""
+      for target in ["aws"] : get_aws_account_id()
+      if !local.is_local && local.env.aws_account_id == "" && length(local.account_guard) == 0
     ])
   )
+
+  # A protected environment names its account in env.hcl: without it, credentials of another
+  # account (dev's) could apply it, and its state bucket name would follow them. Terragrunt
+  # evaluates every local before it runs anything, so the run stops here with this one line.
+  # (Local mode is exempt: the local account is the only one there.)
+  account_guard = [
+    for environment in [local.env.environment] : run_cmd(
+      "sh", "-c",
+      "echo 'live/${environment}/env.hcl: aws_account_id is empty: set the ${environment} account id (12 digits) before planning ${environment}' >&2; exit 1",
+    ) if !local.is_local && environment == "prod" && local.env.aws_account_id == ""
+  ]
 
   # Provider settings that only exist in local mode. Every endpoint the stack (and the provider's own
   # account lookup) touches goes to the one local port; fake credentials; no EC2 metadata, no
@@ -120,9 +142,9 @@ generate "provider" {
   contents  = <<EOF
 provider "aws" {
   region = "${local.env.aws_region}"
-%{if !local.is_local && local.env.aws_account_id != ""~}
-  allowed_account_ids = ["${local.env.aws_account_id}"]
-%{endif~}
+  # Only the account whose state bucket this unit uses (env.hcl's, the local one, or the
+  # credentials' own when dev pins none): credentials of any other account are refused.
+  allowed_account_ids = ["${local.account_id}"]
 %{if local.is_local~}
 
   # Local mode (COUNTERSTACK_ENDPOINT): the offline account, fake credentials, no AWS checks.
@@ -145,6 +167,23 @@ provider "aws" {
       project      = "${local.project}"
       environment  = "${local.env.environment}"
       "managed-by" = "terragrunt"
+    }
+  }
+}
+EOF
+}
+
+# The exact provider release over the modules' range, in an override file (a second
+# required_providers entry for aws would be a duplicate; an override replaces its constraint).
+generate "provider_version" {
+  path      = "provider_version_override.tf"
+  if_exists = "overwrite_terragrunt"
+  contents  = <<EOF
+terraform {
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "${local.aws_provider_version}"
     }
   }
 }

@@ -3,7 +3,7 @@ locals {
   environment = "dev"
   aws_region  = "eu-west-1"
   # Pin the account (allowed_account_ids + state bucket name) by setting its 12-digit id here;
-  # empty means "the account of the current credentials".
+  # empty means "the account of the current credentials" (dev only: prod refuses to run without).
   aws_account_id = ""
 
   table_name    = "visitor-counter-dev"

@@ -2,8 +2,9 @@
 locals {
   environment = "prod"
   aws_region  = "eu-west-1"
-  # Pin the account (allowed_account_ids + state bucket name) by setting its 12-digit id here;
-  # empty means "the account of the current credentials".
+  # The prod account's 12-digit id: allowed_account_ids and the state bucket name follow it. Required
+  # on AWS: while it is empty, every prod run stops at the root's account_guard (and `counterstack
+  # promote` refuses) before touching anything. The local account ignores it.
   aws_account_id = ""
 
   table_name    = "visitor-counter"

@@ -33,6 +33,17 @@ variable "deletion_protection" {
   nullable    = false
 }
 
+variable "kms_key_arn" {
+  description = "ARN of a customer managed KMS key that encrypts the table; null uses the AWS managed key (aws/dynamodb). Changing it re-encrypts the table in place."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.kms_key_arn))
+    error_message = "kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to the table."
   type        = map(string)

@@ -67,11 +67,12 @@ resource "aws_apigatewayv2_route" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "access" {
-  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest by default; access logs hold no secrets that would justify a KMS key and its policy.
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest by default; a customer managed key is an opt-in (access_log_kms_key_arn).
   #checkov:skip=CKV_AWS_338:Retention is an input (7-30 days per environment) to cap cost; access logs are operational, not an audit record kept for a year.
 
   name              = "/aws/apigateway/${var.name}"
   retention_in_days = var.access_log_retention_days
+  kms_key_id        = var.access_log_kms_key_arn
 
   tags = var.tags
 }

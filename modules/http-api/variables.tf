@@ -112,6 +112,17 @@ variable "access_log_retention_days" {
   }
 }
 
+variable "access_log_kms_key_arn" {
+  description = "ARN of a customer managed KMS key that encrypts the access log group (its key policy must allow logs.<region>.amazonaws.com); null uses CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.access_log_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.access_log_kms_key_arn))
+    error_message = "access_log_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)."
+  }
+}
+
 variable "permission_statement_id" {
   description = "Statement id of the Lambda invoke permission; null gives `AllowInvokeFromHttpApi-<name>` (at most 100 characters). Set it to adopt an existing permission (e.g. the console's `lambda-<uuid>`)."
   type        = string

@@ -23,6 +23,16 @@ locals {
           Resource = ["${local.log_group_arn}:*"]
         },
       ],
+      # X-Ray accepts trace writes only on Resource "*" (no resource-level permissions), so the
+      # statement exists only when tracing is asked for.
+      [
+        for mode in compact([var.tracing_mode]) : {
+          Sid      = "WriteTraces"
+          Effect   = "Allow"
+          Action   = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"]
+          Resource = ["*"]
+        }
+      ],
       [
         for index, statement in var.policy_statements : {
           Sid      = "Statement${index}"
@@ -36,8 +46,9 @@ locals {
 }
 
 resource "aws_iam_role" "this" {
-  name = local.role_name
-  path = var.role_path
+  name                 = local.role_name
+  path                 = var.role_path
+  permissions_boundary = var.permissions_boundary
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -60,17 +71,18 @@ resource "aws_iam_role_policy" "this" {
 }
 
 resource "aws_cloudwatch_log_group" "this" {
-  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest by default; function logs hold no secrets that would justify a KMS key and its policy.
+  #checkov:skip=CKV_AWS_158:CloudWatch Logs encrypts every log group at rest by default; a customer managed key is an opt-in (log_group_kms_key_arn).
   #checkov:skip=CKV_AWS_338:Retention is an input (7-30 days per environment) to cap cost; function logs are operational, not an audit record kept for a year.
 
   name              = local.log_group_name
   retention_in_days = var.log_retention_days
+  kms_key_id        = var.log_group_kms_key_arn
 
   tags = var.tags
 }
 
 resource "aws_lambda_function" "this" {
-  #checkov:skip=CKV_AWS_50:Active X-Ray tracing needs xray:PutTraceSegments on Resource "*" (no resource-level permissions), breaking the no-wildcard role; HTTP APIs do not trace.
+  #checkov:skip=CKV_AWS_50:X-Ray tracing is an opt-in (tracing_mode): it needs xray:PutTraceSegments on Resource "*", which the role otherwise never holds; HTTP APIs do not trace.
   #checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway, which returns the error to the caller; a dead-letter queue only receives asynchronous invocations.
   #checkov:skip=CKV_AWS_117:Reaches only DynamoDB and CloudWatch Logs over AWS endpoints; a VPC would add NAT or endpoint cost without isolating anything.
   #checkov:skip=CKV_AWS_173:The only environment variable is the table name, not a secret; Lambda encrypts environment variables at rest with an AWS managed key.
@@ -85,6 +97,14 @@ resource "aws_lambda_function" "this" {
   timeout                        = var.timeout
   memory_size                    = var.memory_size
   reserved_concurrent_executions = var.reserved_concurrent_executions
+  architectures                  = var.architectures # null: Lambda's default, x86_64
+
+  dynamic "tracing_config" {
+    for_each = compact([var.tracing_mode])
+    content {
+      mode = tracing_config.value
+    }
+  }
 
   dynamic "environment" {
     for_each = length(var.environment_variables) > 0 ? [var.environment_variables] : []

@@ -180,6 +180,50 @@ variable "log_retention_days" {
   }
 }
 
+variable "architectures" {
+  description = "Instruction set of the function: [\"x86_64\"] or [\"arm64\"] (Graviton, lower price per GB-second); null keeps Lambda's default, x86_64. Changing it updates the function in place."
+  type        = list(string)
+  default     = null
+
+  validation {
+    condition     = var.architectures == null || try(length(var.architectures) == 1 && contains(["x86_64", "arm64"], var.architectures[0]), false)
+    error_message = "architectures must be null, [\"x86_64\"] or [\"arm64\"]."
+  }
+}
+
+variable "tracing_mode" {
+  description = "X-Ray tracing of the function: \"Active\" (sample and record every invocation) or \"PassThrough\" (trace only when the caller's header says so), which also allows the role xray:PutTraceSegments and xray:PutTelemetryRecords on \"*\"; null leaves tracing off."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.tracing_mode == null || contains(["Active", "PassThrough"], coalesce(var.tracing_mode, "-"))
+    error_message = "tracing_mode must be null, \"Active\" or \"PassThrough\"."
+  }
+}
+
+variable "permissions_boundary" {
+  description = "ARN of an IAM policy that bounds the execution role's permissions (organisations that require one on every role); null sets none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.permissions_boundary == null || can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.permissions_boundary))
+    error_message = "permissions_boundary must be null or an IAM policy ARN (arn:aws:iam::<account>:policy/<name>)."
+  }
+}
+
+variable "log_group_kms_key_arn" {
+  description = "ARN of a customer managed KMS key that encrypts the function's log group (its key policy must allow logs.<region>.amazonaws.com); null uses CloudWatch Logs' own encryption."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.log_group_kms_key_arn == null || can(regex("^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$", var.log_group_kms_key_arn))
+    error_message = "log_group_kms_key_arn must be null or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>)."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to the function, its role and its log group."
   type        = map(string)

@@ -3,10 +3,19 @@
 import argparse
 import sys
 
-from counterstack.commands import account, adopt, build, drift, sweep, terraform_config, up
+from counterstack.commands import (
+    account,
+    adopt,
+    build,
+    drift,
+    promote,
+    sweep,
+    terraform_config,
+    up,
+)
 from counterstack.errors import CounterStackError
 
-COMMANDS = (build, up, sweep, account, terraform_config, drift, adopt)
+COMMANDS = (build, up, sweep, account, terraform_config, drift, adopt, promote)
 
 
 def parser() -> argparse.ArgumentParser:

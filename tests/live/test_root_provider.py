@@ -47,13 +47,22 @@ def run_terraform(args: list[str], cwd: Path) -> str:
     return result.stdout
 
 
+LOCAL_ACCOUNT = "123456789012"  # the root's local_account_id default
+STS_ACCOUNT = "444455556666"  # what get_aws_account_id() answers in these renders
+
+
 def render_provider(workdir: Path, *, endpoint: str, account_id: str, environment: str) -> str:
-    """The root's provider template with the root's locals, evaluated by Terraform."""
+    """The root's provider template with the root's locals, evaluated by Terraform.
+
+    `local.account_id` is the root's: the local account in local mode, else env.hcl's pinned id,
+    else the account of the credentials (STS_ACCOUNT here).
+    """
     template = HEREDOC.search(ROOT.read_text()).group(1)
     root_locals = block(load_hcl(ROOT), "locals")
     services = [s.strip('"') for s in root_locals["local_services"]]
     project = root_locals["project"].strip('"')
     env = {"aws_region": "eu-west-1", "aws_account_id": account_id, "environment": environment}
+    state_account = LOCAL_ACCOUNT if endpoint else (account_id or STS_ACCOUNT)
     workdir.mkdir()
     (workdir / "main.tf").write_text(
         "locals {\n"
@@ -62,6 +71,7 @@ def render_provider(workdir: Path, *, endpoint: str, account_id: str, environmen
         f"  is_local       = {hcl_value(endpoint != '')}\n"
         f"  project        = {hcl_value(project)}\n"
         f"  local_services = {hcl_value(services)}\n"
+        f"  account_id     = {hcl_value(state_account)}\n"
         "}\n\n"
         f'output "provider" {{\n  value = {template}\n}}\n'
     )
@@ -94,9 +104,9 @@ def test_aws_provider_pins_the_account_and_tags_everything(tmp_path: Path):
     run_terraform(["validate"], module_with_provider(tmp_path / "module", provider))
 
 
-def test_aws_provider_without_a_pinned_account_allows_any(tmp_path: Path):
+def test_aws_provider_without_a_pinned_account_allows_the_state_buckets_account(tmp_path: Path):
     provider = render_provider(tmp_path / "render", endpoint="", account_id="", environment="dev")
-    assert "allowed_account_ids" not in provider
+    assert f'allowed_account_ids = ["{STS_ACCOUNT}"]' in provider
     run_terraform(["validate"], module_with_provider(tmp_path / "module", provider))
 
 
@@ -106,7 +116,8 @@ def test_local_provider_plans_against_a_local_endpoint_with_fake_credentials(tmp
     provider = render_provider(
         tmp_path / "render", endpoint=endpoint, account_id="111122223333", environment="dev"
     )
-    assert "allowed_account_ids" not in provider  # the local account is not the pinned one
+    # The local account, not the pinned one: the guard is on in the rehearsal too.
+    assert f'allowed_account_ids = ["{LOCAL_ACCOUNT}"]' in provider
     assert "skip_requesting_account_id" not in provider
     assert f'dynamodb = "{endpoint}"' in provider and f'sts = "{endpoint}"' in provider
     module = module_with_provider(tmp_path / "module", provider)

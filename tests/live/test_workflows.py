@@ -54,15 +54,52 @@ def test_workflows_pin_actions_limit_permissions_and_serialise(path: Path):
 
 def test_promotion_order_and_gate():
     jobs = load("promote.yml")["jobs"]
-    assert jobs["smoke-dev"]["needs"] == "apply-dev"
-    assert jobs["apply-prod"]["needs"] == "smoke-dev"
-    assert jobs["smoke-prod"]["needs"] == "apply-prod"
+    assert jobs["apply-dev"]["needs"] == "gate"
+    assert jobs["smoke-dev"]["needs"] == ["gate", "apply-dev"]
+    assert jobs["plan-prod"]["needs"] == ["gate", "smoke-dev"]
+    assert jobs["apply-prod"]["needs"] == ["gate", "plan-prod"]
+    assert jobs["smoke-prod"]["needs"] == ["gate", "apply-prod"]
     assert jobs["apply-prod"]["environment"]["name"] == "prod"
-    assert "terragrunt run --all -- apply" in steps_text(jobs["apply-dev"])
-    assert "working-directory" in str(jobs["apply-dev"]["steps"])
+    assert jobs["plan-prod"]["environment"] != "prod"  # the plan needs no approval, nor write
+    assert "counterstack promote plan live/dev" in steps_text(jobs["apply-dev"])
     assert 'pytest tests/e2e -m smoke --smoke-url "$URL"' in steps_text(jobs["smoke-prod"])
-    for name in ("apply-dev", "apply-prod"):
+    for name in ("apply-dev", "plan-prod", "apply-prod"):
         assert jobs[name]["permissions"] == {"contents": "read", "id-token": "write"}
+
+
+def test_prod_applies_exactly_the_reviewed_saved_plans():
+    text = (REPO_ROOT / ".github" / "workflows" / "promote.yml").read_text()
+    assert "-auto-approve" not in text and "run --all -- apply" not in text
+    jobs = load("promote.yml")["jobs"]
+    plan, apply = steps_text(jobs["plan-prod"]), steps_text(jobs["apply-prod"])
+    assert "counterstack promote plan live/prod --out-dir" in plan
+    assert "actions/upload-artifact" in plan and "actions/download-artifact" in apply
+    assert "counterstack promote apply live/prod --out-dir" in apply
+    assert "promote plan" not in apply  # never a fresh plan after the approval
+
+
+def test_promotion_runs_for_main_commits_whose_ci_passed_and_never_queues_dev_behind_prod():
+    workflow = load("promote.yml")
+    on = workflow[True]  # YAML reads the key `on` as True
+    assert on["workflow_run"] == {"workflows": ["ci"], "types": ["completed"], "branches": ["main"]}
+    assert "push" not in on
+    assert load("ci.yml")[True]["push"] == {"branches": ["main"]}
+    gate = workflow["jobs"]["gate"]
+    assert "workflow_run.conclusion == 'success'" in gate["if"]
+    assert "refs/heads/main" in steps_text(gate) and "--status success" in steps_text(gate)
+    jobs = workflow["jobs"]
+    assert jobs["apply-dev"]["concurrency"]["group"] != jobs["apply-prod"]["concurrency"]["group"]
+    assert "sha" in workflow["concurrency"]["group"]  # per commit, not one queue for everything
+    for name, job in jobs.items():
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout") and name != "gate":
+                assert step["with"]["ref"] == "${{ needs.gate.outputs.sha }}", name
+
+
+def test_ci_runs_ci_run_itself():
+    jobs = load("ci.yml")["jobs"]
+    assert [step.get("run") for step in jobs["ci"]["steps"] if "run" in step] == ["bash .ci/run"]
+    assert len(jobs) == 1
 
 
 def test_nightly_sweeps_even_when_the_tests_fail():

@@ -19,7 +19,10 @@ MODULES = sorted(p for p in MODULES_DIR.iterdir() if (p / "main.tf").is_file())
 ROOTS = [*MODULES, EXAMPLE_COMPLETE]
 CONTRACT = {
     "dynamodb": (
-        {"name", "hash_key", "point_in_time_recovery", "deletion_protection", "tags"},
+        {
+            "name", "hash_key", "point_in_time_recovery", "deletion_protection", "tags",
+            "kms_key_arn",
+        },
         {"name", "arn"},
     ),
     "lambda": (
@@ -27,16 +30,23 @@ CONTRACT = {
             "function_name", "package_path", "handler", "runtime", "environment_variables",
             "policy_statements", "timeout", "memory_size", "reserved_concurrent_executions",
             "log_retention_days", "tags", "role_name", "role_path", "policy_name",
+            "architectures", "tracing_mode", "permissions_boundary", "log_group_kms_key_arn",
         },
-        {"function_name", "arn", "invoke_arn", "role_arn", "log_group_name"},
+        {
+            "function_name", "arn", "invoke_arn", "role_arn", "log_group_name", "qualified_arn",
+            "version", "role_name", "log_group_arn",
+        },
     ),
     "http-api": (
         {
             "name", "routes", "stage_name", "cors_allow_origins", "throttling_burst_limit",
             "throttling_rate_limit", "access_log_retention_days", "tags",
-            "permission_statement_id", "permission_source_arn",
+            "permission_statement_id", "permission_source_arn", "access_log_kms_key_arn",
         },
-        {"api_id", "api_endpoint", "execution_arn", "invoke_url"},
+        {
+            "api_id", "api_endpoint", "execution_arn", "invoke_url", "api_arn", "stage_arn",
+            "access_log_group_arn",
+        },
     ),
 }  # fmt: skip
 

@@ -22,6 +22,7 @@ LAYERS = {
     "cli": 4,  # the entry point: it registers every command
     "commands": 3,
     "adopt": 2,
+    "promote": 2,
     "harness": 2,
     "drift": 2,
     "terragrunt": 1,

@@ -1,0 +1,99 @@
+"""`counterstack promote`: the review of saved plans, its refusals, and what it promotes.
+
+`data/promote_table_replaced.json` is Terraform 1.11's JSON of the prod table from the promotion
+rehearsal (trimmed to what the reader uses), turned into a replacement by a new partition key:
+the change that would lose the site's count.
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from counterstack.cli import main
+from counterstack.paths import REPO_ROOT
+from counterstack.plan_json import load_plan
+from counterstack.promote.environment import read_environment
+from counterstack.promote.review import review_unit, summary_markdown
+from counterstack.terragrunt.tree import copy_tree
+
+pytestmark = pytest.mark.unit
+
+REPLACED = Path(__file__).parent / "data" / "promote_table_replaced.json"
+TABLE = "module.dynamodb.aws_dynamodb_table.this"
+
+
+def quiet_plan(path: Path) -> None:
+    plan = {k: v for k, v in load_plan(REPLACED).items() if k != "resource_changes"}
+    path.write_text(json.dumps({**plan, "resource_changes": []}))
+
+
+@pytest.fixture
+def saved_prod_plans(tmp_path: Path, monkeypatch) -> Path:
+    """Saved prod plans in which the table would be replaced; the local switch set."""
+    monkeypatch.setenv("COUNTERSTACK_ENDPOINT", "http://127.0.0.1:9")  # never reached
+    out_dir = tmp_path / "plans"
+    out_dir.mkdir()
+    shutil.copy(REPLACED, out_dir / "dynamodb.json")
+    for unit in ("lambda", "http-api"):
+        quiet_plan(out_dir / f"{unit}.json")
+    return out_dir
+
+
+def test_a_replaced_table_is_counted_as_terraform_counts_it_and_refused():
+    review = review_unit("dynamodb", load_plan(REPLACED))
+    assert review.counts == "1 to add, 0 to change, 1 to destroy"
+    assert review.removals == [f"{TABLE}: replace"]
+    assert review.refusals == [f"dynamodb: {TABLE} would replace the table (the site's data)"]
+
+
+def test_the_summary_calls_out_the_replacement_before_the_counts():
+    markdown = summary_markdown("live/prod", [review_unit("dynamodb", load_plan(REPLACED))], False)
+    lines = markdown.splitlines()
+    assert lines[0] == "## Plan of live/prod: 1 to add, 0 to change, 1 to destroy"
+    refused = lines.index("**Protected resources destroyed or replaced (refused):**")
+    assert refused < lines.index("| Unit | Plan |")
+    assert f"- dynamodb: `{TABLE}: replace`" in lines
+
+
+def test_applying_a_plan_that_replaces_the_table_is_refused_in_one_line(saved_prod_plans, capsys):
+    args = [
+        "promote",
+        "apply",
+        str(REPO_ROOT / "live" / "prod"),
+        "--out-dir",
+        str(saved_prod_plans),
+    ]
+    assert main([*args, "--runner", "compose"]) == 2
+    errors = capsys.readouterr().err.strip().splitlines()
+    assert errors == [
+        f"counterstack promote: error: refused: dynamodb: {TABLE} would replace the table (the "
+        "site's data) (if intended, promote with --allow-replace)"
+    ]
+    assert (saved_prod_plans / "summary.md").read_text().startswith("## Plan of live/prod")
+
+
+def test_prod_on_aws_without_an_account_id_stops_in_one_line_naming_env_hcl(
+    tmp_path, monkeypatch, capsys
+):
+    monkeypatch.delenv("COUNTERSTACK_ENDPOINT", raising=False)
+    args = ["promote", "plan", str(REPO_ROOT / "live" / "prod"), "--out-dir", str(tmp_path)]
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "counterstack promote: error: live/prod/env.hcl: aws_account_id is empty: set the prod "
+        "account id (12 digits) before planning prod"
+    ]
+    assert list(tmp_path.iterdir()) == []  # nothing was planned
+
+
+def test_units_are_discovered_and_ordered_dependencies_first(tmp_path):
+    tree = copy_tree(REPO_ROOT, tmp_path / "tree")
+    alarms = tree / "live" / "prod" / "alarms"
+    alarms.mkdir()
+    (alarms / "terragrunt.hcl").write_text(
+        'dependency "api" {\n  config_path = "../http-api"\n}\n'
+        'dependency "function" {\n  config_path = "../lambda"\n}\n'
+    )
+    env = read_environment(tree / "live" / "prod")
+    assert [unit.name for unit in env.units] == ["dynamodb", "lambda", "http-api", "alarms"]
