@@ -123,8 +123,8 @@ def test_a_root_that_hands_a_unit_another_units_adopted_map_is_refused(tree: Pat
     [
         (
             "unit = path_relative_to_include()",
-            'unit = run_cmd("hostname")',
-            r'run_cmd\("hostname"\).*run_cmd\(\) is not a function',
+            'unit = sops_decrypt_file("unit.json")',
+            r'sops_decrypt_file\("unit.json"\).*sops_decrypt_file\(\) is not a function',
         ),
         # Read only when adopted.hcl exists: refused although live/prod has none yet.
         (

@@ -16,7 +16,7 @@ import pytest
 
 from counterstack.terragrunt.codegen import SIGNATURE, prepare
 from counterstack.terragrunt.config import Run
-from counterstack.terragrunt.tree import discover_units, relative
+from counterstack.terragrunt.tree import discover_units, relative, with_account_ids
 from counterstack.terragrunt.unit import render
 
 pytestmark = pytest.mark.live
@@ -26,7 +26,13 @@ ACCOUNT = "111122223333"  # what STS would answer on AWS
 
 
 def generated(tree: Path, unit_dir: Path, env: dict[str, str]) -> Path:
-    run = Run(command="validate", env=env, repo_root=tree, aws_account_id=lambda: ACCOUNT)
+    run = Run(
+        command="validate",
+        env=env,
+        repo_root=tree,
+        aws_account_id=lambda: ACCOUNT,
+        stand_ins=with_account_ids(tree, ACCOUNT),  # prod's guard wants its account named
+    )
     return prepare(render(unit_dir, run), unit_dir)
 
 

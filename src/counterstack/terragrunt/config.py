@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import subprocess
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -27,6 +28,9 @@ from counterstack.terragrunt.hcl import load_hcl
 DEFAULT_CONFIG = "terragrunt.hcl"
 MAX_FOLDERS_TO_CHECK = 100
 _MISSING = object()
+# run_cmd's flags that change only how Terragrunt logs or caches the output, not the value.
+RUN_CMD_FLAGS = {"--terragrunt-quiet", "--terragrunt-global-cache"}
+RUN_CMD_TIMEOUT_SECONDS = 60
 
 
 def _not_applied(unit_dir: Path) -> Mapping[str, Any] | None:
@@ -106,6 +110,7 @@ class Context:
             "get_env": lambda name, default="": run.env.get(name, default),
             "get_repo_root": self._repo_root,
             "get_aws_account_id": self._aws_account_id,
+            "run_cmd": self._run_cmd,
             "file": lambda path: self._file(self.path(path, "file")),
             "fileexists": lambda path: self.exists(self.path(path, "fileexists")),
             "read_terragrunt_config": read_config,
@@ -142,6 +147,30 @@ class Context:
         if self.run.aws_account_id is None:
             raise EvaluationError("get_aws_account_id() asks AWS; this run was given no account")
         return self.run.aws_account_id()
+
+    def _run_cmd(self, *args: Any) -> str:
+        """Terragrunt runs the command while it reads the config, in the unit's folder: its
+        stdout (less one trailing newline) is the value, and a failure stops the run with what
+        the command wrote to stderr, which is how a config refuses with its own message."""
+        words = [str(arg) for arg in args if arg not in RUN_CMD_FLAGS]
+        if not words:
+            raise EvaluationError("run_cmd() needs a command")
+        try:
+            result = subprocess.run(
+                words,
+                cwd=self.terragrunt_dir,
+                env={"PATH": os.environ.get("PATH", ""), **self.run.env},
+                capture_output=True,
+                text=True,
+                timeout=RUN_CMD_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            raise EvaluationError(f"run_cmd({words[0]}): {error}") from None
+        if result.returncode != 0:
+            said = result.stderr.strip() or f"exit status {result.returncode}"
+            raise EvaluationError(f"{said} (run_cmd {words[0]} exited {result.returncode})")
+        return result.stdout.removesuffix("\n")
 
     def _file(self, path: Path) -> str:
         try:

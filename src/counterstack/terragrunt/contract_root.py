@@ -14,7 +14,7 @@ from counterstack.terragrunt.config import Run
 from counterstack.terragrunt.expressions import EvaluationError
 from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
 from counterstack.terragrunt.problem import Problem
-from counterstack.terragrunt.tree import ROOT_CONFIG, relative
+from counterstack.terragrunt.tree import ROOT_CONFIG, relative, with_account_ids
 from counterstack.terragrunt.unit import read_unit
 
 # use_lockfile is experimental in Terraform 1.10 and generally available from 1.11.
@@ -42,13 +42,23 @@ def check_root(root: Path) -> tuple[list[Problem], dict[str, Any]]:
     return problems, doc
 
 
+# The account a unit's state is read for: the state's settings do not depend on which one.
+STAND_IN_ACCOUNT = "000000000000"
+
+
 def check_state(unit_dirs: list[Path], root: Path) -> tuple[list[Problem], bool]:
     """Each unit's remote_state as Terragrunt renders it (`unit.read_unit`): S3 with a lock file
     and encryption, and a state key of its own. Also says whether any unit uses the lock file."""
     problems: list[Problem] = []
     owners: dict[Any, str] = {}
     uses_lockfile = False
-    run = Run(command="validate", env={}, repo_root=root, aws_account_id=lambda: "<account>")
+    run = Run(
+        command="validate",
+        env={},
+        repo_root=root,
+        aws_account_id=lambda: STAND_IN_ACCOUNT,
+        stand_ins=with_account_ids(root, STAND_IN_ACCOUNT),
+    )
     for unit_dir in unit_dirs:
         unit = relative(unit_dir, root)
         try:
