@@ -56,8 +56,12 @@ def pytest_configure(config: pytest.Config) -> None:
     apply_terraform_env()  # every terraform child of this run uses the project's CLI config
 
 
+# Fixtures only the local account provides: a test using one must be marked local_only.
+LOCAL_ONLY_FIXTURES = ("local_account", "fault_endpoint")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    skip_local_only(items, on_aws=target_is_aws(config))
+    skip_local_only(items, on_aws=target_is_aws(config), local_fixtures=LOCAL_ONLY_FIXTURES)
     order_for_xdist(items)
     if not config.getoption("--smoke-url"):
         return

@@ -15,6 +15,7 @@ class FakeItem:
 
     nodeid: str
     marks: list = field(default_factory=list)
+    fixturenames: list = field(default_factory=list)
 
     def get_closest_marker(self, name: str):
         return next((m for m in self.marks if m.name == name), None)
@@ -49,3 +50,17 @@ def test_locally_nothing_is_skipped():
 def test_a_local_only_test_without_a_reason_is_a_usage_error(on_aws):
     with pytest.raises(pytest.UsageError, match="test_y: local_only needs a reason="):
         skip_local_only([item(pytest.mark.local_only)], on_aws=on_aws)
+
+
+def test_a_test_using_a_local_only_fixture_unmarked_is_a_collection_error():
+    unmarked = item(pytest.mark.account)
+    unmarked.fixturenames = ["account", "local_account"]
+    with pytest.raises(pytest.UsageError, match="test_y: uses the local-only local_account"):
+        skip_local_only([unmarked], on_aws=False, local_fixtures={"local_account"})
+
+
+def test_a_marked_test_may_use_a_local_only_fixture():
+    marked = item(pytest.mark.local_only(reason="the local account's own behaviour"))
+    marked.fixturenames = ["local_account"]
+    skip_local_only([marked], on_aws=True, local_fixtures={"local_account"})
+    assert skip_reasons(marked) == ["local only: the local account's own behaviour"]

@@ -2,10 +2,12 @@
 
 A test that checks the emulator against AWS runs on either target; one that checks what only the
 local account has (fault rules, worker processes, its CLI) says why, and on `--target aws` it is
-skipped with that reason instead of failing or silently testing nothing.
+skipped with that reason instead of failing or silently testing nothing. A test that asks for a
+local-only facility (a fixture such as `local_account`) without the marker is a collection error,
+so the nightly AWS selection can never fail at that fixture instead.
 """
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import pytest
@@ -24,9 +26,18 @@ def local_only_reason(item: Any) -> str | None:
     return reason
 
 
-def skip_local_only(items: Iterable[Any], on_aws: bool) -> None:
-    """Check every local_only item has a reason; on AWS, skip each with it."""
+def skip_local_only(
+    items: Iterable[Any], on_aws: bool, local_fixtures: Collection[str] = ()
+) -> None:
+    """Check every local_only item has a reason, and every item using one of `local_fixtures`
+    is marked; on AWS, skip each marked item with its reason."""
     for item in items:
         reason = local_only_reason(item)
+        used = sorted(set(local_fixtures) & set(getattr(item, "fixturenames", ())))
+        if used and reason is None:
+            raise pytest.UsageError(
+                f"{item.nodeid}: uses the local-only {', '.join(used)}: mark it "
+                "local_only(reason=...), or use what runs on both targets (`account`)"
+            )
         if reason is not None and on_aws:
             item.add_marker(pytest.mark.skip(reason=f"local only: {reason}"))
