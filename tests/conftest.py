@@ -21,7 +21,7 @@ from xdist_groups import GroupScheduling, start_rank
 
 from counterstack.build import build_package
 from counterstack.errors import CounterStackError
-from counterstack.harness.local_only import skip_local_only
+from counterstack.harness.local_only import skip_local_only, unmarked_local_use
 from counterstack.harness.naming import new_run_id, unique_prefix
 from counterstack.harness.plan import local_aws_server
 from counterstack.harness.provider_process import SharedProvider, shared_provider
@@ -60,8 +60,20 @@ def pytest_configure(config: pytest.Config) -> None:
 LOCAL_ONLY_FIXTURES = ("local_account", "fault_endpoint")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object):
+    """An unmarked user of a local-only fixture is a collection error of its module (reported as
+    such under xdist too), so the nightly AWS selection never fails at that fixture instead."""
+    items = yield
+    for item in items if isinstance(items, list) else [items]:
+        problem = isinstance(item, pytest.Item) and unmarked_local_use(item, LOCAL_ONLY_FIXTURES)
+        if problem:
+            raise collector.CollectError(problem)
+    return items
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    skip_local_only(items, on_aws=target_is_aws(config), local_fixtures=LOCAL_ONLY_FIXTURES)
+    skip_local_only(items, on_aws=target_is_aws(config))
     order_for_xdist(items)
     if not config.getoption("--smoke-url"):
         return

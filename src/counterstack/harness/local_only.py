@@ -26,18 +26,20 @@ def local_only_reason(item: Any) -> str | None:
     return reason
 
 
-def skip_local_only(
-    items: Iterable[Any], on_aws: bool, local_fixtures: Collection[str] = ()
-) -> None:
-    """Check every local_only item has a reason, and every item using one of `local_fixtures`
-    is marked; on AWS, skip each marked item with its reason."""
+def unmarked_local_use(item: Any, local_fixtures: Collection[str]) -> str | None:
+    """Why `item` may not be collected: it uses one of `local_fixtures` without the marker."""
+    used = sorted(set(local_fixtures) & set(getattr(item, "fixturenames", ())))
+    if not used or item.get_closest_marker(MARKER) is not None:
+        return None
+    return (
+        f"{item.nodeid}: uses the local-only {', '.join(used)}: mark it local_only(reason=...), "
+        "or use what runs on both targets (`account`)"
+    )
+
+
+def skip_local_only(items: Iterable[Any], on_aws: bool) -> None:
+    """Check every local_only item has a reason; on AWS, skip each with it."""
     for item in items:
         reason = local_only_reason(item)
-        used = sorted(set(local_fixtures) & set(getattr(item, "fixturenames", ())))
-        if used and reason is None:
-            raise pytest.UsageError(
-                f"{item.nodeid}: uses the local-only {', '.join(used)}: mark it "
-                "local_only(reason=...), or use what runs on both targets (`account`)"
-            )
         if reason is not None and on_aws:
             item.add_marker(pytest.mark.skip(reason=f"local only: {reason}"))
