@@ -20,6 +20,7 @@ from adopt_helpers import (
     counterstack,
     inventory,
     remove_leftovers,
+    skip_on_aws,
 )
 
 from counterstack.harness.target import Target
@@ -31,8 +32,10 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def clean(seed_account: Target) -> Iterator[Target]:
+def clean(request: pytest.FixtureRequest) -> Iterator[Target]:
     """The account is empty before and after each test (proved after)."""
+    skip_on_aws(request.config)
+    seed_account = request.getfixturevalue("seed_account")
     try:
         yield seed_account
     finally:
