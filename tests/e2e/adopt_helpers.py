@@ -306,8 +306,9 @@ def adopt_and_prove(
 ) -> str:
     """The proof both adoption variants end with, on a copy of the tree: `counterstack adopt
     --write`, live/prod composed as the live tests compose it (the provider pointed at the test's
-    account), the plan gate, apply; GET /visitors on the SAME API id answers 42, a
-    re-plan shows no changes and a second `--write` changes no file. Returns the plan summary;
+    account), the plan gate, apply; GET /visitors on the SAME API id answers 42; a `--write`
+    brings the imports up to date, a re-plan shows no changes and another `--write` changes no
+    file. Returns the plan summary;
     prod's deletion protection is switched off in the composed root's own override after."""
     env_dir = tree / "live" / "prod"
     use_names(tree, names)
@@ -345,6 +346,11 @@ def adopt_and_prove(
         response = get_visitors(target, api_id)
         assert response.status_code == 200, response.text
         assert response.json() == {"count": 42}
+        # The apply created what did not exist: a --write now finds it and adds its import
+        # blocks (no-ops for objects in the state with those ids); then nothing changes.
+        updated = counterstack("adopt", str(env_dir), *endpoint_args(target), "--write")
+        assert updated.returncode == 0, updated.stderr
+        compose_prod(tree, target, package)
         replan = terraform(root, "plan", "-detailed-exitcode", "-input=false")
         assert replan.returncode == 0, f"re-plan after adoption shows changes:\n{replan.stdout}"
 
@@ -352,7 +358,7 @@ def adopt_and_prove(
         again = counterstack("adopt", str(env_dir), *endpoint_args(target), "--write")
         assert again.returncode == 0, again.stderr
         after = {p: p.read_text() for p in env_dir.rglob("*") if p.suffix in (".tf", ".hcl")}
-        assert after == before, "re-running adopt --write after the apply changed files"
+        assert after == before, "re-running adopt --write with nothing changed changed files"
         assert "nothing changed" in again.stderr
         return report.summary
     finally:

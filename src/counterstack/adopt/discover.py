@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -23,6 +23,22 @@ ClientFactory = Callable[[str], Any]
 IMPORT, CREATE, CONFLICT, LEFT_ALONE = "import", "create", "conflict", "left alone"
 API_GATEWAY = "apigateway.amazonaws.com"
 NOT_FOUND = {"ResourceNotFoundException", "NoSuchEntity", "NotFoundException"}
+DEFAULT_STAGE = "$default"
+# The resource types the units take over; anything else in an old root stays unmanaged.
+ADOPTED_TYPES = frozenset(
+    {
+        "aws_dynamodb_table",
+        "aws_lambda_function",
+        "aws_cloudwatch_log_group",
+        "aws_iam_role",
+        "aws_iam_role_policy",
+        "aws_apigatewayv2_api",
+        "aws_apigatewayv2_integration",
+        "aws_apigatewayv2_route",
+        "aws_apigatewayv2_stage",
+        "aws_lambda_permission",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +74,12 @@ class Adoption:
         return {"resources": [asdict(row) for row in self.resources], "inputs": self.inputs}
 
 
-def discover(env: Environment, client: ClientFactory, api_id: str | None = None) -> Adoption:
-    """What each unit of `env` would create, looked up in the account `client` reaches."""
+def discover(
+    env: Environment, client: ClientFactory, api_id: str | None = None, region: str | None = None
+) -> Adoption:
+    """What each unit of `env` would create, looked up in the account `client` reaches, in
+    `region` (default: env.hcl's) wherever a region appears, ARNs included."""
+    env = replace(env, region=region or env.region)
     adoption = Adoption(env.name)
     finders = {"dynamodb": _table, "lambda": _function, "http-api": _http_api}
     for unit in env.units:
@@ -188,7 +208,7 @@ def _function(adoption: Adoption, unit: Unit, client: ClientFactory, *_: Any) ->
             adoption.add(
                 unit,
                 f"managed policy {policy['PolicyName']}",
-                policy["PolicyArn"],
+                f"{role_name}/{policy['PolicyArn']}",  # aws_iam_role_policy_attachment's id
                 LEFT_ALONE,
                 f"attached to {role_name}; the module neither manages nor detaches it",
             )
@@ -249,6 +269,16 @@ def _http_api(
     stages = {stage["StageName"] for stage in _items(apigw.get_stages, ApiId=api_id)}
     if stage_name in stages:
         adoption.add(unit, "aws_apigatewayv2_stage.this", f"{api_id}/{stage_name}", IMPORT, "")
+    elif DEFAULT_STAGE in stages:
+        adoption.add(
+            unit,
+            "aws_apigatewayv2_stage.this",
+            f"{api_id}/{DEFAULT_STAGE}",
+            CONFLICT,
+            f"API {api_id} serves its {DEFAULT_STAGE} stage (URLs without a stage segment); a new "
+            f"stage {stage_name} would change the URL the website calls: set the http-api unit's "
+            f'stage_name input to "{DEFAULT_STAGE}" (stage_name in env.hcl) to adopt it',
+        )
     else:
         adoption.add(unit, "aws_apigatewayv2_stage.this", "", CREATE, f"no stage {stage_name}")
     for other in sorted(stages - {stage_name}):
@@ -303,8 +333,10 @@ def _choose_api(
 
 
 def _execution_arn(api_id: str, region: str, client: ClientFactory) -> str:
-    account = client("sts").get_caller_identity()["Account"]
-    return f"arn:aws:execute-api:{region}:{account}:{api_id}"
+    """The API's execution ARN, in the account's own partition (aws, aws-cn, aws-us-gov)."""
+    identity = client("sts").get_caller_identity()
+    partition = identity["Arn"].split(":")[1]
+    return f"arn:{partition}:execute-api:{region}:{identity['Account']}:{api_id}"
 
 
 def _permission(
@@ -326,7 +358,7 @@ def _permission(
     for statement in policy.get("Statement", []):
         source = _source_arn(statement)
         from_api = (
-            (statement.get("Principal") or {}).get("Service") == API_GATEWAY
+            API_GATEWAY in _services(statement.get("Principal"))
             and source is not None
             and source.startswith(f"{execution_arn}/")
         )
@@ -343,6 +375,14 @@ def _permission(
             adoption.set_input(unit, "permission_source_arn", source)
     for sid, source in [*ours[1:], *others]:
         adoption.add(unit, f"permission {sid}", f"{function}/{sid}", LEFT_ALONE, f"source {source}")
+
+
+def _services(principal: Any) -> list[str]:
+    """A statement's service principals: `Principal` may be "*", or map a key to one or many."""
+    if not isinstance(principal, dict):
+        return []
+    services = principal.get("Service", [])
+    return [services] if isinstance(services, str) else list(services)
 
 
 def _source_arn(statement: dict[str, Any]) -> str | None:
