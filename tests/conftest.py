@@ -27,6 +27,8 @@ from counterstack.harness.plan import local_aws_server
 from counterstack.harness.provider_process import SharedProvider, shared_provider
 from counterstack.harness.stack import Stack, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
+from counterstack.local.awslambda.execution_environment import interpreter
+from counterstack.preflight import check_terraform, lambda_python_warning
 from counterstack.seed import SEED_ORIGINS
 from counterstack.terraform_cli import apply_terraform_env
 
@@ -54,6 +56,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     apply_terraform_env()  # every terraform child of this run uses the project's CLI config
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The tools' preflight, once at the top: what to install, in one line each."""
+    lines = [lambda_python_warning(interpreter) or ""]
+    try:
+        check_terraform()
+    except CounterStackError as error:
+        lines.append(f"warning: {error} (the tests that run Terraform fail until then)")
+    return [line for line in lines if line]
 
 
 # Fixtures only the local account provides: a test using one must be marked local_only.
@@ -172,6 +184,11 @@ def stack_factory(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> StackFactory:
     """`with stack_factory(root_dir, **variables) as stack:` — apply, yield, destroy, leak-check."""
+
+    try:
+        check_terraform()  # one line that says what to install, not a traceback per test
+    except CounterStackError as error:
+        pytest.fail(str(error), pytrace=False)
 
     def make(root_dir: Path, **variables) -> AbstractContextManager[Stack]:
         prefix = name_prefix()

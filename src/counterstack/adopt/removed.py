@@ -17,6 +17,7 @@ from typing import Any
 
 from counterstack.adopt.discover import ADOPTED_TYPES
 from counterstack.errors import CounterStackError
+from counterstack.preflight import check_terraform
 from counterstack.terraform_cli import terraform_env
 
 
@@ -73,6 +74,7 @@ def read_show_json(source: Path) -> dict[str, Any]:
     if source.is_file():
         text = source.read_text()
     elif source.is_dir():
+        check_terraform()
         result = subprocess.run(
             ["terraform", "show", "-json", "-no-color"],
             cwd=source,
