@@ -83,7 +83,7 @@ def test_every_seed_object_is_listed_as_import_with_its_import_id(clean, package
     }
     assert found["aws_cloudwatch_log_group.access"]["action"] == "create"
     left_alone = [row for row in found.values() if row["action"] == "left alone"]
-    assert [row["id"] for row in left_alone] == [hand.managed_policy_arn]
+    assert [row["id"] for row in left_alone] == [f"{hand.role_name}/{hand.managed_policy_arn}"]
     assert json.loads(result.stdout)["inputs"] == {
         "lambda": {
             "role_name": hand.role_name,
@@ -91,8 +91,8 @@ def test_every_seed_object_is_listed_as_import_with_its_import_id(clean, package
             "policy_name": "visitorCounterTableAccess",
         },
         "http-api": {
-            "permission_statement_id": hand.statement_id,
-            "permission_source_arn": hand.source_arn,
+            "permission_statement_ids": {FUNCTION: hand.statement_id},
+            "permission_source_arns": {FUNCTION: hand.source_arn},
         },
     }
     assert written(env_dir / "live" / "prod") == {}, "a dry run wrote files"

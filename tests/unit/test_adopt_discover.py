@@ -122,7 +122,7 @@ def test_region_and_partition_come_from_the_command_and_the_account():
     adoption = discover(environment(http_api_unit()), clients, region="cn-north-1")
     permission = rows(adoption)[f'aws_lambda_permission.this["{FUNCTION}"]']
     assert (permission.action, permission.id) == (IMPORT, f"{FUNCTION}/ours")
-    assert "permission_source_arn" not in adoption.inputs.get("http-api", {})  # the default form
+    assert "permission_source_arns" not in adoption.inputs.get("http-api", {})  # the default form
 
 
 def test_a_left_alone_managed_policy_shows_its_attachment_import_id():
@@ -139,3 +139,43 @@ def test_an_api_served_on_its_default_stage_is_a_conflict_naming_the_stage_name_
     assert stage.action == CONFLICT
     assert 'stage_name input to "$default"' in stage.reason
     assert "would change the URL" in stage.reason
+
+
+def test_identity_inputs_are_per_function():
+    """Two functions behind one API, each with the console's own statement: each keeps its id."""
+    route = {"function_name": FUNCTION, "invoke_arn": "arn"}
+    other = {"function_name": "visitorStats", "invoke_arn": "arn"}
+    unit = Unit(
+        "http-api",
+        "http-api",
+        {"name": "visitor-counter", "routes": {"GET /x": route, "GET /stats": other}},
+    )
+    arn = f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:{API_ID}"
+    policies = {
+        FUNCTION: [statement("lambda-1", {"Service": "apigateway.amazonaws.com"}, f"{arn}/*/*/x")],
+        "visitorStats": [
+            statement("lambda-2", {"Service": "apigateway.amazonaws.com"}, f"{arn}/*")
+        ],
+    }
+    clients = account()
+
+    def per_function(service: str):
+        if service != "lambda":
+            return clients(service)
+        return PolicyByFunction(policies)
+
+    adoption = discover(environment(unit), per_function)
+    assert adoption.inputs["http-api"] == {
+        "permission_statement_ids": {FUNCTION: "lambda-1", "visitorStats": "lambda-2"},
+        "permission_source_arns": {FUNCTION: f"{arn}/*/*/x", "visitorStats": f"{arn}/*"},
+    }
+
+
+class PolicyByFunction:
+    """Lambda's GetPolicy answering each function's own resource policy."""
+
+    def __init__(self, policies: dict[str, list[dict]]) -> None:
+        self.policies = policies
+
+    def get_policy(self, FunctionName: str) -> dict:
+        return {"Policy": json.dumps({"Statement": self.policies[FunctionName]})}

@@ -70,6 +70,10 @@ class Adoption:
     def set_input(self, unit: Unit, name: str, value: Any) -> None:
         self.inputs.setdefault(unit.folder, {})[name] = value
 
+    def set_input_entry(self, unit: Unit, name: str, key: str, value: Any) -> None:
+        """One entry of a map input (e.g. a function's permission statement id)."""
+        self.inputs.setdefault(unit.folder, {}).setdefault(name, {})[key] = value
+
     def as_json(self) -> dict[str, Any]:
         return {"resources": [asdict(row) for row in self.resources], "inputs": self.inputs}
 
@@ -350,9 +354,11 @@ def _permission(
             raise
         adoption.add(unit, address, "", CREATE, f"{function} has no resource policy")
         return
+    module_default = f"AllowInvokeFromHttpApi-{unit.inputs['name']}"[:100]
     default_id = (
-        unit.inputs.get("permission_statement_id")
-        or (f"AllowInvokeFromHttpApi-{unit.inputs['name']}"[:100])
+        (unit.inputs.get("permission_statement_ids") or {}).get(function)
+        or unit.inputs.get("permission_statement_id")
+        or module_default
     )
     ours, others = [], []
     for statement in policy.get("Statement", []):
@@ -369,10 +375,11 @@ def _permission(
     else:
         sid, source = ours[0]
         adoption.add(unit, address, f"{function}/{sid}", IMPORT, f"source {source}")
-        if sid != f"AllowInvokeFromHttpApi-{unit.inputs['name']}"[:100]:
-            adoption.set_input(unit, "permission_statement_id", sid)
+        # Per function: each of the API's functions may hold its own console-made statement.
+        if sid != module_default:
+            adoption.set_input_entry(unit, "permission_statement_ids", function, sid)
         if source != f"{execution_arn}/*/*":
-            adoption.set_input(unit, "permission_source_arn", source)
+            adoption.set_input_entry(unit, "permission_source_arns", function, source)
     for sid, source in [*ours[1:], *others]:
         adoption.add(unit, f"permission {sid}", f"{function}/{sid}", LEFT_ALONE, f"source {source}")
 
