@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,7 @@ def unadopted_resources(show: dict[str, Any]) -> list[str]:
     return found
 
 
-def render_removed(addresses: list[str], unadopted: list[str] = ()) -> str:
+def render_removed(addresses: list[str], unadopted: Sequence[str] = ()) -> str:
     """HCL of the `removed` blocks, ready to replace the old root's resource blocks; the header
     names what no unit will adopt."""
     header = (
