@@ -23,13 +23,15 @@ from xdist_groups import GroupScheduling, start_rank
 from counterstack.build import build_package
 from counterstack.errors import CounterStackError
 from counterstack.harness.kept_stacks import StackStore, stage_options_problem, staged_stack
-from counterstack.harness.local_only import skip_local_only
+from counterstack.harness.local_only import skip_local_only, unmarked_local_use
 from counterstack.harness.naming import new_run_id, unique_prefix
 from counterstack.harness.plan import local_aws_server
 from counterstack.harness.provider_process import SharedProvider, shared_provider
 from counterstack.harness.stack import Stack, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
+from counterstack.local.awslambda.execution_environment import interpreter
 from counterstack.paths import REPO_ROOT
+from counterstack.preflight import check_terraform, lambda_python_warning
 from counterstack.seed import SEED_ORIGINS
 from counterstack.terraform_cli import apply_terraform_env
 
@@ -77,6 +79,32 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if problem:
         raise pytest.UsageError(problem)
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The tools' preflight, once at the top: what to install, in one line each."""
+    lines = [lambda_python_warning(interpreter) or ""]
+    try:
+        check_terraform()
+    except CounterStackError as error:
+        lines.append(f"warning: {error} (the tests that run Terraform fail until then)")
+    return [line for line in lines if line]
+
+
+# Fixtures only the local account provides: a test using one must be marked local_only.
+LOCAL_ONLY_FIXTURES = ("local_account", "fault_endpoint")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object):
+    """An unmarked user of a local-only fixture is a collection error of its module (reported as
+    such under xdist too), so the nightly AWS selection never fails at that fixture instead."""
+    items = yield
+    for item in items if isinstance(items, list) else [items]:
+        problem = isinstance(item, pytest.Item) and unmarked_local_use(item, LOCAL_ONLY_FIXTURES)
+        if problem:
+            raise collector.CollectError(problem)
+    return items
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -185,6 +213,11 @@ def stack_factory(
     keep = request.config.getoption("--keep-stack")
     reuse = request.config.getoption("--reuse-stack")
     made: dict[Path, int] = {}
+
+    try:
+        check_terraform()  # one line that says what to install, not a traceback per test
+    except CounterStackError as error:
+        pytest.fail(str(error), pytrace=False)
 
     def make(root_dir: Path, **variables) -> AbstractContextManager[Stack]:
         if not (keep or reuse):

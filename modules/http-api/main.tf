@@ -101,10 +101,11 @@ resource "aws_apigatewayv2_stage" "this" {
 resource "aws_lambda_permission" "this" {
   for_each = local.function_names
 
-  # Every argument forces replacement: an adopted permission keeps its statement id and source ARN.
-  statement_id  = coalesce(var.permission_statement_id, substr("AllowInvokeFromHttpApi-${var.name}", 0, 100))
+  # Every argument forces replacement: an adopted permission keeps its statement id and source ARN
+  # (per function when they differ: the maps win over the single values).
+  statement_id  = coalesce(lookup(var.permission_statement_ids, each.value, null), var.permission_statement_id, substr("AllowInvokeFromHttpApi-${var.name}", 0, 100))
   action        = "lambda:InvokeFunction"
   function_name = each.value
   principal     = "apigateway.amazonaws.com"
-  source_arn    = coalesce(var.permission_source_arn, "${aws_apigatewayv2_api.this.execution_arn}/*/*")
+  source_arn    = coalesce(lookup(var.permission_source_arns, each.value, null), var.permission_source_arn, "${aws_apigatewayv2_api.this.execution_arn}/*/*")
 }

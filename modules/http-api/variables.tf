@@ -145,6 +145,30 @@ variable "permission_source_arn" {
   }
 }
 
+variable "permission_statement_ids" {
+  description = "Statement id of each function's invoke permission, by function name; a function not listed gets `permission_statement_id` (or its default). Set it to adopt permissions whose ids differ per function."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for id in values(var.permission_statement_ids) : can(regex("^[A-Za-z0-9_-]{1,100}$", id))])
+    error_message = "permission_statement_ids values must be 1-100 characters of letters, digits, '-' or '_'."
+  }
+}
+
+variable "permission_source_arns" {
+  description = "Source ARN of each function's invoke permission, by function name; a function not listed gets `permission_source_arn` (or its default). Set it to adopt permissions whose source ARNs differ per function."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for arn in values(var.permission_source_arns) : can(regex("^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:[0-9]{12}:[a-z0-9]+/.+$", arn))])
+    error_message = "permission_source_arns values must be execute-api ARNs (arn:aws:execute-api:<region>:<account>:<api_id>/<stage>/<method>/<path>)."
+  }
+}
+
 variable "tags" {
   description = "Tags applied to the API, its stage and its access log group."
   type        = map(string)

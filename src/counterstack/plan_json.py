@@ -3,8 +3,8 @@
 `counterstack drift` and the adoption plan gate (`counterstack adopt --check-plan`) judge the same
 JSON, so they read it the same way: `load_plan` refuses what is not a plan to judge (a missing
 file, not JSON, JSON without Terraform's format_version and terraform_version, a plan that
-errored) with a CounterStackError that says so, and `changed_attributes` names what a resource
-change changes.
+errored, a state's JSON: no planned values) with a CounterStackError that says so, and
+`changed_attributes` names what a resource change changes.
 """
 
 from __future__ import annotations
@@ -47,6 +47,12 @@ def parse_plan(text: str, source: str, *, judging: str = "it") -> dict[str, Any]
     if plan.get("errored"):
         raise CounterStackError(
             f"{source}: the plan errored; fix the plan before judging {judging}"
+        )
+    if "planned_values" not in plan and "resource_changes" not in plan:
+        # `terraform show -json` of a state has the same header, and nothing to change
+        raise CounterStackError(
+            f"{source}: not a plan (a state, or no resource changes at all): write it with "
+            "terraform show -json PLANFILE"
         )
     return plan
 

@@ -31,14 +31,20 @@ JSON_FORMAT = json.dumps(
 TEXT_FORMAT = "$context.httpMethod $context.routeKey $context.status $context.error.message"
 
 
-def log_lines(account, group: str, count: int) -> list[str]:
-    """The group's messages once `count` have arrived (AWS delivers them after a while)."""
+def log_lines(account, group: str, count: int, holding: str = "") -> list[str]:
+    """The group's messages holding `holding` once `count` have arrived (AWS delivers them after
+    a while; on an account that settles, the requests that waited for the stage log too)."""
     logs = account.client("logs")
-    events = account.eventually(
-        lambda: logs.filter_log_events(logGroupName=group)["events"],
-        lambda found: len(found) >= count,
-    )
-    return [event["message"] for event in sorted(events, key=lambda e: e["timestamp"])]
+
+    def messages() -> list[str]:
+        events = sorted(logs.filter_log_events(logGroupName=group)["events"], key=timestamp)
+        return [event["message"] for event in events if holding in event["message"]]
+
+    return account.eventually(messages, lambda found: len(found) >= count)
+
+
+def timestamp(event: dict) -> int:
+    return event["timestamp"]
 
 
 def logged_api(deploy, probe, unique, name: str, log_format: str, **api) -> tuple:
@@ -60,7 +66,8 @@ def test_lines_are_rendered_from_the_stages_format(account, deploy, probe, uniqu
     missed = requests.get(api["url"]("/nowhere"), headers={"User-Agent": "tests/1.0"}, timeout=30)
     assert (served.status_code, missed.status_code) == (200, 404)
 
-    lines = {line["requestId"]: line for line in map(json.loads, log_lines(account, group, 2))}
+    ours = log_lines(account, group, 2, holding='"userAgent": "tests/1.0"')
+    lines = {line["requestId"]: line for line in map(json.loads, ours)}
     ok = lines.pop(served.headers["apigw-requestid"])
     del ok["requestId"]
     ipaddress.ip_address(ok.pop("sourceIp"))

@@ -26,7 +26,12 @@ from counterstack.local.awslambda.concurrency import (
 )
 from counterstack.local.awslambda.runtime import LambdaRuntime, Throttled
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(
+        reason="sets the local account's concurrency quota through its own endpoint"
+    ),
+]
 
 SLEEP = {"action": "sleep", "seconds": 2}
 

@@ -12,7 +12,12 @@ import json
 import pytest
 from account_helpers import invoke
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(
+        reason="checks the local account's IAM enforcement and the denials it logs"
+    ),
+]
 
 GET_VISITORS = {
     "version": "2.0",

@@ -11,7 +11,12 @@ from account_helpers import REGION, invoke, zip_source
 from counterstack.local.awslambda import execution_environment
 from counterstack.local.client import HEALTH_PATH
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(
+        reason="checks what the local runtime's worker processes can import and see"
+    ),
+]
 
 SANDBOX_PROBE = """
 import os, sys

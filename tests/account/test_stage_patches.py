@@ -4,7 +4,10 @@ no UpdateStage and answers TagResource on a stage ARN with 404."""
 
 import pytest
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(reason="checks the local account's patches of moto's stage API"),
+]
 
 
 def test_stage_tags_are_added_read_and_removed_on_the_stage(local_account):

@@ -4,7 +4,10 @@ AWS managed key, and moto ignores it."""
 
 import pytest
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(reason="checks the local account's patch of moto's UpdateTable"),
+]
 
 
 def test_update_table_turns_on_the_aws_managed_key(local_account):

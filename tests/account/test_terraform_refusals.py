@@ -22,7 +22,10 @@ from counterstack.local import provider_override
 from counterstack.local.awslambda.account_settings import QUOTA_PATH
 from counterstack.local.client import ACCOUNT_ID
 
-pytestmark = pytest.mark.account
+pytestmark = [
+    pytest.mark.account,
+    pytest.mark.local_only(reason="points Terraform at the local account and sets its quota"),
+]
 
 
 def prepare(account, tmp_path, **variables) -> tuple:

@@ -1,14 +1,17 @@
-"""The seed's stack made the seed's two ways, and live/prod composed to adopt it on a local account.
+"""The seed's stack made the seed's two ways, and live/prod composed to adopt it.
 
 `build_by_hand` is the console way (boto3, console-style names); `tests/e2e/seed_root` is the flat
 Terraform root. `compose_prod` turns a copy of the tree's live/prod, after `counterstack adopt
---write`, into one Terraform root with the root-level import blocks, pointed at the local account.
+--write`, into one Terraform root with the root-level import blocks, pointed at the test's account.
+The names come from `SeedNames`: the seed's own on a local account of the test's own, `ct-...`
+names on `--target aws`, so the nightly run imports real objects with the ids adopt writes.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -21,10 +24,11 @@ import requests
 from terraform_runner import terraform
 
 from counterstack.adopt.plan_gate import gate
+from counterstack.harness.inventory import list_resources
 from counterstack.harness.sweep import sweep
-from counterstack.harness.target import Target
+from counterstack.harness.target import Target, selected_target_name
 from counterstack.local.client import RemoteAccount
-from counterstack.local.provider import provider_override
+from counterstack.local.provider import default_tags_lines, provider_override
 from counterstack.seed import LAMBDA_TRUST_POLICY
 from counterstack.terraform_cli import terraform_env
 from counterstack.terragrunt.compose import compose_environment, compose_imports
@@ -61,13 +65,57 @@ def counterstack(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def put_count(client: Any, count: int) -> None:
-    client("dynamodb").put_item(TableName=TABLE, Item={**COUNTER_KEY, "count": {"N": str(count)}})
+@dataclass(frozen=True)
+class SeedNames:
+    """The names the seed's stack is built and adopted under, and what its cleanup may touch."""
+
+    table: str = TABLE
+    function: str = FUNCTION
+    api: str = API
+    prefix: str = SEED_PREFIX  # every name starts with it: the sweep of a failed run's leftovers
+    console_policy: str = "AWSLambdaBasicExecutionRole-"  # the console's managed policy names
+
+    @classmethod
+    def prefixed(cls, prefix: str) -> SeedNames:
+        """Names of the test's own (`ct-...`), for an account the test does not own."""
+        return cls(f"{prefix}-table", f"{prefix}-fn", f"{prefix}-api", prefix, f"{prefix}-basic-")
+
+    def tfvars(self) -> dict[str, str]:
+        """The seed root's name variables."""
+        return {"table_name": self.table, "function_name": self.function, "api_name": self.api}
 
 
-def create_lambda_log_group(client: Any) -> None:
+SEED = SeedNames()
+
+
+def use_names(tree: Path, names: SeedNames) -> None:
+    """The copy's live/prod/env.hcl names the stack under test (the seed's names by default)."""
+    env_hcl = tree / "live" / "prod" / "env.hcl"
+    text = env_hcl.read_text()
+    for key, value in (
+        ("table_name", names.table),
+        ("function_name", names.function),
+        ("api_name", names.api),
+    ):
+        text, found = re.subn(rf'(?m)^(\s*{key}\s*=\s*)"[^"]*"', rf'\g<1>"{value}"', text)
+        assert found == 1, f"live/prod/env.hcl sets {key} once"
+    env_hcl.write_text(text)
+
+
+def endpoint_args(target: Target) -> list[str]:
+    """`--endpoint URL` for a local account; nothing on AWS (the default chain, which honours
+    AWS_ENDPOINT_URL)."""
+    return ["--endpoint", target.endpoint] if target.endpoint else []
+
+
+def put_count(client: Any, count: int, names: SeedNames = SEED) -> None:
+    item = {**COUNTER_KEY, "count": {"N": str(count)}}
+    client("dynamodb").put_item(TableName=names.table, Item=item)
+
+
+def create_lambda_log_group(client: Any, names: SeedNames = SEED) -> None:
     """The log group Lambda makes on a first invoke (no retention); the local runtime does not."""
-    client("logs").create_log_group(logGroupName=f"/aws/lambda/{FUNCTION}")
+    client("logs").create_log_group(logGroupName=f"/aws/lambda/{names.function}")
 
 
 @dataclass(frozen=True)
@@ -79,23 +127,23 @@ class ByHand:
     source_arn: str
 
 
-def build_by_hand(client: Any, package: Path) -> ByHand:
+def build_by_hand(client: Any, package: Path, names: SeedNames = SEED) -> ByHand:
     """The seed's stack as the consoles make it: console role names, ids and permission form."""
     dynamodb, iam, lam, apigw = (client(s) for s in ("dynamodb", "iam", "lambda", "apigatewayv2"))
     dynamodb.create_table(
-        TableName=TABLE,
+        TableName=names.table,
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    role_name = f"{FUNCTION}-role-{uuid.uuid4().hex[:8]}"
+    role_name = f"{names.function}-role-{uuid.uuid4().hex[:8]}"
     role = iam.create_role(
         RoleName=role_name, Path="/service-role/", AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY
     )["Role"]
     # The Lambda console attaches its own basic-execution policy (AWS's managed
     # AWSLambdaBasicExecutionRole where that exists; the local account has no AWS-managed set).
     basic = iam.create_policy(
-        PolicyName=f"AWSLambdaBasicExecutionRole-{uuid.uuid4()}",
+        PolicyName=f"{names.console_policy}{uuid.uuid4()}",
         Path="/service-role/",
         PolicyDocument=json.dumps(
             {
@@ -115,10 +163,10 @@ def build_by_hand(client: Any, package: Path) -> ByHand:
         ),
     )["Policy"]
     iam.attach_role_policy(RoleName=role_name, PolicyArn=basic["Arn"])
-    table_arn = dynamodb.describe_table(TableName=TABLE)["Table"]["TableArn"]
+    table_arn = dynamodb.describe_table(TableName=names.table)["Table"]["TableArn"]
     iam.put_role_policy(
         RoleName=role_name,
-        PolicyName="visitorCounterTableAccess",
+        PolicyName=f"{names.function}TableAccess",
         PolicyDocument=json.dumps(
             {
                 "Version": "2012-10-17",
@@ -129,16 +177,16 @@ def build_by_hand(client: Any, package: Path) -> ByHand:
         ),
     )
     function = lam.create_function(
-        FunctionName=FUNCTION,
+        FunctionName=names.function,
         Runtime="python3.12",
         Role=role["Arn"],
         Handler="visitor_counter.handler.handler",
         Code={"ZipFile": Path(package).read_bytes()},
-        Environment={"Variables": {"TABLE_NAME": TABLE}},
+        Environment={"Variables": {"TABLE_NAME": names.table}},
     )
-    create_lambda_log_group(client)
+    create_lambda_log_group(client, names)
     api = apigw.create_api(
-        Name=API,
+        Name=names.api,
         ProtocolType="HTTP",
         CorsConfiguration={"AllowOrigins": ORIGINS, "AllowMethods": ["GET"]},
     )
@@ -158,7 +206,7 @@ def build_by_hand(client: Any, package: Path) -> ByHand:
     source_arn = f"arn:aws:execute-api:{REGION}:{account}:{api['ApiId']}/*/*/visitors"
     statement_id = f"lambda-{uuid.uuid4()}"
     lam.add_permission(
-        FunctionName=FUNCTION,
+        FunctionName=names.function,
         StatementId=statement_id,
         Action="lambda:InvokeFunction",
         Principal="apigateway.amazonaws.com",
@@ -167,8 +215,9 @@ def build_by_hand(client: Any, package: Path) -> ByHand:
     return ByHand(api["ApiId"], role_name, basic["Arn"], statement_id, source_arn)
 
 
-def compose_prod(tree: Path, endpoint: str, package: Path) -> Path:
-    """live/prod of `tree` as one Terraform root (adopted inputs, root import blocks), local."""
+def compose_prod(tree: Path, target: Target, package: Path) -> Path:
+    """live/prod of `tree` as one Terraform root (adopted inputs, root import blocks), pointed at
+    the target's account."""
     root = tree / "composed" / "prod"  # ../../modules is the tree's modules/
     root.mkdir(parents=True, exist_ok=True)
     env_dir = tree / "live" / "prod"
@@ -177,8 +226,17 @@ def compose_prod(tree: Path, endpoint: str, package: Path) -> Path:
     if imports:
         config["import"] = imports
     (root / "main.tf.json").write_text(json.dumps(config, indent=2))
-    (root / "provider.tf").write_text(provider_override(endpoint, REGION, PROD_DEFAULT_TAGS))
+    (root / "provider.tf").write_text(seed_provider(target, PROD_DEFAULT_TAGS))
     return root
+
+
+def seed_provider(target: Target, tags: dict[str, str] | None = None) -> str:
+    """The provider block of a root the test applies: the local account's, or the default
+    chain's (which honours AWS_ENDPOINT_URL) in the seed's region."""
+    if target.endpoint:
+        return provider_override(target.endpoint, REGION, tags)
+    lines = default_tags_lines(tags) if tags else []
+    return "\n".join(['provider "aws" {', f'  region = "{REGION}"', *lines, "}"]) + "\n"
 
 
 def switch_off_deletion_protection(root: Path) -> None:
@@ -187,28 +245,25 @@ def switch_off_deletion_protection(root: Path) -> None:
     (root / "teardown_override.tf.json").write_text(json.dumps(override))
 
 
-CONSOLE_POLICY_PREFIX = "AWSLambdaBasicExecutionRole-"
-
-
-def remove_console_policies(client: Any) -> None:
+def remove_console_policies(client: Any, names: SeedNames = SEED) -> None:
     """The console's basic-execution policies: the modules leave them alone, so the test goes."""
     iam = client("iam")
     for policy in iam.list_policies(Scope="Local")["Policies"]:
-        if policy["PolicyName"].startswith(CONSOLE_POLICY_PREFIX):
+        if policy["PolicyName"].startswith(names.console_policy):
             entities = iam.list_entities_for_policy(PolicyArn=policy["Arn"])
             for role in entities["PolicyRoles"]:
                 iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=policy["Arn"])
             iam.delete_policy(PolicyArn=policy["Arn"])
 
 
-def remove_leftovers(client: Any) -> None:
-    """Anything a failed run left: console policies, then every seed-named object."""
-    remove_console_policies(client)
+def remove_leftovers(client: Any, names: SeedNames = SEED) -> None:
+    """Anything a failed run left: console policies, then every object named with the prefix."""
+    remove_console_policies(client, names)
     try:
-        client("dynamodb").update_table(TableName=TABLE, DeletionProtectionEnabled=False)
+        client("dynamodb").update_table(TableName=names.table, DeletionProtectionEnabled=False)
     except client("dynamodb").exceptions.ResourceNotFoundException:
         pass
-    sweep(client, SEED_PREFIX, None, dry_run=False)
+    sweep(client, names.prefix, None, dry_run=False)
 
 
 def inventory(account: Any) -> dict[str, list[str]]:
@@ -216,13 +271,25 @@ def inventory(account: Any) -> dict[str, list[str]]:
     return {kind: names for kind, names in account.inventory(REGION).items() if names}
 
 
-def skip_on_aws(config: pytest.Config) -> None:
-    from counterstack.harness.target import selected_target_name
+def left_in(target: Target, names: SeedNames) -> dict[str, list[str]]:
+    """What is left: the whole (test-owned) local account, or on AWS what carries the names."""
+    if target.endpoint:
+        return inventory(RemoteAccount(target.endpoint, REGION))
+    found: dict[str, list[str]] = {}
+    for resource in list_resources(target.client, names.prefix):
+        found.setdefault(resource.kind, []).append(resource.name)
+    return found
 
-    if selected_target_name(config.getoption("--target")) == "aws":
+
+def on_aws(config: pytest.Config) -> bool:
+    return selected_target_name(config.getoption("--target")) == "aws"
+
+
+def skip_on_aws(config: pytest.Config) -> None:
+    if on_aws(config):
         pytest.skip(
-            "adoption tests build the seed's stack under its real names (visitor-counter, "
-            "visitorCounter): they run only on the local account, never on --target aws"
+            "these adoption checks use the seed's real names (visitor-counter, visitorCounter) "
+            "and an account of their own: local only; the two adoption variants run on AWS"
         )
 
 
@@ -234,19 +301,23 @@ def get_visitors(target: Target, api_id: str) -> requests.Response:
     return requests.get(target.reachable_url(url), timeout=30)
 
 
-def adopt_and_prove(target: Target, tree: Path, api_id: str, package: Path) -> str:
+def adopt_and_prove(
+    target: Target, tree: Path, api_id: str, package: Path, names: SeedNames = SEED
+) -> str:
     """The proof both adoption variants end with, on a copy of the tree: `counterstack adopt
     --write`, live/prod composed as the live tests compose it (the provider pointed at the test's
-    own local account), the plan gate, apply; GET /visitors on the SAME API id answers 42, a
-    re-plan shows no changes and a second `--write` changes no file. Returns the plan summary;
+    account), the plan gate, apply; GET /visitors on the SAME API id answers 42; a `--write`
+    brings the imports up to date, a re-plan shows no changes and another `--write` changes no
+    file. Returns the plan summary;
     prod's deletion protection is switched off in the composed root's own override after."""
     env_dir = tree / "live" / "prod"
-    listed = counterstack("adopt", str(env_dir), "--endpoint", target.endpoint, "--json")
+    use_names(tree, names)
+    listed = counterstack("adopt", str(env_dir), *endpoint_args(target), "--json")
     assert listed.returncode == 0, listed.stderr
     adoption = json.loads(listed.stdout)
-    written = counterstack("adopt", str(env_dir), "--endpoint", target.endpoint, "--write")
+    written = counterstack("adopt", str(env_dir), *endpoint_args(target), "--write")
     assert written.returncode == 0, written.stderr
-    root = compose_prod(tree, target.endpoint, package)
+    root = compose_prod(tree, target, package)
     applied = False
     try:
         run_ok(root, "init", "-input=false")
@@ -275,14 +346,19 @@ def adopt_and_prove(target: Target, tree: Path, api_id: str, package: Path) -> s
         response = get_visitors(target, api_id)
         assert response.status_code == 200, response.text
         assert response.json() == {"count": 42}
+        # The apply created what did not exist: a --write now finds it and adds its import
+        # blocks (no-ops for objects in the state with those ids); then nothing changes.
+        updated = counterstack("adopt", str(env_dir), *endpoint_args(target), "--write")
+        assert updated.returncode == 0, updated.stderr
+        compose_prod(tree, target, package)
         replan = terraform(root, "plan", "-detailed-exitcode", "-input=false")
         assert replan.returncode == 0, f"re-plan after adoption shows changes:\n{replan.stdout}"
 
         before = {p: p.read_text() for p in env_dir.rglob("*") if p.suffix in (".tf", ".hcl")}
-        again = counterstack("adopt", str(env_dir), "--endpoint", target.endpoint, "--write")
+        again = counterstack("adopt", str(env_dir), *endpoint_args(target), "--write")
         assert again.returncode == 0, again.stderr
         after = {p: p.read_text() for p in env_dir.rglob("*") if p.suffix in (".tf", ".hcl")}
-        assert after == before, "re-running adopt --write after the apply changed files"
+        assert after == before, "re-running adopt --write with nothing changed changed files"
         assert "nothing changed" in again.stderr
         return report.summary
     finally:
@@ -294,14 +370,14 @@ def adopt_and_prove(target: Target, tree: Path, api_id: str, package: Path) -> s
             terraform(root, "apply", "-auto-approve", "-input=false")
 
 
-def teardown(target: Target, root: Path | None) -> dict:
+def teardown(target: Target, root: Path | None, names: SeedNames = SEED) -> dict:
     """Destroy the adopted stack, clean what it leaves alone; return what the destroy left."""
     left: dict = {}
     try:
-        remove_console_policies(target.client)  # left alone by the modules; blocks the role
+        remove_console_policies(target.client, names)  # left alone by the modules; blocks the role
         if root is not None and (root / ".terraform").is_dir():
             run_ok(root, "destroy", "-auto-approve", "-input=false")
     finally:
-        left = inventory(RemoteAccount(target.endpoint, REGION))
-        remove_leftovers(target.client)  # whatever a failed run left, so the next test starts clean
+        left = left_in(target, names)
+        remove_leftovers(target.client, names)  # what a failed run left: the next starts clean
     return left

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from adopt_helpers import REGION as SEED_REGION
-from adopt_helpers import skip_on_aws
+from adopt_helpers import SeedNames, on_aws
 
 from counterstack.harness.stack import Stack
 from counterstack.harness.target import Target, local_target
@@ -64,11 +64,20 @@ def counter(request: pytest.FixtureRequest) -> Counter:
 
 @pytest.fixture(scope="module")
 def seed_account(request: pytest.FixtureRequest) -> Iterator[Target]:
-    """An offline account of the test module's own, for the adoption tests: the seed's fixed
-    names (visitor-counter, visitorCounter) cannot meet another module's."""
-    skip_on_aws(request.config)
+    """The account of the adoption tests: locally an offline account of the test module's own,
+    where the seed's fixed names (visitor-counter, visitorCounter) cannot meet another module's;
+    on --target aws the session's account, where `seed_names` are the test's own."""
+    if on_aws(request.config):
+        yield request.getfixturevalue("target")
+        return
     with local_target(region=SEED_REGION) as target:
         yield target
+
+
+@pytest.fixture
+def seed_names(request: pytest.FixtureRequest, name_prefix) -> SeedNames:
+    """The seed's own names on a local account; unique `ct-...` names on --target aws."""
+    return SeedNames.prefixed(name_prefix()) if on_aws(request.config) else SeedNames()
 
 
 @pytest.fixture(scope="session")

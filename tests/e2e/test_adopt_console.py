@@ -8,8 +8,6 @@ import json
 
 import pytest
 from adopt_helpers import (
-    FUNCTION,
-    TABLE,
     adopt_and_prove,
     build_by_hand,
     get_visitors,
@@ -23,15 +21,17 @@ from counterstack.terragrunt.tree import copy_tree
 pytestmark = pytest.mark.e2e  # one variant a module: xdist runs the two on different workers
 
 
-def test_console_made_stack_is_adopted_keeping_count_and_api(seed_account, package, tmp_path):
+def test_console_made_stack_is_adopted_keeping_count_and_api(
+    seed_account, seed_names, package, tmp_path
+):
     tree = copy_tree(REPO_ROOT, tmp_path / "tree")
     hand = None
     left: dict = {}
     try:
-        hand = build_by_hand(seed_account.client, package)
+        hand = build_by_hand(seed_account.client, package, seed_names)
         assert get_visitors(seed_account, hand.api_id).json() == {"count": 1}  # it serves as built
-        put_count(seed_account.client, 41)
-        summary = adopt_and_prove(seed_account, tree, hand.api_id, package)
+        put_count(seed_account.client, 41, seed_names)
+        summary = adopt_and_prove(seed_account, tree, hand.api_id, package, seed_names)
         assert summary.endswith("0 to destroy")
         role = seed_account.client("iam").get_role(RoleName=hand.role_name)["Role"]
         assert role["Path"] == "/service-role/"
@@ -40,11 +40,11 @@ def test_console_made_stack_is_adopted_keeping_count_and_api(seed_account, packa
             hand.managed_policy_arn
         ], "the console's managed policy must be left attached"
         statements = json.loads(
-            seed_account.client("lambda").get_policy(FunctionName=FUNCTION)["Policy"]
+            seed_account.client("lambda").get_policy(FunctionName=seed_names.function)["Policy"]
         )
         assert [s["Sid"] for s in statements["Statement"]] == [hand.statement_id]
-        table = seed_account.client("dynamodb").describe_table(TableName=TABLE)["Table"]
+        table = seed_account.client("dynamodb").describe_table(TableName=seed_names.table)["Table"]
         assert table["TableStatus"] == "ACTIVE"
     finally:
-        left = teardown(seed_account, tree / "composed" / "prod")
+        left = teardown(seed_account, tree / "composed" / "prod", seed_names)
     assert left == {}, f"left behind after destroy: {left}"

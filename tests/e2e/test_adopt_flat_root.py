@@ -26,21 +26,25 @@ from counterstack.terragrunt.tree import copy_tree
 pytestmark = pytest.mark.e2e  # one variant a module: xdist runs the two on different workers
 
 
-def test_flat_root_is_forgotten_then_adopted_keeping_count_and_api(seed_account, package, tmp_path):
+def test_flat_root_is_forgotten_then_adopted_keeping_count_and_api(
+    seed_account, seed_names, package, tmp_path
+):
     seed = tmp_path / "seed"
     seed.mkdir()
     (seed / "main.tf").write_text((SEED_ROOT / "main.tf").read_text())
-    (seed / "local_override.tf").write_text(provider_override(seed_account.endpoint, REGION))
-    (seed / "seed.auto.tfvars.json").write_text(json.dumps({"package_path": str(package)}))
+    if seed_account.endpoint:  # on AWS the root's own provider block, through the default chain
+        (seed / "local_override.tf").write_text(provider_override(seed_account.endpoint, REGION))
+    tfvars = {"package_path": str(package), **seed_names.tfvars()}
+    (seed / "seed.auto.tfvars.json").write_text(json.dumps(tfvars))
     tree = copy_tree(REPO_ROOT, tmp_path / "tree")
     left: dict = {}
     try:
         run_ok(seed, "init", "-input=false")
         run_ok(seed, "apply", "-auto-approve", "-input=false")
         api_id = json.loads(run_ok(seed, "output", "-json"))["api_id"]["value"]
-        create_lambda_log_group(seed_account.client)
+        create_lambda_log_group(seed_account.client, seed_names)
         assert get_visitors(seed_account, api_id).json() == {"count": 1}  # the seed serves
-        put_count(seed_account.client, 41)
+        put_count(seed_account.client, 41, seed_names)
 
         printed = counterstack("adopt", "--removed-from", str(seed))
         assert printed.returncode == 0, printed.stderr
@@ -52,10 +56,10 @@ def test_flat_root_is_forgotten_then_adopted_keeping_count_and_api(seed_account,
         assert "0 destroyed" in forget or "0 to destroy" in forget, forget
         assert run_ok(seed, "state", "list").strip() == ""
         assert get_visitors(seed_account, api_id).status_code == 200  # forgotten, still serving
-        put_count(seed_account.client, 41)
+        put_count(seed_account.client, 41, seed_names)
 
-        summary = adopt_and_prove(seed_account, tree, api_id, package)
+        summary = adopt_and_prove(seed_account, tree, api_id, package, seed_names)
         assert summary.endswith("0 to destroy")
     finally:
-        left = teardown(seed_account, tree / "composed" / "prod")
+        left = teardown(seed_account, tree / "composed" / "prod", seed_names)
     assert left == {}, f"left behind after destroy: {left}"

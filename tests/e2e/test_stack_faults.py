@@ -3,7 +3,7 @@
 The faults only read the stack (the account injects them), so these tests share the e2e stack;
 the destroy test destroys it, so it runs after every other test of the group. The fault rules
 (`counterstack.local.testing.fault_injection`) exist only in the local account, so the fault
-tests skip on `--target aws`; the load test runs on both targets.
+tests are marked local_only and skip on `--target aws`; the load test runs on both targets.
 """
 
 import time
@@ -37,10 +37,9 @@ def stack(shared_stack: Stack) -> Stack:
 
 
 @pytest.fixture
-def endpoint(target) -> Iterator[str]:
-    """The local account's endpoint, with no fault rule before or after the test."""
-    if target.name == "aws":
-        pytest.skip(LOCAL_ONLY)
+def fault_endpoint(target) -> Iterator[str]:
+    """The local account's endpoint, with no fault rule before or after the test (a local-only
+    fixture: tests/conftest.py makes its users say local_only)."""
     clear_faults(target.endpoint)
     yield target.endpoint
     clear_faults(target.endpoint)
@@ -52,6 +51,7 @@ def count_of(response: requests.Response) -> int:
     return response.json()["count"]
 
 
+@pytest.mark.local_only(reason=LOCAL_ONLY)
 @pytest.mark.parametrize(
     ("status", "code"),
     [
@@ -61,12 +61,12 @@ def count_of(response: requests.Response) -> int:
     ],
 )
 def test_dynamodb_unavailable_answers_503_with_retry_after_and_counting_continues(
-    stack, endpoint, status, code
+    stack, fault_endpoint, status, code
 ):
     url = stack.url()
     before = count_of(http_get_with_retry(url))
     with injected_fault(
-        endpoint, service="dynamodb", operation="UpdateItem", status=status, code=code
+        fault_endpoint, service="dynamodb", operation="UpdateItem", status=status, code=code
     ) as fault:
         failed = [requests.get(url, timeout=TIMEOUT) for _ in range(FAILED_GETS)]
     for response in failed:
@@ -80,12 +80,13 @@ def test_dynamodb_unavailable_answers_503_with_retry_after_and_counting_continue
     print(f"{code}: {fault['hits']} injected UpdateItem errors -> {FAILED_GETS} x 503, 0 lost")
 
 
-def test_dynamodb_errors_within_the_sdk_retry_budget_are_invisible(stack, endpoint):
+@pytest.mark.local_only(reason=LOCAL_ONLY)
+def test_dynamodb_errors_within_the_sdk_retry_budget_are_invisible(stack, fault_endpoint):
     """A failed UpdateItem is retried once inside the function: the visitor sees a 200."""
     url = stack.url()
     before = count_of(http_get_with_retry(url))
     with injected_fault(
-        endpoint,
+        fault_endpoint,
         service="dynamodb",
         operation="UpdateItem",
         status=503,
@@ -129,8 +130,9 @@ def test_1000_concurrent_gets_count_exactly_1000(stack):
     )
 
 
+@pytest.mark.local_only(reason=LOCAL_ONLY)
 @pytest.mark.destroys_shared_stack
-def test_destroy_retries_what_is_transient_and_only_that(stack, target, endpoint):
+def test_destroy_retries_what_is_transient_and_only_that(stack, target, fault_endpoint):
     """Destroys the module's stack through three injected DeleteApi failures, in this order:
 
     1. 403 AccessDeniedException (not transient): nobody retries, `destroy()` raises at once;
@@ -142,7 +144,7 @@ def test_destroy_retries_what_is_transient_and_only_that(stack, target, endpoint
     """
     tf = stack.terraform
     inject_fault(
-        endpoint, service="apigatewayv2", method="DELETE", path=API_PATH, status=403,
+        fault_endpoint, service="apigatewayv2", method="DELETE", path=API_PATH, status=403,
         code="AccessDeniedException", message="User is not authorized to perform DeleteApi",
     )  # fmt: skip
     announced: list[str] = []
@@ -150,21 +152,21 @@ def test_destroy_retries_what_is_transient_and_only_that(stack, target, endpoint
         destroy(tf, progress=announced.append)
     assert announced == [], "a non-transient error was retried"
     assert "DeleteApi" in str(raised.value)
-    assert [fault["hits"] for fault in clear_faults(endpoint)] == [1]
+    assert [fault["hits"] for fault in clear_faults(fault_endpoint)] == [1]
 
     throttled = inject_fault(
-        endpoint, service="apigatewayv2", method="DELETE", path=API_PATH, status=429,
+        fault_endpoint, service="apigatewayv2", method="DELETE", path=API_PATH, status=429,
         code="TooManyRequestsException", message="Too Many Requests", count=1,
     )  # fmt: skip
     conflict = inject_fault(
-        endpoint, service="apigatewayv2", method="DELETE", path=API_PATH, status=409,
+        fault_endpoint, service="apigatewayv2", method="DELETE", path=API_PATH, status=409,
         code="ConflictException", message="The API is being modified by another request",
         count=1,
     )  # fmt: skip
     started = time.monotonic()
     destroy(tf, progress=announced.append)
     seconds = time.monotonic() - started
-    answered = {fault["id"]: fault for fault in clear_faults(endpoint)}
+    answered = {fault["id"]: fault for fault in clear_faults(fault_endpoint)}
     hits = {fault_id: fault["hits"] for fault_id, fault in answered.items()}
     assert hits == {throttled["id"]: 1, conflict["id"]: 1}
     first_hit = {fault_id: fault["hit_times"][0] for fault_id, fault in answered.items()}

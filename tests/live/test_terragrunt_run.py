@@ -35,7 +35,7 @@ STATE_BUCKET_PREFIX = "counterstack-tfstate-"
 
 
 @pytest.fixture
-def local_account() -> Iterator:
+def offline_account() -> Iterator:
     """A fresh offline account on a free port (imported here: collection never depends on it)."""
     from counterstack.local.account import LocalAccount
 
@@ -82,24 +82,24 @@ def terragrunt(args: list[str], cwd: Path, env: dict[str, str]) -> str:
     return result.stdout
 
 
-def test_run_all_plan_uses_mocks_before_anything_exists(local_account, live_copy: Path):
+def test_run_all_plan_uses_mocks_before_anything_exists(offline_account, live_copy: Path):
     env_dir = live_copy / "live" / ENVIRONMENT
     output = terragrunt(
         ["run", "--all", "--", "plan", "-input=false", "-no-color"],
         env_dir,
-        terragrunt_env(local_account.endpoint),
+        terragrunt_env(offline_account.endpoint),
     )
     assert "aws_dynamodb_table.this will be created" in output
     assert "aws_lambda_function.this will be created" in output
 
 
-def test_run_all_apply_serves_visitors_then_destroys(local_account, live_copy: Path):
+def test_run_all_apply_serves_visitors_then_destroys(offline_account, live_copy: Path):
     env_dir = live_copy / "live" / ENVIRONMENT
-    env = terragrunt_env(local_account.endpoint)
+    env = terragrunt_env(offline_account.endpoint)
     try:
         terragrunt(["run", "--all", "--", "apply", "-auto-approve", "-input=false"], env_dir, env)
         outputs = json.loads(terragrunt(["output", "-json"], env_dir / "http-api", env))
-        url = local_account.local_url(outputs["invoke_url"]["value"]).rstrip("/") + "/visitors"
+        url = offline_account.local_url(outputs["invoke_url"]["value"]).rstrip("/") + "/visitors"
         counts = []
         for _ in range(2):
             response = requests.get(url, timeout=30)
@@ -119,7 +119,7 @@ def test_run_all_apply_serves_visitors_then_destroys(local_account, live_copy: P
         assert plan.returncode == 0, plan.stdout[-4000:] + plan.stderr[-4000:]
     finally:
         terragrunt(["run", "--all", "--", "destroy", "-auto-approve", "-input=false"], env_dir, env)
-    inventory = local_account.inventory()
+    inventory = offline_account.inventory()
     # The state bucket outlives the stack by design (it holds the now-empty states).
     inventory["s3_buckets"] = [
         b for b in inventory.get("s3_buckets", []) if not b.startswith(STATE_BUCKET_PREFIX)

@@ -1,6 +1,7 @@
 """The GitHub workflows validate offline against the schema check-jsonschema ships with."""
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -50,6 +51,21 @@ def test_workflows_pin_actions_limit_permissions_and_serialise(path: Path):
         for step in job["steps"]:
             if "uses" in step:
                 assert "@" in step["uses"], f"{path.name}: unpinned action {step['uses']}"
+
+
+PINNED = re.compile(r"^\s*(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_actions_are_pinned_by_commit_with_the_version_beside_it(path: Path):
+    """A tag can be moved to other code; a commit cannot (the jobs hold AWS roles)."""
+    uses = [
+        line
+        for line in path.read_text().splitlines()
+        if line.strip().startswith(("uses:", "- uses:"))
+    ]
+    assert uses, f"{path.name} uses no action"
+    assert [line for line in uses if not PINNED.match(line)] == []
 
 
 def test_promotion_order_and_gate():
@@ -102,12 +118,50 @@ def test_ci_runs_ci_run_itself():
     assert len(jobs) == 1
 
 
-def test_nightly_sweeps_even_when_the_tests_fail():
-    steps = load("nightly.yml")["jobs"]["e2e-aws"]["steps"]
-    sweep = [s for s in steps if "counterstack sweep" in s.get("run", "")]
-    assert sweep and sweep[0]["if"] == "always()"
-    assert "--older-than 2h" in sweep[0]["run"]
-    assert any("pytest -n 4 -m e2e --target aws" in s.get("run", "") for s in steps)
+NIGHTLY_SCRIPTS = {"e2e-aws": "scripts/nightly-e2e", "account-aws": "scripts/nightly-account"}
+
+
+@pytest.mark.parametrize("job", sorted(NIGHTLY_SCRIPTS))
+def test_nightly_test_jobs_run_their_script(job: str):
+    """The job's commands are the script .ci/run rehearses, so the rehearsal is the job."""
+    steps = load("nightly.yml")["jobs"][job]["steps"]
+    assert [s["run"] for s in steps if "scripts/" in s.get("run", "")] == [NIGHTLY_SCRIPTS[job]]
+    assert "pytest" not in steps_text({"steps": steps})
+
+
+@pytest.fixture
+def stub_tools(tmp_path: Path):
+    """`pytest` and `counterstack` stubs on PATH that log their arguments; pytest exits $1."""
+    calls = tmp_path / "calls"
+
+    def install(pytest_exit: int) -> dict[str, str]:
+        for name, code in (("pytest", pytest_exit), ("counterstack", 0)):
+            stub = tmp_path / name
+            stub.write_text(f'#!/bin/sh\necho "{name} $*" >> "{calls}"\nexit {code}\n')
+            stub.chmod(0o755)
+        return {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}"}
+
+    return install, calls
+
+
+@pytest.mark.parametrize(
+    ("script", "selection"),
+    [
+        ("scripts/nightly-e2e", "pytest -n 4 -m e2e --target aws"),
+        ("scripts/nightly-account", "pytest -n 4 tests/account -m account and not local_only"),
+    ],
+)
+@pytest.mark.parametrize("pytest_exit", [0, 1])
+def test_nightly_scripts_sweep_even_when_the_tests_fail(stub_tools, script, selection, pytest_exit):
+    install, calls = stub_tools
+    result = subprocess.run(
+        [str(REPO_ROOT / script)], env=install(pytest_exit), capture_output=True, text=True
+    )
+    assert result.returncode == pytest_exit, result.stderr
+    ran = calls.read_text().splitlines()
+    assert ran[0].startswith(selection)
+    assert "--target aws" in ran[0]
+    assert ran[1:] == ["counterstack sweep --prefix ct- --older-than 2h"]
 
 
 # --- nightly drift: a read-only plan of live/prod that names what drifted ------------------------
@@ -229,6 +283,6 @@ def test_nightly_checks_the_account_tests_against_aws():
     """The local account's AWS claims run on AWS; its local_only tests are left out."""
     job = load("nightly.yml")["jobs"]["account-aws"]
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
-    assert '-m "account and not local_only" --target aws' in steps_text(job)
-    sweep = [s for s in job["steps"] if "counterstack sweep" in s.get("run", "")]
-    assert sweep and sweep[0]["if"] == "always()"
+    script = (REPO_ROOT / NIGHTLY_SCRIPTS["account-aws"]).read_text()
+    assert '-m "account and not local_only" --target aws' in script
+    assert "jdx/mise-action@" in steps_text(job)  # Terraform for the selection's Terraform tests

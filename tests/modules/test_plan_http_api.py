@@ -156,6 +156,23 @@ def test_adopted_permission_keeps_its_statement_id_and_source_arn(shared_plan):
     assert permission["source_arn"] == source_arn
 
 
+def test_per_function_identity_wins_over_the_single_values(shared_plan):
+    """Adopted permissions whose ids differ per function: each function's entry is planned."""
+    source_arn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/*/visitors"
+    summary = shared_plan(
+        "http-api-adopted-per-function",
+        HTTP_API,
+        name="plan-test-api",
+        routes=VALID_ROUTES,
+        permission_statement_id="shared-id",
+        permission_statement_ids={"plan-test-fn": "lambda-per-function"},
+        permission_source_arns={"plan-test-fn": source_arn},
+    )
+    permission = summary.values['aws_lambda_permission.this["plan-test-fn"]']
+    assert permission["statement_id"] == "lambda-per-function"
+    assert permission["source_arn"] == source_arn
+
+
 def test_outputs(minimal):
     for name in ("api_id", "api_endpoint", "execution_arn", "invoke_url"):
         assert minimal.output_is_unknown(name)

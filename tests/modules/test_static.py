@@ -41,7 +41,8 @@ CONTRACT = {
         {
             "name", "routes", "stage_name", "cors_allow_origins", "throttling_burst_limit",
             "throttling_rate_limit", "access_log_retention_days", "tags",
-            "permission_statement_id", "permission_source_arn", "access_log_kms_key_arn",
+            "permission_statement_id", "permission_source_arn", "permission_statement_ids",
+            "permission_source_arns", "access_log_kms_key_arn",
         },
         {
             "api_id", "api_endpoint", "execution_arn", "invoke_url", "api_arn", "stage_arn",

@@ -108,8 +108,9 @@ def test_gate_cli_exits_2_with_one_line_on_a_replacement(tmp_path):
         ({}, "not a plan: write it with terraform show -json PLANFILE"),
         ({"values": {"root_module": {}}}, "not a plan: write it with terraform show -json"),
         ({**PLAN_HEADER, "errored": True}, "the plan errored; fix the plan before judging"),
+        ({**PLAN_HEADER, "values": {"root_module": {}}}, "not a plan (a state, or no resource"),
     ],
-    ids=["empty", "no-version", "errored"],
+    ids=["empty", "no-version", "errored", "state"],
 )
 @pytest.mark.parametrize("from_stdin", [False, True], ids=["file", "stdin"])
 def test_gate_cli_refuses_what_is_not_a_plan_in_one_line(tmp_path, content, message, from_stdin):
@@ -190,6 +191,66 @@ def test_writing_twice_changes_nothing(tmp_path):
     adoption = Adoption("prod", [Row("dynamodb", "aws_dynamodb_table.this", "t", IMPORT, "")])
     assert write_adoption(tmp_path, adoption) == [tmp_path / "dynamodb" / "imports.tf"]
     assert write_adoption(tmp_path, adoption) == []
+
+
+def test_writing_brings_imports_up_to_date_with_the_account(tmp_path):
+    """New objects added, changed ids replaced, gone ones dropped: imports.tf follows the account
+    as adopted.hcl does (it used to keep the blocks it had once the file existed)."""
+    for unit in ("dynamodb", "lambda"):
+        (tmp_path / unit).mkdir()
+    first = Adoption("prod", [
+        Row("dynamodb", "aws_dynamodb_table.this", "t", IMPORT, ""),
+        Row("lambda", "aws_lambda_function.this", "f", IMPORT, ""),
+        Row("lambda", "aws_iam_role.this", "old-role", IMPORT, ""),
+    ])  # fmt: skip
+    write_adoption(tmp_path, first)
+    now = Adoption("prod", [
+        Row("lambda", "aws_lambda_function.this", "f", IMPORT, ""),
+        Row("lambda", "aws_iam_role.this", "new-role", IMPORT, ""),
+        Row("lambda", "aws_cloudwatch_log_group.this", "/aws/lambda/f", IMPORT, ""),
+    ])  # fmt: skip
+    assert sorted(write_adoption(tmp_path, now)) == [
+        tmp_path / "dynamodb" / "imports.tf",  # its table is gone: the file goes
+        tmp_path / "lambda" / "imports.tf",
+    ]
+    assert not (tmp_path / "dynamodb" / "imports.tf").exists()
+    blocks = load_hcl(tmp_path / "lambda" / "imports.tf")["import"]
+    assert {(b["to"], b["id"]) for b in blocks} == {
+        ("${aws_lambda_function.this}", '"f"'),
+        ("${aws_iam_role.this}", '"new-role"'),
+        ("${aws_cloudwatch_log_group.this}", '"/aws/lambda/f"'),
+    }
+    assert write_adoption(tmp_path, now) == []  # nothing changed: a no-op
+
+
+def test_removed_from_names_what_no_unit_will_adopt(tmp_path):
+    show = {"values": {"root_module": {
+        "resources": [
+            {"address": "aws_dynamodb_table.counter", "mode": "managed",
+             "type": "aws_dynamodb_table", "name": "counter"},
+            {"address": "aws_s3_bucket.site", "mode": "managed",
+             "type": "aws_s3_bucket", "name": "site"},
+        ],
+        "child_modules": [{"address": "module.dns", "resources": [
+            {"address": "module.dns.aws_route53_record.api", "mode": "managed",
+             "type": "aws_route53_record", "name": "api"},
+        ]}],
+    }}}  # fmt: skip
+    path = tmp_path / "state.json"
+    path.write_text(json.dumps(show))
+    result = subprocess.run(
+        [sys.executable, "-m", "counterstack.cli", "adopt", "--removed-from", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    unmanaged = ["aws_s3_bucket.site", "module.dns.aws_route53_record.api"]
+    assert result.stderr.splitlines() == [
+        f"not adopted by any unit, unmanaged once removed: {address}" for address in unmanaged
+    ]
+    assert all(f"#   {address}\n" in result.stdout for address in unmanaged)
+    assert "aws_dynamodb_table.counter\n" not in result.stdout.split("removed {")[0]
 
 
 def test_adopt_clients_for_an_endpoint_use_the_local_accounts_fake_keys():

@@ -103,6 +103,22 @@ def test_repository_paths_exist(doc):
     assert not missing, f"{doc_id(doc)} names paths that do not exist: {', '.join(missing)}"
 
 
+TEST_NAME = re.compile(r"\btest_\w+")
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=doc_id)
+def test_test_names_in_the_docs_exist(doc):
+    """A test the docs name is a test module or function of tests/ (renames leave no ghosts)."""
+    sources = [path.read_text() for path in (REPO_ROOT / "tests").rglob("*.py")]
+    modules = {path.stem for path in (REPO_ROOT / "tests").rglob("test_*.py")}
+    missing = sorted(
+        name
+        for name in set(TEST_NAME.findall(doc.read_text()))
+        if name not in modules and not any(f"def {name}(" in text for text in sources)
+    )
+    assert not missing, f"{doc_id(doc)} names tests that do not exist: {', '.join(missing)}"
+
+
 def test_the_checks_see_links_and_paths(tmp_path):
     """The parsers find what they must and skip what they must, so an empty list means clean."""
     doc = tmp_path / "doc.md"

@@ -36,6 +36,7 @@ LAYERS = {
     "page": 0,
     "hcl_syntax": 0,
     "plan_json": 0,
+    "preflight": 0,
 }
 BOTTOM = 0  # small shared helpers: they may import each other
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -23,6 +23,22 @@ ClientFactory = Callable[[str], Any]
 IMPORT, CREATE, CONFLICT, LEFT_ALONE = "import", "create", "conflict", "left alone"
 API_GATEWAY = "apigateway.amazonaws.com"
 NOT_FOUND = {"ResourceNotFoundException", "NoSuchEntity", "NotFoundException"}
+DEFAULT_STAGE = "$default"
+# The resource types the units take over; anything else in an old root stays unmanaged.
+ADOPTED_TYPES = frozenset(
+    {
+        "aws_dynamodb_table",
+        "aws_lambda_function",
+        "aws_cloudwatch_log_group",
+        "aws_iam_role",
+        "aws_iam_role_policy",
+        "aws_apigatewayv2_api",
+        "aws_apigatewayv2_integration",
+        "aws_apigatewayv2_route",
+        "aws_apigatewayv2_stage",
+        "aws_lambda_permission",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -54,12 +70,20 @@ class Adoption:
     def set_input(self, unit: Unit, name: str, value: Any) -> None:
         self.inputs.setdefault(unit.folder, {})[name] = value
 
+    def set_input_entry(self, unit: Unit, name: str, key: str, value: Any) -> None:
+        """One entry of a map input (e.g. a function's permission statement id)."""
+        self.inputs.setdefault(unit.folder, {}).setdefault(name, {})[key] = value
+
     def as_json(self) -> dict[str, Any]:
         return {"resources": [asdict(row) for row in self.resources], "inputs": self.inputs}
 
 
-def discover(env: Environment, client: ClientFactory, api_id: str | None = None) -> Adoption:
-    """What each unit of `env` would create, looked up in the account `client` reaches."""
+def discover(
+    env: Environment, client: ClientFactory, api_id: str | None = None, region: str | None = None
+) -> Adoption:
+    """What each unit of `env` would create, looked up in the account `client` reaches, in
+    `region` (default: env.hcl's) wherever a region appears, ARNs included."""
+    env = replace(env, region=region or env.region)
     adoption = Adoption(env.name)
     finders = {"dynamodb": _table, "lambda": _function, "http-api": _http_api}
     for unit in env.units:
@@ -188,7 +212,7 @@ def _function(adoption: Adoption, unit: Unit, client: ClientFactory, *_: Any) ->
             adoption.add(
                 unit,
                 f"managed policy {policy['PolicyName']}",
-                policy["PolicyArn"],
+                f"{role_name}/{policy['PolicyArn']}",  # aws_iam_role_policy_attachment's id
                 LEFT_ALONE,
                 f"attached to {role_name}; the module neither manages nor detaches it",
             )
@@ -249,6 +273,16 @@ def _http_api(
     stages = {stage["StageName"] for stage in _items(apigw.get_stages, ApiId=api_id)}
     if stage_name in stages:
         adoption.add(unit, "aws_apigatewayv2_stage.this", f"{api_id}/{stage_name}", IMPORT, "")
+    elif DEFAULT_STAGE in stages:
+        adoption.add(
+            unit,
+            "aws_apigatewayv2_stage.this",
+            f"{api_id}/{DEFAULT_STAGE}",
+            CONFLICT,
+            f"API {api_id} serves its {DEFAULT_STAGE} stage (URLs without a stage segment); a new "
+            f"stage {stage_name} would change the URL the website calls: set the http-api unit's "
+            f'stage_name input to "{DEFAULT_STAGE}" (stage_name in env.hcl) to adopt it',
+        )
     else:
         adoption.add(unit, "aws_apigatewayv2_stage.this", "", CREATE, f"no stage {stage_name}")
     for other in sorted(stages - {stage_name}):
@@ -303,8 +337,10 @@ def _choose_api(
 
 
 def _execution_arn(api_id: str, region: str, client: ClientFactory) -> str:
-    account = client("sts").get_caller_identity()["Account"]
-    return f"arn:aws:execute-api:{region}:{account}:{api_id}"
+    """The API's execution ARN, in the account's own partition (aws, aws-cn, aws-us-gov)."""
+    identity = client("sts").get_caller_identity()
+    partition = identity["Arn"].split(":")[1]
+    return f"arn:{partition}:execute-api:{region}:{identity['Account']}:{api_id}"
 
 
 def _permission(
@@ -318,15 +354,17 @@ def _permission(
             raise
         adoption.add(unit, address, "", CREATE, f"{function} has no resource policy")
         return
+    module_default = f"AllowInvokeFromHttpApi-{unit.inputs['name']}"[:100]
     default_id = (
-        unit.inputs.get("permission_statement_id")
-        or (f"AllowInvokeFromHttpApi-{unit.inputs['name']}"[:100])
+        (unit.inputs.get("permission_statement_ids") or {}).get(function)
+        or unit.inputs.get("permission_statement_id")
+        or module_default
     )
     ours, others = [], []
     for statement in policy.get("Statement", []):
         source = _source_arn(statement)
         from_api = (
-            (statement.get("Principal") or {}).get("Service") == API_GATEWAY
+            API_GATEWAY in _services(statement.get("Principal"))
             and source is not None
             and source.startswith(f"{execution_arn}/")
         )
@@ -337,12 +375,21 @@ def _permission(
     else:
         sid, source = ours[0]
         adoption.add(unit, address, f"{function}/{sid}", IMPORT, f"source {source}")
-        if sid != f"AllowInvokeFromHttpApi-{unit.inputs['name']}"[:100]:
-            adoption.set_input(unit, "permission_statement_id", sid)
+        # Per function: each of the API's functions may hold its own console-made statement.
+        if sid != module_default:
+            adoption.set_input_entry(unit, "permission_statement_ids", function, sid)
         if source != f"{execution_arn}/*/*":
-            adoption.set_input(unit, "permission_source_arn", source)
+            adoption.set_input_entry(unit, "permission_source_arns", function, source)
     for sid, source in [*ours[1:], *others]:
         adoption.add(unit, f"permission {sid}", f"{function}/{sid}", LEFT_ALONE, f"source {source}")
+
+
+def _services(principal: Any) -> list[str]:
+    """A statement's service principals: `Principal` may be "*", or map a key to one or many."""
+    if not isinstance(principal, dict):
+        return []
+    services = principal.get("Service", [])
+    return [services] if isinstance(services, str) else list(services)
 
 
 def _source_arn(statement: dict[str, Any]) -> str | None:

@@ -3,20 +3,19 @@
 `live/<env>/<unit>/imports.tf` holds plain unit-relative `import` blocks (Terragrunt copies a unit
 folder's .tf files into its working directory); `live/<env>/adopted.hcl` holds
 `locals { inputs = { "<unit folder>" = { <input> = <value> } } }`, read by the root terragrunt.hcl.
-Writing is idempotent: a unit whose imports.tf exists keeps the blocks it has (the objects an
-apply created since are managed already, and an applied import block is a no-op), and a file is
-only rewritten when its text changes.
+Each write brings imports.tf up to date with the account, as adopted.hcl is: objects found since
+are added, changed ids replaced, gone ones dropped (an import block for an object already in the
+state with that id is a no-op, so blocks for what an apply created since are harmless), and a
+file is only rewritten when its text changes: with nothing changed, a second write is a no-op.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from counterstack.adopt.discover import Adoption, Row
 from counterstack.hcl_syntax import hcl_string, hcl_value
-from counterstack.terragrunt.hcl import load_hcl
 from counterstack.terragrunt.tree import ADOPTED_CONFIG, IMPORTS_FILE
 
 COMMAND = "counterstack adopt --write"
@@ -50,27 +49,19 @@ def render_adopted(inputs: dict[str, dict[str, Any]], environment: str) -> str:
     return "\n".join(lines)
 
 
-def _existing_imports(path: Path) -> set[tuple[str, str]]:
-    """(address, id) of the import blocks a unit's imports.tf already holds."""
-    found = set()
-    for body in load_hcl(path).get("import", []):
-        address = str(body.get("to", "")).removeprefix("${").removesuffix("}")
-        found.add((address, json.loads(str(body.get("id")))))
-    return found
-
-
 def write_adoption(env_dir: Path, adoption: Adoption) -> list[Path]:
-    """Write imports.tf per unit and adopted.hcl; return the files whose text changed."""
-    if not adoption.imports:
-        return []
+    """Write imports.tf per unit and adopted.hcl; return the files that changed (an imports.tf
+    left with no object to import is deleted)."""
     changed: list[Path] = []
-    for unit in sorted({row.unit for row in adoption.imports}):
+    written = {path.parent.name for path in env_dir.glob(f"*/{IMPORTS_FILE}")}
+    for unit in sorted(written | {row.unit for row in adoption.imports}):
         path = env_dir / unit / IMPORTS_FILE
         rows = [row for row in adoption.imports if row.unit == unit]
-        if path.is_file():
-            kept = _existing_imports(path)
-            rows = [row for row in rows if (row.address, row.id) in kept]
-        changed += _write_if_changed(path, render_imports(rows, adoption.environment))
+        if rows:
+            changed += _write_if_changed(path, render_imports(rows, adoption.environment))
+        else:
+            path.unlink()
+            changed.append(path)
     if adoption.inputs:
         text = render_adopted(adoption.inputs, adoption.environment)
         changed += _write_if_changed(env_dir / ADOPTED_CONFIG, text)

@@ -8,7 +8,9 @@ import threading
 from counterstack.commands import options
 from counterstack.local.account import DEFAULT_PORT, DEFAULT_REGION, LocalAccount
 from counterstack.local.apigateway.urls import execute_api_url
+from counterstack.local.awslambda.execution_environment import interpreter
 from counterstack.local.provider import provider_override
+from counterstack.preflight import warn_lambda_python
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -76,6 +78,7 @@ def hints(account: LocalAccount, region: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    warn_lambda_python(interpreter)  # before the account starts
     stopped = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     account = LocalAccount(port=args.port, host=args.host, region=args.region, verbose=args.verbose)

@@ -16,7 +16,12 @@ from counterstack.adopt.account import account_clients
 from counterstack.adopt.discover import Adoption, discover
 from counterstack.adopt.environment import read_environment
 from counterstack.adopt.plan_gate import gate
-from counterstack.adopt.removed import read_show_json, removed_addresses, render_removed
+from counterstack.adopt.removed import (
+    read_show_json,
+    removed_addresses,
+    render_removed,
+    unadopted_resources,
+)
 from counterstack.adopt.write import write_adoption
 from counterstack.commands import options
 from counterstack.errors import CounterStackError
@@ -67,10 +72,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.removed_from is not None:
-        addresses = removed_addresses(read_show_json(args.removed_from))
+        show = read_show_json(args.removed_from)
+        addresses = removed_addresses(show)
         if not addresses:
             raise CounterStackError(f"{args.removed_from}: the state holds no resources")
-        print(render_removed(addresses), end="")
+        unadopted = unadopted_resources(show)
+        for address in unadopted:
+            print(f"not adopted by any unit, unmanaged once removed: {address}", file=sys.stderr)
+        print(render_removed(addresses, unadopted), end="")
         return 0
     if args.check_plan:
         for source in args.check_plan:
@@ -84,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
     if args.env_dir is None:
         raise CounterStackError("give ENV_DIR (e.g. live/prod), --removed-from or --check-plan")
     env = read_environment(args.env_dir)
-    client = account_clients(args.region or env.region, args.endpoint)
-    adoption = discover(env, client, api_id=args.api_id)
+    region = args.region or env.region
+    client = account_clients(region, args.endpoint)
+    adoption = discover(env, client, api_id=args.api_id, region=region)
     if args.json:
         print(json.dumps(adoption.as_json(), indent=2))
     else:
@@ -114,11 +124,9 @@ def conflict_message(adoption: Adoption) -> str:
 
 
 def report_written(env_dir: Path, adoption: Adoption) -> None:
-    if not adoption.imports:
-        print(f"nothing to adopt in {env_dir}: nothing written", file=sys.stderr)
-        return
     changed = write_adoption(env_dir, adoption)
     for path in changed:
-        print(f"wrote {path}", file=sys.stderr)
+        print(f"{'wrote' if path.is_file() else 'deleted'} {path}", file=sys.stderr)
     if not changed:
-        print(f"{env_dir} is adopted already: nothing changed", file=sys.stderr)
+        nothing = "nothing to adopt" if not adoption.imports else "adopted already"
+        print(f"{env_dir}: {nothing}: nothing changed", file=sys.stderr)

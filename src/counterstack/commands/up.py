@@ -23,8 +23,10 @@ from counterstack.harness.provider_process import shared_provider
 from counterstack.harness.stack import ephemeral_stack
 from counterstack.harness.target import aws_target, local_target
 from counterstack.local.account import DEFAULT_PORT
+from counterstack.local.awslambda.execution_environment import interpreter
 from counterstack.page import PageServer
 from counterstack.paths import EXAMPLE_COMPLETE
+from counterstack.preflight import check_terraform, warn_lambda_python
 from counterstack.seed import SEED_ORIGINS
 
 DEFAULT_PAGE_PORT = 8080
@@ -85,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
         raise CounterStackError(
             f"--page-port and --port are both {args.port}: give the page another port"
         )
+    check_terraform()  # before anything starts: one line that says what to install
+    if args.target == "local":
+        warn_lambda_python(interpreter)
     with ExitStack() as resources:
         page = resources.enter_context(PageServer(args.page_port))
         say(f"serving the counter page (web/) at {page.url()}")

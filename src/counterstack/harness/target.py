@@ -58,10 +58,9 @@ class Target:
         return {} if self.endpoint is None else {ENDPOINT_ENV: self.endpoint}
 
     def reachable_url(self, url: str) -> str:
-        """The URL to call for an API URL that Terraform output (local: the gateway's)."""
-        if self.endpoint is None:
-            return url
-        return RemoteAccount(self.endpoint, self.region).local_url(url)
+        """The URL to call for an API URL that Terraform output (local: the gateway's; aws: the
+        URL itself, or its path form at `AWS_ENDPOINT_URL`)."""
+        return self.account().local_url(url)
 
 
 def _default_tags_override(tags: dict[str, str]) -> str:
@@ -93,5 +92,7 @@ def local_target(port: int = 0, region: str = DEFAULT_REGION) -> Iterator[Target
 
 
 def aws_target(region: str | None = None) -> Target:
-    """A real account from the default credential chain; fails early without credentials."""
+    """A real account from the default credential chain, or the AWS-compatible endpoint named by
+    `AWS_ENDPOINT_URL` (boto3 and Terraform honour it; the API URLs follow it through
+    `AwsAccount`); fails early without credentials."""
     return Target("aws", checked_region(region))

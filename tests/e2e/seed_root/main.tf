@@ -17,6 +17,25 @@ variable "region" {
   default     = "eu-west-1"
 }
 
+# The seed's names by default; the adoption test gives ct-... names on --target aws.
+variable "table_name" {
+  description = "Name of the counter's table."
+  type        = string
+  default     = "visitor-counter"
+}
+
+variable "function_name" {
+  description = "Name of the counter's function (its role and policy are named after it)."
+  type        = string
+  default     = "visitorCounter"
+}
+
+variable "api_name" {
+  description = "Name of the HTTP API."
+  type        = string
+  default     = "visitor-counter"
+}
+
 variable "package_path" {
   description = "The function's zip (the project's own build)."
   type        = string
@@ -27,7 +46,7 @@ provider "aws" {
 }
 
 resource "aws_dynamodb_table" "visitor_counter" {
-  name         = "visitor-counter"
+  name         = var.table_name
   billing_mode = "PAY_PER_REQUEST"
   hash_key     = "id"
 
@@ -38,7 +57,7 @@ resource "aws_dynamodb_table" "visitor_counter" {
 }
 
 resource "aws_iam_role" "lambda_exec" {
-  name = "visitorCounterRole"
+  name = "${var.function_name}Role"
 
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -51,7 +70,7 @@ resource "aws_iam_role" "lambda_exec" {
 }
 
 resource "aws_iam_role_policy" "lambda_dynamodb" {
-  name = "visitorCounterDynamoDB"
+  name = "${var.function_name}DynamoDB"
   role = aws_iam_role.lambda_exec.id
 
   policy = jsonencode({
@@ -72,7 +91,7 @@ resource "aws_iam_role_policy" "lambda_dynamodb" {
 }
 
 resource "aws_lambda_function" "visitor_counter" {
-  function_name    = "visitorCounter"
+  function_name    = var.function_name
   role             = aws_iam_role.lambda_exec.arn
   filename         = var.package_path
   source_code_hash = filebase64sha256(var.package_path)
@@ -87,7 +106,7 @@ resource "aws_lambda_function" "visitor_counter" {
 }
 
 resource "aws_apigatewayv2_api" "http_api" {
-  name          = "visitor-counter"
+  name          = var.api_name
   protocol_type = "HTTP"
 
   cors_configuration {
