@@ -30,6 +30,7 @@ from counterstack.local.awslambda.runtime import (
     Throttled,
     UnsupportedRuntime,
 )
+from counterstack.local.cloudwatch import lambda_metrics
 from counterstack.local.iam.policy_evaluation import allows
 from counterstack.local.iam.role_sessions import role_credentials
 
@@ -54,7 +55,10 @@ class LambdaService:
         """Run a moto LambdaFunction on the runtime and write its logs to CloudWatch Logs."""
         spec = _function_spec(function)
         reserved = moto_backends.reserved_concurrency_total(function.account_id, function.region)
-        invocation = self.runtime.invoke(spec, payload, reserved_total=reserved)
+        # Lambda's metrics (AWS/Lambda): Invocations, Errors, Duration, Throttles, concurrency.
+        with lambda_metrics.measured(function) as done:
+            invocation = self.runtime.invoke(spec, payload, reserved_total=reserved)
+            done(invocation)
         group = f"/aws/lambda/{spec.function_name}"
         stream_arn = (
             f"arn:aws:logs:{function.region}:{function.account_id}:log-group:{group}"

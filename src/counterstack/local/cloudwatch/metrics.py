@@ -1,0 +1,71 @@
+"""Datapoints in moto's CloudWatch backend: written as a service publishes them, read back recent.
+
+Written straight into the backend (not over HTTP), so every request the gateway serves costs a
+few list appends, not a signed call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.backends import get_backend
+
+# Datapoints put with timestamps further back than this before the evaluated range are not seen
+# by alarms: reading stops at the first one that old (the list is in arrival order).
+LATE_ARRIVAL_SECONDS = 60.0
+
+
+def backend(account_id: str, region: str) -> Any:
+    return get_backend("cloudwatch")[account_id][region]
+
+
+def put(
+    account_id: str,
+    region: str,
+    namespace: str,
+    values: Mapping[str, tuple[float, str]],
+    dimension_sets: list[dict[str, str]],
+) -> None:
+    """One datapoint per metric (`name -> (value, unit)`) for each set of dimensions, now."""
+    data = [
+        {
+            "MetricName": name,
+            "Value": value,
+            "Unit": unit,
+            "Dimensions": [{"Name": key, "Value": dims[key]} for key in dims],
+        }
+        for dims in dimension_sets
+        for name, (value, unit) in values.items()
+    ]
+    backend(account_id, region).put_metric_data(namespace, data)
+
+
+def epoch(timestamp: datetime) -> float:
+    """moto keeps naive UTC datetimes."""
+    if timestamp.tzinfo is None:
+        timestamp = timestamp.replace(tzinfo=UTC)
+    return timestamp.timestamp()
+
+
+def recent(
+    cloudwatch: Any, namespace: str, name: str, dimensions: dict[str, str], since: float
+) -> Iterator[tuple[float, float]]:
+    """(epoch, value) of a metric's single-value datapoints since `since`, newest first.
+
+    A metric is its namespace, name and exact set of dimensions, as in CloudWatch.
+    """
+    wanted = sorted(dimensions.items())
+    for datum in reversed(cloudwatch.metric_data):
+        at = epoch(datum.timestamp)
+        if at < since - LATE_ARRIVAL_SECONDS:
+            return
+        if at < since or datum.namespace != namespace or datum.name != name:
+            continue
+        if sorted((d.name, d.value) for d in datum.dimensions) != wanted:
+            continue
+        if hasattr(datum, "value"):
+            yield at, datum.value
+        else:  # a statistic set: its average stands for its samples
+            yield at, datum.sum / max(datum.sample_count, 1)
