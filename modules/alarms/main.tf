@@ -117,6 +117,14 @@ resource "aws_kms_key" "this" {
   tags = var.tags
 }
 
+# The key's name for people and for the sweeper of leftover stacks (keys themselves have none).
+resource "aws_kms_alias" "this" {
+  count = local.create_kms_key ? 1 : 0
+
+  name          = "alias/${var.name}-alarms"
+  target_key_id = aws_kms_key.this[0].key_id
+}
+
 resource "aws_sns_topic" "this" {
   name              = "${var.name}-alarms"
   kms_master_key_id = local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_master_key_id

@@ -51,8 +51,9 @@ def everything(shared_plan):
 
 def test_plan_holds_a_key_a_topic_its_policy_and_five_alarms_by_default(minimal):
     assert minimal.counts == {
-        "resources": 8,
+        "resources": 9,
         "aws_kms_key": 1,
+        "aws_kms_alias": 1,
         "aws_sns_topic": 1,
         "aws_sns_topic_policy": 1,
         "aws_cloudwatch_metric_alarm": 5,
@@ -60,6 +61,7 @@ def test_plan_holds_a_key_a_topic_its_policy_and_five_alarms_by_default(minimal)
     names = sorted(alarm(minimal, kind)["alarm_name"] for kind in DEFAULT_ALARMS)
     assert names == [f"plan-test-{kind}" for kind in DEFAULT_ALARMS]
     assert minimal.values[TOPIC]["name"] == "plan-test-alarms"
+    assert minimal.values["aws_kms_alias.this[0]"]["name"] == "alias/plan-test-alarms"
 
 
 def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(minimal):
@@ -157,6 +159,7 @@ def test_a_given_key_replaces_the_modules_own(shared_plan):
     key_arn = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10"
     summary = shared_plan("alarms-own-key", ALARMS, **REQUIRED, kms_master_key_id=key_arn)
     assert "aws_kms_key" not in summary.counts
+    assert "aws_kms_alias" not in summary.counts
     assert summary.values[TOPIC]["kms_master_key_id"] == key_arn
 
 
