@@ -59,13 +59,14 @@ def _topics(client: ClientFactory, prefix: str) -> Iterator[Resource]:
 
 def _key_aliases(client: ClientFactory, prefix: str) -> Iterator[Resource]:
     """A key has no name: its alias is found, and a key pending deletion has none left."""
-    for page in client("kms").get_paginator("list_aliases").paginate():
+    kms = client("kms")
+    for page in kms.get_paginator("list_aliases").paginate():
         for alias in page["Aliases"]:
             if alias["AliasName"].startswith(f"alias/{prefix}"):
-                created = alias.get("CreationDate")
-                yield Resource(
-                    "kms alias", alias["AliasName"], alias.get("TargetKeyId", ""), created
-                )
+                key_id, created = alias.get("TargetKeyId", ""), alias.get("CreationDate")
+                if created is None and key_id:  # moto leaves the alias's own date out
+                    created = kms.describe_key(KeyId=key_id)["KeyMetadata"]["CreationDate"]
+                yield Resource("kms alias", alias["AliasName"], key_id, created)
 
 
 def _apis(client: ClientFactory, prefix: str) -> Iterator[Resource]:
