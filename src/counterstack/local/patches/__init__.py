@@ -9,12 +9,20 @@ The patches touch moto's internals, so moto is pinned exactly in pyproject.toml.
 from counterstack.local.patches import (
     atomic_dynamodb_writes,
     deployments_api,
+    email_subscriptions_pending,
     stage_tags,
     table_sse,
     unique_statement_ids,
 )
 
-PATCHES = (atomic_dynamodb_writes, deployments_api, stage_tags, table_sse, unique_statement_ids)
+PATCHES = (
+    atomic_dynamodb_writes,
+    deployments_api,
+    email_subscriptions_pending,
+    stage_tags,
+    table_sse,
+    unique_statement_ids,
+)
 
 
 def install() -> None:
