@@ -191,3 +191,31 @@ def test_a_faster_clock_shortens_the_periods_and_percentiles_are_evaluated(aws):
     # Two empty 3 s periods: no data left to evaluate (a 60 s period would still hold them all).
     assert clock.tick(now + 10) == [("p99", "ALARM", "INSUFFICIENT_DATA")]
     assert AlarmClock(speedup=1).tick(now + 10) == [("p99", "INSUFFICIENT_DATA", "ALARM")]
+
+
+def test_an_alarm_on_fewer_dimensions_sees_their_sum_and_others_see_nothing(aws):
+    """Services publish `ApiId` + `Stage`; `ApiId` alone reads every stage (AWS's aggregate)."""
+    for name, dimensions in {
+        "whole-api": [{"Name": "ApiId", "Value": "a1b2c3"}],
+        "other-stage": [{"Name": "ApiId", "Value": "a1b2c3"}, {"Name": "Stage", "Value": "dev"}],
+    }.items():
+        aws["cloudwatch"].put_metric_alarm(
+            AlarmName=name,
+            Namespace="AWS/ApiGateway",
+            MetricName="5xx",
+            Dimensions=dimensions,
+            Statistic="Sum",
+            Period=60,
+            EvaluationPeriods=1,
+            Threshold=2,
+            ComparisonOperator="GreaterThanOrEqualToThreshold",
+            TreatMissingData="notBreaching",
+        )
+    now = 1_800_000_000.0
+    put_5xx(aws, 1, now - 2)
+    put_5xx(aws, 1, now - 1)
+    changes = sorted(AlarmClock(speedup=1).tick(now))
+    assert changes == [
+        ("other-stage", "INSUFFICIENT_DATA", "OK"),
+        ("whole-api", "INSUFFICIENT_DATA", "ALARM"),
+    ]

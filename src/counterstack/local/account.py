@@ -192,6 +192,8 @@ class LocalAccount(AccountClient):
             self.runtime.reset()
         if self.gateway is not None:
             self.gateway.throttler.reset()
+        if self.alarm_clock is not None:
+            self.alarm_clock.reset()
 
     def worker_count(self) -> int:
         """Live Lambda worker processes."""

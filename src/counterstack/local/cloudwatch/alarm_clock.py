@@ -76,6 +76,10 @@ class AlarmClock:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def reset(self) -> None:
+        """Forget the alarms seen (the account forgot them)."""
+        self._configured.clear()
+
     def _run(self) -> None:
         while not self._stop.wait(TICK_SECONDS):
             self.tick()

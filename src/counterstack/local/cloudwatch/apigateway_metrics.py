@@ -2,8 +2,9 @@
 
 https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-metrics.html: `Count`,
 `4xx` and `5xx` (0 or 1 per request, so their Average is a rate), `Latency` (the whole request)
-and `IntegrationLatency` (the backend's share, only when the integration was called), in the
-dimension sets `ApiId` and `ApiId` + `Stage`. Route-level (detailed) metrics are not published.
+and `IntegrationLatency` (the backend's share, only when the integration was called), with the
+dimensions `ApiId` + `Stage`; a read or an alarm on `ApiId` alone sees their sum over the stages,
+as AWS's `ApiId` metric is (`metrics.recent`). Route-level (detailed) metrics are not published.
 """
 
 from __future__ import annotations
@@ -30,5 +31,4 @@ def publish_request(
     }
     if integration_latency_ms is not None:
         values["IntegrationLatency"] = (integration_latency_ms, "Milliseconds")
-    dimension_sets = [{"ApiId": api_id}, {"ApiId": api_id, "Stage": stage}]
-    metrics.put(account_id, region, NAMESPACE, values, dimension_sets)
+    metrics.put(account_id, region, NAMESPACE, values, [{"ApiId": api_id, "Stage": stage}])

@@ -52,18 +52,20 @@ def epoch(timestamp: datetime) -> float:
 def recent(
     cloudwatch: Any, namespace: str, name: str, dimensions: dict[str, str], since: float
 ) -> Iterator[tuple[float, float]]:
-    """(epoch, value) of a metric's single-value datapoints since `since`, newest first.
+    """(epoch, value) of a metric's datapoints since `since`, newest first.
 
-    A metric is its namespace, name and exact set of dimensions, as in CloudWatch.
+    Datapoints whose dimensions include the asked ones count, as moto's GetMetricStatistics
+    reads them: services publish their most detailed dimension set only (`ApiId` + `Stage`,
+    `FunctionName`), and a query on fewer dimensions sees the aggregate AWS publishes for them.
     """
-    wanted = sorted(dimensions.items())
+    wanted = set(dimensions.items())
     for datum in reversed(cloudwatch.metric_data):
         at = epoch(datum.timestamp)
         if at < since - LATE_ARRIVAL_SECONDS:
             return
         if at < since or datum.namespace != namespace or datum.name != name:
             continue
-        if sorted((d.name, d.value) for d in datum.dimensions) != wanted:
+        if not wanted <= {(d.name, d.value) for d in datum.dimensions}:
             continue
         if hasattr(datum, "value"):
             yield at, datum.value
