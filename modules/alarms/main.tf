@@ -1,9 +1,14 @@
 data "aws_partition" "current" {}
+data "aws_region" "current" {}
 data "aws_caller_identity" "current" {}
 
 locals {
   account_id = data.aws_caller_identity.current.account_id
-  root_arn   = "arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root"
+  partition  = data.aws_partition.current.partition
+  root_arn   = "arn:${local.partition}:iam::${local.account_id}:root"
+  # Composed rather than read from the topic, so its policy is known (and reviewable) at plan time.
+  topic_name = "${var.name}-alarms"
+  topic_arn  = "arn:${local.partition}:sns:${data.aws_region.current.name}:${local.account_id}:${local.topic_name}"
 
   function_dimensions = { FunctionName = var.function_name }
   stage_dimensions    = { ApiId = var.api_id, Stage = var.stage_name }
@@ -97,17 +102,27 @@ resource "aws_kms_key" "this" {
     Version = "2012-10-17"
     Statement = [
       {
-        Sid       = "AccountAdministersTheKey"
+        # What the account (and IAM policies it writes) may do with the key: manage it, use it.
+        # Named one by one rather than kms:*; in a key policy, Resource "*" is this key.
+        Sid       = "AccountAdministersAndUsesTheKey"
         Effect    = "Allow"
         Principal = { AWS = local.root_arn }
-        Action    = "kms:*"
-        Resource  = "*"
+        Action = [
+          "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:GetKeyRotationStatus",
+          "kms:EnableKeyRotation", "kms:DisableKeyRotation", "kms:RotateKeyOnDemand",
+          "kms:ListKeyRotations", "kms:ListResourceTags", "kms:TagResource", "kms:UntagResource",
+          "kms:UpdateKeyDescription", "kms:EnableKey", "kms:DisableKey", "kms:ScheduleKeyDeletion",
+          "kms:CancelKeyDeletion", "kms:CreateAlias", "kms:DeleteAlias", "kms:UpdateAlias",
+          "kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant", "kms:Encrypt", "kms:Decrypt",
+          "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey",
+        ]
+        Resource = "*"
       },
       {
         Sid       = "CloudWatchAlarmsPublish"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }
-        Action    = ["kms:Decrypt", "kms:GenerateDataKey*"]
+        Action    = ["kms:Decrypt", "kms:GenerateDataKey"]
         Resource  = "*"
         Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
       },
@@ -121,21 +136,15 @@ resource "aws_kms_key" "this" {
 resource "aws_kms_alias" "this" {
   count = local.create_kms_key ? 1 : 0
 
-  name          = "alias/${var.name}-alarms"
+  name          = "alias/${local.topic_name}"
   target_key_id = aws_kms_key.this[0].key_id
 }
 
 resource "aws_sns_topic" "this" {
-  name              = "${var.name}-alarms"
+  name              = local.topic_name
   kms_master_key_id = local.create_kms_key ? aws_kms_key.this[0].arn : var.kms_master_key_id
 
-  tags = var.tags
-}
-
-# Only CloudWatch alarms of this account may publish; the account keeps managing the topic.
-resource "aws_sns_topic_policy" "this" {
-  arn = aws_sns_topic.this.arn
-
+  # Only CloudWatch alarms of this account may publish; the account keeps managing the topic.
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [
@@ -148,18 +157,20 @@ resource "aws_sns_topic_policy" "this" {
           "sns:RemovePermission", "sns:DeleteTopic", "sns:Subscribe", "sns:ListSubscriptionsByTopic",
           "sns:Publish",
         ]
-        Resource = aws_sns_topic.this.arn
+        Resource = local.topic_arn
       },
       {
         Sid       = "CloudWatchAlarmsPublish"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }
         Action    = "sns:Publish"
-        Resource  = aws_sns_topic.this.arn
+        Resource  = local.topic_arn
         Condition = { StringEquals = { "aws:SourceAccount" = local.account_id } }
       },
     ]
   })
+
+  tags = var.tags
 }
 
 # E-mail subscriptions stay "pending confirmation" until the owner clicks the link AWS sends.

@@ -49,13 +49,12 @@ def everything(shared_plan):
     )
 
 
-def test_plan_holds_a_key_a_topic_its_policy_and_five_alarms_by_default(minimal):
+def test_plan_holds_a_key_its_alias_a_topic_and_five_alarms_by_default(minimal):
     assert minimal.counts == {
-        "resources": 9,
+        "resources": 8,
         "aws_kms_key": 1,
         "aws_kms_alias": 1,
         "aws_sns_topic": 1,
-        "aws_sns_topic_policy": 1,
         "aws_cloudwatch_metric_alarm": 5,
     }
     names = sorted(alarm(minimal, kind)["alarm_name"] for kind in DEFAULT_ALARMS)
@@ -117,8 +116,23 @@ def test_topic_is_encrypted_with_a_rotated_key_cloudwatch_may_use(minimal):
     policy = json.loads(minimal.values[KEY]["policy"])
     (cloudwatch,) = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchAlarmsPublish"]
     assert cloudwatch["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
-    assert cloudwatch["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    assert cloudwatch["Action"] == ["kms:Decrypt", "kms:GenerateDataKey"]
     assert cloudwatch["Condition"] == {"StringEquals": {"aws:SourceAccount": ACCOUNT}}
+
+
+def test_only_this_accounts_cloudwatch_alarms_may_publish(minimal):
+    topic_arn = f"arn:aws:sns:eu-west-1:{ACCOUNT}:plan-test-alarms"
+    policy = json.loads(minimal.values[TOPIC]["policy"])
+    (cloudwatch,) = [s for s in policy["Statement"] if s["Sid"] == "CloudWatchAlarmsPublish"]
+    assert cloudwatch == {
+        "Sid": "CloudWatchAlarmsPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": topic_arn,
+        "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+    }
+    assert {s["Resource"] for s in policy["Statement"]} == {topic_arn}
 
 
 def test_no_email_subscription_without_addresses(minimal):

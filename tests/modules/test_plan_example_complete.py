@@ -19,10 +19,10 @@ def stack(shared_plan, package_path):
     )
 
 
-def test_stack_has_four_modules_and_twenty_resources(stack):
+def test_stack_has_four_modules_and_nineteen_resources(stack):
     assert stack.counts == {
         "modules": 4,
-        "resources": 20,
+        "resources": 19,
         "aws_dynamodb_table": 1,
         "aws_iam_role": 1,
         "aws_iam_role_policy": 1,
@@ -36,7 +36,6 @@ def test_stack_has_four_modules_and_twenty_resources(stack):
         "aws_kms_key": 1,
         "aws_kms_alias": 1,
         "aws_sns_topic": 1,
-        "aws_sns_topic_policy": 1,
         "aws_cloudwatch_metric_alarm": 5,
     }
 
