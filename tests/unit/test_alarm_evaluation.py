@@ -110,25 +110,34 @@ def put_5xx(aws, value, at):
     )
 
 
+STAGE_DIMENSIONS = [{"Name": "ApiId", "Value": "a1b2c3"}, {"Name": "Stage", "Value": "prod"}]
+
+
+def put_5xx_alarm(aws, name, **settings):
+    """An alarm on the stage's 5xx: Sum >= 1 in one 60 s period unless `settings` say otherwise."""
+    alarm = {
+        "AlarmName": name,
+        "Namespace": "AWS/ApiGateway",
+        "MetricName": "5xx",
+        "Dimensions": STAGE_DIMENSIONS,
+        "Statistic": "Sum",
+        "Period": 60,
+        "EvaluationPeriods": 1,
+        "Threshold": 1,
+        "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+        "TreatMissingData": "notBreaching",
+        **settings,
+    }
+    if "ExtendedStatistic" in alarm:  # one or the other
+        del alarm["Statistic"]
+    aws["cloudwatch"].put_metric_alarm(**alarm)
+
+
 def test_a_breach_sends_the_documented_alarm_message_and_recovery_sends_ok(aws):
     """Datapoints are read by their timestamps: the clock is ticked at chosen moments."""
     topic_arn = aws["sns"].create_topic(Name="alarms")["TopicArn"]
     url = subscribed_queue(aws, topic_arn)
-    aws["cloudwatch"].put_metric_alarm(
-        AlarmName="demo-api-5xx",
-        Namespace="AWS/ApiGateway",
-        MetricName="5xx",
-        Dimensions=[{"Name": "ApiId", "Value": "a1b2c3"}, {"Name": "Stage", "Value": "prod"}],
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        DatapointsToAlarm=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-        TreatMissingData="notBreaching",
-        AlarmActions=[topic_arn],
-        OKActions=[topic_arn],
-    )
+    put_5xx_alarm(aws, "demo-api-5xx", AlarmActions=[topic_arn], OKActions=[topic_arn])
     clock = AlarmClock(speedup=1)
     now = 1_800_000_000.0
     assert clock.tick(now) == [("demo-api-5xx", "INSUFFICIENT_DATA", "OK")]
@@ -169,18 +178,10 @@ def test_a_breach_sends_the_documented_alarm_message_and_recovery_sends_ok(aws):
 
 
 def test_a_faster_clock_shortens_the_periods_and_percentiles_are_evaluated(aws):
-    aws["cloudwatch"].put_metric_alarm(
-        AlarmName="p99",
-        Namespace="AWS/ApiGateway",
-        MetricName="5xx",
-        Dimensions=[{"Name": "ApiId", "Value": "a1b2c3"}, {"Name": "Stage", "Value": "prod"}],
-        ExtendedStatistic="p99",
-        Period=60,
-        EvaluationPeriods=2,
-        DatapointsToAlarm=2,
-        Threshold=0.5,
-        ComparisonOperator="GreaterThanThreshold",
-    )
+    put_5xx_alarm(
+        aws, "p99", ExtendedStatistic="p99", Threshold=0.5, EvaluationPeriods=2,
+        DatapointsToAlarm=2, ComparisonOperator="GreaterThanThreshold", TreatMissingData="missing",
+    )  # fmt: skip
     clock = AlarmClock(speedup=20)  # periods of 3 s
     now = 1_800_000_000.0
     put_5xx(aws, 1, now - 1)
@@ -199,18 +200,7 @@ def test_an_alarm_on_fewer_dimensions_sees_their_sum_and_others_see_nothing(aws)
         "whole-api": [{"Name": "ApiId", "Value": "a1b2c3"}],
         "other-stage": [{"Name": "ApiId", "Value": "a1b2c3"}, {"Name": "Stage", "Value": "dev"}],
     }.items():
-        aws["cloudwatch"].put_metric_alarm(
-            AlarmName=name,
-            Namespace="AWS/ApiGateway",
-            MetricName="5xx",
-            Dimensions=dimensions,
-            Statistic="Sum",
-            Period=60,
-            EvaluationPeriods=1,
-            Threshold=2,
-            ComparisonOperator="GreaterThanOrEqualToThreshold",
-            TreatMissingData="notBreaching",
-        )
+        put_5xx_alarm(aws, name, Dimensions=dimensions, Threshold=2)
     now = 1_800_000_000.0
     put_5xx(aws, 1, now - 2)
     put_5xx(aws, 1, now - 1)
