@@ -11,10 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from moto.backends import get_backend
+from moto.cloudwatch.models import MetricDatum
+from moto.core.utils import utcnow
 
-# Datapoints put with timestamps further back than this before the evaluated range are not seen
-# by alarms: reading stops at the first one that old (the list is in arrival order).
-LATE_ARRIVAL_SECONDS = 60.0
+# Reading stops at the first datapoint this much older than the evaluated range: the list is in
+# arrival order, and the services' datapoints arrive as they happen. One put with an older
+# timestamp behind newer ones is not seen by alarms.
+LATE_ARRIVAL_SECONDS = 5.0
 
 
 def backend(account_id: str, region: str) -> Any:
@@ -28,18 +31,17 @@ def put(
     values: Mapping[str, tuple[float, str]],
     dimension_sets: list[dict[str, str]],
 ) -> None:
-    """One datapoint per metric (`name -> (value, unit)`) for each set of dimensions, now."""
-    data = [
-        {
-            "MetricName": name,
-            "Value": value,
-            "Unit": unit,
-            "Dimensions": [{"Name": key, "Value": dims[key]} for key in dims],
-        }
-        for dims in dimension_sets
-        for name, (value, unit) in values.items()
-    ]
-    backend(account_id, region).put_metric_data(namespace, data)
+    """One datapoint per metric (`name -> (value, unit)`) for each set of dimensions, now.
+
+    Appended as moto's PutMetricData stores them, without its validation of a client's input
+    (a third of a millisecond per request on the gateway's path).
+    """
+    data = backend(account_id, region).metric_data
+    now = utcnow()
+    for dims in dimension_sets:
+        dimensions = [{"Name": key, "Value": value} for key, value in dims.items()]
+        for name, (value, unit) in values.items():
+            data.append(MetricDatum(namespace, name, value, dimensions, now, unit))
 
 
 def epoch(timestamp: datetime) -> float:
