@@ -1,6 +1,8 @@
 """CloudWatch alarm evaluation on the local account: statistics, M of N, missing data, messages."""
 
 import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
@@ -110,6 +112,7 @@ def put_5xx(aws, value, at):
     )
 
 
+NOW = 1_800_000_000.0  # the moment the clock is ticked at; datapoints carry their own
 STAGE_DIMENSIONS = [{"Name": "ApiId", "Value": "a1b2c3"}, {"Name": "Stage", "Value": "prod"}]
 
 
@@ -139,7 +142,7 @@ def test_a_breach_sends_the_documented_alarm_message_and_recovery_sends_ok(aws):
     url = subscribed_queue(aws, topic_arn)
     put_5xx_alarm(aws, "demo-api-5xx", AlarmActions=[topic_arn], OKActions=[topic_arn])
     clock = AlarmClock(speedup=1)
-    now = 1_800_000_000.0
+    now = NOW
     assert clock.tick(now) == [("demo-api-5xx", "INSUFFICIENT_DATA", "OK")]
     put_5xx(aws, 1, now + 10)
     put_5xx(aws, 0, now + 11)
@@ -183,7 +186,7 @@ def test_a_faster_clock_shortens_the_periods_and_percentiles_are_evaluated(aws):
         DatapointsToAlarm=2, ComparisonOperator="GreaterThanThreshold", TreatMissingData="missing",
     )  # fmt: skip
     clock = AlarmClock(speedup=20)  # periods of 3 s
-    now = 1_800_000_000.0
+    now = NOW
     put_5xx(aws, 1, now - 1)
     assert clock.tick(now) == [("p99", "INSUFFICIENT_DATA", "ALARM")]  # 1 present, breaching
     put_5xx(aws, 1, now + 2)
@@ -201,7 +204,7 @@ def test_an_alarm_on_fewer_dimensions_sees_their_sum_and_others_see_nothing(aws)
         "other-stage": [{"Name": "ApiId", "Value": "a1b2c3"}, {"Name": "Stage", "Value": "dev"}],
     }.items():
         put_5xx_alarm(aws, name, Dimensions=dimensions, Threshold=2)
-    now = 1_800_000_000.0
+    now = NOW
     put_5xx(aws, 1, now - 2)
     put_5xx(aws, 1, now - 1)
     changes = sorted(AlarmClock(speedup=1).tick(now))
@@ -209,3 +212,39 @@ def test_an_alarm_on_fewer_dimensions_sees_their_sum_and_others_see_nothing(aws)
         ("other-stage", "INSUFFICIENT_DATA", "OK"),
         ("whole-api", "INSUFFICIENT_DATA", "ALARM"),
     ]
+
+
+def test_an_http_subscriber_receives_the_notification(aws):
+    """SNS POSTs the notification envelope to an HTTP(S) endpoint subscribed to the topic."""
+    received: list[dict] = []
+
+    class Endpoint(BaseHTTPRequestHandler):
+        def do_POST(self):
+            length = int(self.headers["content-length"])
+            received.append(json.loads(self.rfile.read(length)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):  # keep the test's output quiet
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        topic_arn = aws["sns"].create_topic(Name="alarms")["TopicArn"]
+        endpoint = f"http://127.0.0.1:{server.server_address[1]}/alarms"
+        aws["sns"].subscribe(TopicArn=topic_arn, Protocol="http", Endpoint=endpoint)
+        put_5xx_alarm(aws, "demo-api-5xx", AlarmActions=[topic_arn])
+        put_5xx(aws, 1, NOW - 1)
+        assert AlarmClock(speedup=1).tick(NOW) == [("demo-api-5xx", "INSUFFICIENT_DATA", "ALARM")]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert not thread.is_alive()
+    (envelope,) = received  # delivered while the alarm changed state: no waiting
+    assert envelope["Type"] == "Notification"
+    assert envelope["TopicArn"] == topic_arn
+    assert envelope["Subject"] == 'ALARM: "demo-api-5xx" in EU (Ireland)'
+    assert json.loads(envelope["Message"])["NewStateValue"] == "ALARM"
