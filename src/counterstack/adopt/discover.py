@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from counterstack.adopt.discover_alarms import find_alarms
 from counterstack.adopt.environment import Environment, Unit
 
 ClientFactory = Callable[[str], Any]
@@ -61,7 +62,12 @@ class Adoption:
 def discover(env: Environment, client: ClientFactory, api_id: str | None = None) -> Adoption:
     """What each unit of `env` would create, looked up in the account `client` reaches."""
     adoption = Adoption(env.name)
-    finders = {"dynamodb": _table, "lambda": _function, "http-api": _http_api}
+    finders = {
+        "dynamodb": _table,
+        "lambda": _function,
+        "http-api": _http_api,
+        "alarms": find_alarms,
+    }
     for unit in env.units:
         finder = finders.get(unit.module)
         if finder is None:
