@@ -61,9 +61,10 @@ locals {
   # the account id (aws_caller_identity) and the local account answers STS.
   # (`logs` is hashicorp/aws 5.x's name for CloudWatch Logs; its alias cloudwatchlogs may not be set too.)
   # The same list as counterstack.local.provider.ENDPOINT_SERVICES (HCL cannot import it; a test
-  # holds them equal). No `cloudwatch`: the stack has no metrics or alarms, its logs are `logs`.
+  # holds them equal). `cloudwatch` and `sns` serve the alarms unit; the logs are `logs`.
   local_services = [
-    "apigateway", "apigatewayv2", "dynamodb", "iam", "kms", "lambda", "logs", "s3", "sts",
+    "apigateway", "apigatewayv2", "cloudwatch", "dynamodb", "iam", "kms", "lambda", "logs", "s3",
+    "sns", "sts",
   ]
 
   # Backend settings that only exist in local mode. force_path_style is the name Terragrunt's own S3

@@ -3,6 +3,9 @@ locals {
   package_path = coalesce(var.package_path, "${path.module}/../../build/visitor_counter.zip")
 
   tags = merge({ Stack = var.name_prefix }, var.tags)
+
+  # One value for the function and for the alarm that fires near it.
+  function_timeout = 10
 }
 
 module "dynamodb" {
@@ -20,6 +23,7 @@ module "lambda" {
   package_path  = local.package_path
   handler       = "visitor_counter.handler.handler"
   runtime       = "python3.12"
+  timeout       = local.function_timeout
 
   environment_variables = {
     TABLE_NAME = module.dynamodb.name
@@ -52,4 +56,17 @@ module "http_api" {
   throttling_burst_limit = var.throttling_burst_limit
   throttling_rate_limit  = var.throttling_rate_limit
   tags                   = local.tags
+}
+
+module "alarms" {
+  source = "../../modules/alarms"
+
+  name             = var.name_prefix
+  function_name    = module.lambda.function_name
+  function_timeout = local.function_timeout
+  api_id           = module.http_api.api_id
+  stage_name       = "prod"
+  alarm_emails     = var.alarm_emails
+  create_4xx_alarm = var.create_4xx_alarm
+  tags             = local.tags
 }

@@ -22,3 +22,13 @@ output "function_name" {
   description = "Name of the Lambda function."
   value       = module.lambda.function_name
 }
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic the alarms notify on ALARM and OK."
+  value       = module.alarms.topic_arn
+}
+
+output "alarm_names" {
+  description = "Names of the alarms, by kind (api-5xx, lambda-errors, ...)."
+  value       = module.alarms.alarm_names
+}

@@ -49,6 +49,18 @@ variable "throttling_rate_limit" {
   }
 }
 
+variable "alarm_emails" {
+  description = "E-mail addresses told when an alarm fires or recovers (each confirms its subscription); empty for none."
+  type        = list(string)
+  default     = []
+}
+
+variable "create_4xx_alarm" {
+  description = "Whether to alarm on the API's client error rate too (a throttled stage answers 429)."
+  type        = bool
+  default     = false
+}
+
 variable "package_path" {
   description = "Path of the Lambda zip; null means build/visitor_counter.zip of this repository (counterstack build)."
   type        = string

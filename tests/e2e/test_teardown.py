@@ -11,7 +11,10 @@ from counterstack.paths import EXAMPLE_COMPLETE
 
 pytestmark = pytest.mark.e2e
 
-STACK_KINDS = {"http api", "lambda function", "log group", "iam role", "dynamodb table"}
+STACK_KINDS = {
+    "http api", "lambda function", "log group", "iam role", "dynamodb table", "cloudwatch alarm",
+    "sns topic", "kms alias",
+}  # fmt: skip
 
 
 class Boom(Exception):

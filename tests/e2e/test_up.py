@@ -23,6 +23,10 @@ URL_LINE = re.compile(r"^GET /visitors: (?P<url>http://\S+)$")
 PROVIDER_LINE = re.compile(
     r"^==> aws provider shared by every terraform command: pid (?P<pid>\d+)$", re.M
 )
+ACCOUNT_LINE = re.compile(r"^==> local account ready at (?P<endpoint>http://\S+)$", re.M)
+ALARMS_LINE = re.compile(
+    r"^Alarms: +5 notify arn:aws:sns:[a-z0-9-]+:\d{12}:(?P<topic>\S+) on ALARM and OK$", re.M
+)
 START_TIMEOUT_SECONDS = 180
 STOP_TIMEOUT_SECONDS = 180
 
@@ -68,7 +72,7 @@ def test_up_serves_the_counter_and_destroys_it_on_ctrl_c(name_prefix, target):
             "--page-port",
             "0",
             "--name-prefix",
-            name_prefix(),
+            prefix := name_prefix(),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -81,6 +85,12 @@ def test_up_serves_the_counter_and_destroys_it_on_ctrl_c(name_prefix, target):
         url = read_until_url(lines, transcript)
         counts = [requests.get(url, timeout=10).json() for _ in range(2)]
         assert counts == [{"count": 1}, {"count": 2}]
+        endpoint = ACCOUNT_LINE.search("".join(transcript))["endpoint"]
+        health = requests.get(f"{endpoint}/_counterstack/health", timeout=10).json()
+        states = {alarm["name"]: alarm["state"] for alarm in health["alarms"]}
+        kinds = ("api-5xx", "api-latency", "lambda-duration", "lambda-errors", "lambda-throttles")
+        assert set(states) == {f"{prefix}-{kind}" for kind in kinds}, health
+        assert set(states.values()) <= {"INSUFFICIENT_DATA", "OK", "ALARM"}, health
     finally:
         process.send_signal(signal.SIGINT)  # what Ctrl-C sends
         try:
@@ -93,6 +103,7 @@ def test_up_serves_the_counter_and_destroys_it_on_ctrl_c(name_prefix, target):
             transcript.append(line)
     output = "".join(transcript)
     assert process.returncode == 0, output
+    assert ALARMS_LINE.search(output)["topic"] == f"{prefix}-alarms", output
     for step in ("terraform apply", "terraform destroy", "leak check"):
         assert f"==> {step}" in output
     assert output.rstrip().endswith("==> stack destroyed, no resources left"), output

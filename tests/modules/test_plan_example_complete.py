@@ -19,10 +19,10 @@ def stack(shared_plan, package_path):
     )
 
 
-def test_stack_has_three_modules_and_eleven_resources(stack):
+def test_stack_has_four_modules_and_nineteen_resources(stack):
     assert stack.counts == {
-        "modules": 3,
-        "resources": 11,
+        "modules": 4,
+        "resources": 19,
         "aws_dynamodb_table": 1,
         "aws_iam_role": 1,
         "aws_iam_role_policy": 1,
@@ -33,6 +33,10 @@ def test_stack_has_three_modules_and_eleven_resources(stack):
         "aws_apigatewayv2_route": 1,
         "aws_apigatewayv2_stage": 1,
         "aws_lambda_permission": 1,
+        "aws_kms_key": 1,
+        "aws_kms_alias": 1,
+        "aws_sns_topic": 1,
+        "aws_cloudwatch_metric_alarm": 5,
     }
 
 
@@ -44,9 +48,13 @@ def test_every_name_derives_from_the_prefix(stack):
         "module.lambda.aws_cloudwatch_log_group.this": f"/aws/lambda/{PREFIX}-visitor-counter",
         "module.http_api.aws_apigatewayv2_api.this": f"{PREFIX}-visitors-api",
         "module.http_api.aws_cloudwatch_log_group.access": f"/aws/apigateway/{PREFIX}-visitors-api",
+        "module.alarms.aws_sns_topic.this": f"{PREFIX}-alarms",
+        "module.alarms.aws_kms_alias.this[0]": f"alias/{PREFIX}-alarms",
+        'module.alarms.aws_cloudwatch_metric_alarm.this["api-5xx"]': f"{PREFIX}-api-5xx",
     }
     for address, name in names.items():
         key = "function_name" if address.endswith("aws_lambda_function.this") else "name"
+        key = "alarm_name" if "metric_alarm" in address else key
         assert stack.values[address][key] == name, address
     for address, values in stack.values.items():
         if "tags" in values:
@@ -94,6 +102,27 @@ def test_outputs(stack):
         assert stack.output_is_unknown(name)
     visitors_url = stack.configuration["root_module"]["outputs"]["visitors_url"]["expression"]
     assert visitors_url["references"] == ["module.http_api.invoke_url", "module.http_api"]
+    assert stack.output_is_unknown("alarm_topic_arn")
+    assert stack.outputs["alarm_names"] == {
+        kind: f"{PREFIX}-{kind}"
+        for kind in (
+            "api-5xx",
+            "api-latency",
+            "lambda-duration",
+            "lambda-errors",
+            "lambda-throttles",
+        )
+    }
+
+
+def test_alarms_watch_this_stacks_function_and_stage(stack):
+    errors = stack.values['module.alarms.aws_cloudwatch_metric_alarm.this["lambda-errors"]']
+    assert errors["dimensions"] == {"FunctionName": f"{PREFIX}-visitor-counter"}
+    duration = stack.values['module.alarms.aws_cloudwatch_metric_alarm.this["lambda-duration"]']
+    function = stack.values["module.lambda.aws_lambda_function.this"]
+    assert duration["threshold"] == function["timeout"] * 1000 * 0.8  # one timeout for both
+    five = 'module.alarms.aws_cloudwatch_metric_alarm.this["api-5xx"]'
+    assert stack.is_unknown(five, "dimensions")  # holds the API's id, known after apply
 
 
 def test_region_comes_from_the_variable(stack):

@@ -18,6 +18,16 @@ pytestmark = pytest.mark.modules
 MODULES = sorted(p for p in MODULES_DIR.iterdir() if (p / "main.tf").is_file())
 ROOTS = [*MODULES, EXAMPLE_COMPLETE]
 CONTRACT = {
+    "alarms": (
+        {
+            "name", "function_name", "function_timeout", "api_id", "stage_name", "alarm_emails",
+            "period", "evaluation_periods", "datapoints_to_alarm", "treat_missing_data",
+            "errors_threshold", "throttles_threshold", "duration_threshold_percent",
+            "api_5xx_threshold", "create_4xx_alarm", "api_4xx_rate_threshold",
+            "create_latency_alarm", "latency_p99_threshold", "kms_master_key_id", "tags",
+        },
+        {"topic_arn", "topic_name", "alarm_names", "alarm_arns", "kms_key_arn"},
+    ),
     "dynamodb": (
         {
             "name", "hash_key", "point_in_time_recovery", "deletion_protection", "tags",

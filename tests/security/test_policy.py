@@ -30,6 +30,8 @@ LOG_GROUP = "module.lambda.aws_cloudwatch_log_group.this"
 STAGE = "module.http_api.aws_apigatewayv2_stage.this"
 ACCESS_LOG_GROUP = "module.http_api.aws_cloudwatch_log_group.access"
 IDENTITY = "module.lambda.data.aws_caller_identity.current"
+KEY_POLICY = "module.alarms.aws_kms_key.this[0].policy"  # in a key policy, Resource "*" is the key
+TOPIC_POLICY = "module.alarms.aws_sns_topic.this.policy"
 EXAMPLE_PREFIX = "policytest"
 EXAMPLE_RESERVED_CONCURRENCY = 5
 PROD_ENV = LIVE_DIR / "prod"
@@ -217,7 +219,9 @@ def test_function_policy_is_update_item_on_the_table_and_writes_to_its_own_log_g
 def test_no_wildcard_action_resource_or_principal_in_any_iam_policy(stack):
     plan, expected = stack
     documents = iam_documents(plan)
-    assert set(documents) == {f"{ROLE}.assume_role_policy", f"{POLICY}.policy"}
+    assert set(documents) == {
+        f"{ROLE}.assume_role_policy", f"{POLICY}.policy", KEY_POLICY, TOPIC_POLICY,
+    }  # fmt: skip
     own_log_streams = f"{log_group_arn(plan, expected, f'/aws/lambda/{expected.function}')}:*"
     for where, document in documents.items():
         for statement in statements(document):
@@ -225,8 +229,10 @@ def test_no_wildcard_action_resource_or_principal_in_any_iam_policy(stack):
             for action in as_list(statement.get("Action", [])):
                 assert "*" not in action, f"{where}: wildcard action {action!r}"
             for resource in as_list(statement.get("Resource", [])):
-                # The one wildcard allowed: the log streams of the function's own log group.
-                assert "*" not in resource or resource == own_log_streams, f"{where}: {resource!r}"
+                # The wildcards allowed: the log streams of the function's own log group, and the
+                # key a key policy is attached to.
+                allowed = own_log_streams if where != KEY_POLICY else "*"
+                assert "*" not in resource or resource == allowed, f"{where}: {resource!r}"
             principal = statement.get("Principal", {})
             principals = [p for v in principal.values() for p in as_list(v)]
             assert principal != "*" and "*" not in principals, f"{where}: wildcard principal"

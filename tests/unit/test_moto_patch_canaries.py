@@ -17,8 +17,9 @@ from moto.awslambda.policy import Policy
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.responses import DynamoHandler
+from moto.sns.models import SNSBackend
 
-from counterstack.local.patches import atomic_dynamodb_writes
+from counterstack.local.patches import atomic_dynamodb_writes, email_subscriptions_pending
 from counterstack.seed import LAMBDA_TRUST_POLICY
 
 pytestmark = pytest.mark.unit
@@ -177,3 +178,26 @@ def test_moto_drops_a_functions_logging_config():
         assert "LoggingConfig" not in inspect.getsource(module), UPSTREAM_FIXED.format(
             "logging_config"
         )
+
+
+def email_subscription_attributes() -> dict:
+    sns = boto3.client("sns")
+    topic = sns.create_topic(Name="canary")["TopicArn"]
+    arn = sns.subscribe(
+        TopicArn=topic, Protocol="email", Endpoint="owner@example.com", ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
+    return sns.get_subscription_attributes(SubscriptionArn=arn)["Attributes"]
+
+
+def test_moto_confirms_email_subscriptions_at_once(aws, monkeypatch):
+    """SNS keeps an e-mail subscription pending until its link is followed; moto confirms it."""
+    monkeypatch.setattr(SNSBackend, "subscribe", unpatched(SNSBackend, "subscribe"))
+    attributes = email_subscription_attributes()
+    assert attributes["PendingConfirmation"] == "false", UPSTREAM_FIXED.format(
+        "email_subscriptions_pending"
+    )
+
+
+def test_email_subscriptions_stay_pending_with_the_patch(aws):
+    email_subscriptions_pending.install()
+    assert email_subscription_attributes()["PendingConfirmation"] == "true"

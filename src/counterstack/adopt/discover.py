@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from counterstack.adopt.discover_alarms import find_alarms
 from counterstack.adopt.environment import Environment, Unit
 
 ClientFactory = Callable[[str], Any]
@@ -85,7 +86,12 @@ def discover(
     `region` (default: env.hcl's) wherever a region appears, ARNs included."""
     env = replace(env, region=region or env.region)
     adoption = Adoption(env.name)
-    finders = {"dynamodb": _table, "lambda": _function, "http-api": _http_api}
+    finders = {
+        "dynamodb": _table,
+        "lambda": _function,
+        "http-api": _http_api,
+        "alarms": find_alarms,
+    }
     for unit in env.units:
         finder = finders.get(unit.module)
         if finder is None:

@@ -20,10 +20,11 @@ from counterstack.commands import options
 from counterstack.credentials import DEFAULT_REGION
 from counterstack.errors import CounterStackError
 from counterstack.harness.provider_process import shared_provider
-from counterstack.harness.stack import ephemeral_stack
-from counterstack.harness.target import aws_target, local_target
+from counterstack.harness.stack import Stack, ephemeral_stack
+from counterstack.harness.target import Target, aws_target, local_target
 from counterstack.local.account import DEFAULT_PORT
 from counterstack.local.awslambda.execution_environment import interpreter
+from counterstack.local.client import HEALTH_PATH
 from counterstack.page import PageServer
 from counterstack.paths import EXAMPLE_COMPLETE
 from counterstack.preflight import check_terraform, warn_lambda_python
@@ -122,12 +123,31 @@ def run(args: argparse.Namespace) -> int:
             say(f"aws provider shared by every terraform command: pid {provider.pid}")
         url = stack.url()
         print(f"\nGET /visitors: {url}\n  curl -s {url}", flush=True)
-        print(f"Counter page:  {page.url(url)}\n", flush=True)
+        print(f"Counter page:  {page.url(url)}", flush=True)
+        print("\n".join(alarm_lines(stack, target)) + "\n", flush=True)
         say("serving; press Ctrl-C to destroy the stack and stop")
         wait_for_interrupt()
         say("stopping")
     say("stack destroyed, no resources left")
     return 0
+
+
+def alarm_lines(stack: Stack, target: Target) -> list[str]:
+    """Where the stack's alarms would go, and how to watch one flip by hand."""
+    topic_arn = stack.output("alarm_topic_arn")
+    names = sorted(stack.output("alarm_names").values())
+    subscriptions = target.client("sns").list_subscriptions_by_topic(TopicArn=topic_arn)
+    endpoints = [f"{s['Protocol']}:{s['Endpoint']}" for s in subscriptions.get("Subscriptions", [])]
+    lines = [
+        f"Alarms:        {len(names)} notify {topic_arn} on ALARM and OK",
+        f"  alarms:      {', '.join(names)}",
+        f"  subscribers: {', '.join(endpoints) or 'none yet'}",
+        f"  subscribe:   aws sns subscribe --topic-arn {topic_arn} --protocol email "
+        "--notification-endpoint you@example.com",
+    ]
+    if target.endpoint is not None:
+        lines.append(f'  states:      curl -s {target.endpoint}{HEALTH_PATH}  ("alarms")')
+    return lines
 
 
 def allowed_origins(origins: list[str], page_origin: str) -> list[str]:

@@ -12,7 +12,12 @@ from typing import Any
 
 ClientFactory = Callable[[str], Any]
 
-KINDS = ("http api", "lambda function", "log group", "iam role", "dynamodb table")
+# In the order the sweeper deletes them: alarms before the topic they notify, the topic before
+# its key (alias), the API before the function it invokes.
+KINDS = (
+    "cloudwatch alarm", "sns topic", "kms alias", "http api", "lambda function", "log group",
+    "iam role", "dynamodb table",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,36 @@ def list_resources(client: ClientFactory, prefix: str) -> list[Resource]:
         raise ValueError("an empty prefix would match every resource in the account")
     found = [*_apis(client, prefix), *_functions(client, prefix), *_log_groups(client, prefix)]
     found += [*_roles(client, prefix), *_tables(client, prefix)]
+    found += [*_alarms(client, prefix), *_topics(client, prefix), *_key_aliases(client, prefix)]
     return found
+
+
+def _alarms(client: ClientFactory, prefix: str) -> Iterator[Resource]:
+    pages = client("cloudwatch").get_paginator("describe_alarms").paginate(AlarmNamePrefix=prefix)
+    for page in pages:
+        for alarm in page["MetricAlarms"] + page.get("CompositeAlarms", []):
+            updated = alarm.get("AlarmConfigurationUpdatedTimestamp")
+            yield Resource("cloudwatch alarm", alarm["AlarmName"], alarm["AlarmName"], updated)
+
+
+def _topics(client: ClientFactory, prefix: str) -> Iterator[Resource]:
+    for page in client("sns").get_paginator("list_topics").paginate():
+        for topic in page["Topics"]:
+            name = topic["TopicArn"].rsplit(":", 1)[-1]
+            if name.startswith(prefix):
+                yield Resource("sns topic", name, topic["TopicArn"], None)
+
+
+def _key_aliases(client: ClientFactory, prefix: str) -> Iterator[Resource]:
+    """A key has no name: its alias is found, and a key pending deletion has none left."""
+    kms = client("kms")
+    for page in kms.get_paginator("list_aliases").paginate():
+        for alias in page["Aliases"]:
+            if alias["AliasName"].startswith(f"alias/{prefix}"):
+                key_id, created = alias.get("TargetKeyId", ""), alias.get("CreationDate")
+                if created is None and key_id:  # moto leaves the alias's own date out
+                    created = kms.describe_key(KeyId=key_id)["KeyMetadata"]["CreationDate"]
+                yield Resource("kms alias", alias["AliasName"], key_id, created)
 
 
 def _apis(client: ClientFactory, prefix: str) -> Iterator[Resource]:

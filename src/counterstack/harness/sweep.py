@@ -1,8 +1,10 @@
 """Delete the leftovers of crashed runs, found by the naming convention.
 
-Order matters: the API first (it holds the permission's source), then the function, its log
-groups, its role, and the table last. A table with deletion protection is never touched: only
-ephemeral stacks are fair game, and they never enable it.
+Order matters: alarms before the topic they notify, the topic before its key (the alias goes,
+the key is scheduled for deletion: KMS waits at least 7 days), the API (it holds the permission's
+source) before the function, then its log groups, its role, and the table last. A table with
+deletion protection is never touched: only ephemeral stacks are fair game, and they never enable
+it.
 """
 
 from dataclasses import dataclass
@@ -30,6 +32,10 @@ def sweep(
     for resource in resources:
         if cutoff and resource.created and resource.created > cutoff:
             results.append(SweepResult(resource, "skipped: newer than --older-than"))
+        elif cutoff and resource.created is None:  # SNS keeps no creation time: maybe a live run's
+            results.append(
+                SweepResult(resource, "skipped: age unknown, sweep without --older-than")
+            )
         elif dry_run:
             results.append(SweepResult(resource, "would delete"))
         else:
@@ -39,7 +45,16 @@ def sweep(
 
 def _delete(client: ClientFactory, resource: Resource) -> str:
     try:
-        if resource.kind == "http api":
+        if resource.kind == "cloudwatch alarm":
+            client("cloudwatch").delete_alarms(AlarmNames=[resource.name])
+        elif resource.kind == "sns topic":
+            client("sns").delete_topic(TopicArn=resource.id)
+        elif resource.kind == "kms alias":
+            kms = client("kms")
+            kms.delete_alias(AliasName=resource.name)
+            if resource.id:
+                kms.schedule_key_deletion(KeyId=resource.id, PendingWindowInDays=7)
+        elif resource.kind == "http api":
             client("apigatewayv2").delete_api(ApiId=resource.id)
         elif resource.kind == "lambda function":
             client("lambda").delete_function(FunctionName=resource.name)

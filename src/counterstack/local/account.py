@@ -25,6 +25,7 @@ from counterstack.local.apigateway.gateway import Gateway
 from counterstack.local.awslambda.invoke import LambdaService
 from counterstack.local.awslambda.runtime import LambdaRuntime
 from counterstack.local.client import HEALTH_PATH, AccountClient
+from counterstack.local.cloudwatch.alarm_clock import AlarmClock
 from counterstack.local.dispatch import Dispatcher
 from counterstack.local.testing.fault_injection import FaultInjector
 from counterstack.local.transport.server import WsgiServer
@@ -65,6 +66,7 @@ class LocalAccount(AccountClient):
         self.runtime: LambdaRuntime | None = None
         self.lambdas: LambdaService | None = None
         self.gateway: Gateway | None = None
+        self.alarm_clock: AlarmClock | None = None  # evaluates CloudWatch alarms while serving
         # Test-only error answers (counterstack.local.testing.fault_injection).
         self.faults = FaultInjector()
 
@@ -112,6 +114,8 @@ class LocalAccount(AccountClient):
             ]
             for server in self._servers:
                 server.start()
+            self.alarm_clock = AlarmClock()
+            self.alarm_clock.start()
             threading.Thread(
                 target=dispatcher.prewarm, name="counterstack-prewarm", daemon=True
             ).start()
@@ -161,6 +165,8 @@ class LocalAccount(AccountClient):
         servers, self._servers = self._servers, []
         for server in servers:
             server.stop_accepting()
+        if self.alarm_clock is not None:
+            self.alarm_clock.stop()
         if self.runtime is not None:
             self.runtime.close()  # requests still waiting on a function end now
         for server in servers:
@@ -186,6 +192,8 @@ class LocalAccount(AccountClient):
             self.runtime.reset()
         if self.gateway is not None:
             self.gateway.throttler.reset()
+        if self.alarm_clock is not None:
+            self.alarm_clock.reset()
 
     def worker_count(self) -> int:
         """Live Lambda worker processes."""

@@ -6,8 +6,8 @@ Lambda quota control endpoint; calls signed with a function's role session are c
 its role (`iam.enforcement`); PutFunctionConcurrency and GetAccountSettings are answered with the
 account's quota (`awslambda.account_settings`); `lambda:Invoke` runs on the local runtime
 (`awslambda.invoke`); the health and reset endpoints; everything else (STS, IAM, DynamoDB,
-Lambda's control plane, API Gateway v2, CloudWatch Logs, KMS, S3) is moto, untouched but for
-`patches/`.
+Lambda's control plane, API Gateway v2, CloudWatch Logs, KMS, S3, CloudWatch, SNS, SQS) is moto,
+untouched but for `patches/`; `cloudwatch.alarm_clock` evaluates its alarms.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from counterstack.local.apigateway.payload import HttpRequest, HttpResponse
 from counterstack.local.awslambda import account_settings
 from counterstack.local.awslambda.invoke import INVOKE_PATH
 from counterstack.local.client import ACCOUNT_ID, HEALTH_PATH, RESET_PATH
+from counterstack.local.cloudwatch.alarm_clock import alarm_states
 from counterstack.local.iam import enforcement as iam_enforcement
 from counterstack.local.testing.fault_injection import FAULTS_PATH
 from counterstack.local.transport.retried_attempts import RetriedAttempts
@@ -44,9 +45,15 @@ FAST_BACKENDS = {
     "kms": "kms",
     "lambda": "awslambda",
     "logs": "logs",
+    "monitoring": "cloudwatch",  # CloudWatch signs as monitoring
+    "sns": "sns",
+    "sqs": "sqs",
     "sts": "sts",
 }
-MODEL_BACKENDS = ("sts", "iam", "dynamodb", "lambda", "apigatewayv2", "logs", "kms", "s3")
+MODEL_BACKENDS = (
+    "sts", "iam", "dynamodb", "lambda", "apigatewayv2", "logs", "kms", "s3", "cloudwatch", "sns",
+    "sqs",
+)  # fmt: skip
 GLOBAL_SERVICES = ("iam", "s3")
 STATUS_TEXT = {
     200: "OK",
@@ -177,6 +184,7 @@ class Dispatcher:
                     "status": "running",
                     "endpoint": self.account.endpoint,
                     "workers": self.account.worker_count(),
+                    "alarms": alarm_states(),
                     **self.retries.summary(),
                 }
             )

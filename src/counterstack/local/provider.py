@@ -18,12 +18,14 @@ from counterstack.hcl_syntax import hcl_string
 ENDPOINT_SERVICES = (
     "apigateway",
     "apigatewayv2",
+    "cloudwatch",  # metric alarms (modules/alarms)
     "dynamodb",
     "iam",
     "kms",  # DynamoDB server-side encryption: the provider describes the table's KMS key
     "lambda",
     "logs",
     "s3",
+    "sns",  # the alarms' topic
     "sts",
 )
 FAKE_ACCESS_KEY = "test"

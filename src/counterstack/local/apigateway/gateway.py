@@ -30,6 +30,7 @@ from counterstack.local.apigateway.routes import select_route
 from counterstack.local.apigateway.throttling import Throttler, limits_for
 from counterstack.local.awslambda.invoke import LambdaService
 from counterstack.local.awslambda.runtime import Throttled, UnsupportedRuntime
+from counterstack.local.cloudwatch import apigateway_metrics
 
 DEFAULT_STAGE = "$default"
 # integrationErrorMessage texts API Gateway logs for a Lambda proxy integration
@@ -101,6 +102,16 @@ class Gateway:
                         cors_config, request.headers, response.headers
                     )
         access_log.write(found.account_id, found.region, stage, record, response)
+        latency = record.integration.get("integration.latency")
+        apigateway_metrics.publish_request(
+            found.account_id,
+            found.region,
+            record.api_id,
+            stage_name,
+            response.status,
+            (time.time() - record.started) * 1000,
+            float(latency) if latency is not None else None,
+        )
         return response
 
     def _serve(

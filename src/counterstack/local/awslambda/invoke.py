@@ -32,6 +32,7 @@ from counterstack.local.awslambda.runtime import (
     Throttled,
     UnsupportedRuntime,
 )
+from counterstack.local.cloudwatch import lambda_metrics
 from counterstack.local.iam.policy_evaluation import allows
 from counterstack.local.iam.role_sessions import role_credentials
 
@@ -59,9 +60,12 @@ class LambdaService:
         spec = _function_spec(function)
         payload = payload or b"{}"  # an Invoke without a payload delivers an empty object
         reserved = moto_backends.reserved_concurrency_total(function.account_id, function.region)
-        invocation = self.runtime.invoke(
-            spec, payload, reserved_total=reserved, client_context=client_context
-        )
+        # Lambda's metrics (AWS/Lambda): Invocations, Errors, Duration, Throttles, concurrency.
+        with lambda_metrics.measured(function) as done:
+            invocation = self.runtime.invoke(
+                spec, payload, reserved_total=reserved, client_context=client_context
+            )
+            done(invocation)
         group = spec.log_group_name
         stream_arn = (
             f"arn:aws:logs:{function.region}:{function.account_id}:log-group:{group}"

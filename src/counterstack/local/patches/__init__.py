@@ -9,6 +9,7 @@ The patches touch moto's internals, so moto is pinned exactly in pyproject.toml.
 from counterstack.local.patches import (
     atomic_dynamodb_writes,
     deployments_api,
+    email_subscriptions_pending,
     logging_config,
     stage_tags,
     table_sse,
@@ -18,6 +19,7 @@ from counterstack.local.patches import (
 PATCHES = (
     atomic_dynamodb_writes,
     deployments_api,
+    email_subscriptions_pending,
     logging_config,
     stage_tags,
     table_sse,

@@ -1,0 +1,38 @@
+# Alarms on the counter: the function's errors, throttles and duration, the stage's 5xx (and
+# optionally 4xx rate and p99 latency), notifying an encrypted SNS topic on ALARM and OK. Wiring
+# only: values come from env.hcl through the root include.
+include "root" {
+  path   = find_in_parent_folders("terragrunt.hcl")
+  expose = true
+}
+
+terraform {
+  source = "${get_repo_root()}/modules/alarms"
+}
+
+dependency "lambda" {
+  config_path = "../lambda"
+
+  mock_outputs = {
+    function_name = "mock-visitor-counter"
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
+}
+
+dependency "http_api" {
+  config_path = "../http-api"
+
+  mock_outputs = {
+    api_id = "mockapi123"
+  }
+  mock_outputs_allowed_terraform_commands = ["init", "validate", "plan", "destroy"]
+}
+
+inputs = {
+  name             = include.root.locals.env.api_name
+  function_name    = dependency.lambda.outputs.function_name
+  api_id           = dependency.http_api.outputs.api_id
+  stage_name       = include.root.locals.env.stage_name
+  alarm_emails     = include.root.locals.env.alarm_emails
+  create_4xx_alarm = include.root.locals.env.create_4xx_alarm
+}
