@@ -25,6 +25,7 @@ LONGEST_FIRST = (
     "tests/e2e/test_adopt_flat_root.py",
     "tests/e2e/test_adopt_console.py",
     "tests/e2e/test_browser.py",
+    "tests/e2e/test_alarms.py",
     SHARED_STACK,
     "tests/e2e/test_up.py",
     "tests/e2e/test_shared_provider.py",

@@ -36,8 +36,9 @@ def saved_prod_plans(tmp_path: Path, monkeypatch) -> Path:
     out_dir = tmp_path / "plans"
     out_dir.mkdir()
     shutil.copy(REPLACED, out_dir / "dynamodb.json")
-    for unit in ("lambda", "http-api"):
-        quiet_plan(out_dir / f"{unit}.json")
+    for unit in read_environment(REPO_ROOT / "live" / "prod").units:
+        if unit.name != "dynamodb":
+            quiet_plan(out_dir / f"{unit.name}.json")
     return out_dir
 
 
@@ -89,11 +90,24 @@ def test_prod_on_aws_without_an_account_id_stops_in_one_line_naming_env_hcl(
 
 def test_units_are_discovered_and_ordered_dependencies_first(tmp_path):
     tree = copy_tree(REPO_ROOT, tmp_path / "tree")
-    alarms = tree / "live" / "prod" / "alarms"
-    alarms.mkdir()
-    (alarms / "terragrunt.hcl").write_text(
-        'dependency "api" {\n  config_path = "../http-api"\n}\n'
-        'dependency "function" {\n  config_path = "../lambda"\n}\n'
+    assert [unit.name for unit in read_environment(tree / "live" / "prod").units] == [
+        "dynamodb",
+        "lambda",
+        "http-api",
+        "alarms",
+    ]
+    # A unit added later, named to sort first, still comes after what it depends on.
+    board = tree / "live" / "prod" / "board"
+    board.mkdir()
+    (board / "terragrunt.hcl").write_text(
+        'dependency "alarms" {\n  config_path = "../alarms"\n}\n'
+        'dependency "table" {\n  config_path = "../dynamodb"\n}\n'
     )
     env = read_environment(tree / "live" / "prod")
-    assert [unit.name for unit in env.units] == ["dynamodb", "lambda", "http-api", "alarms"]
+    assert [unit.name for unit in env.units] == [
+        "dynamodb",
+        "lambda",
+        "http-api",
+        "alarms",
+        "board",
+    ]
