@@ -10,7 +10,7 @@ from typing import Any
 from counterstack.errors import CounterStackError
 from counterstack.terragrunt.compose import CompositionError, compose_environment
 from counterstack.terragrunt.expressions import EvaluationError, plain
-from counterstack.terragrunt.tree import ENV_CONFIG, ROOT_CONFIG, discover_units, module_name
+from counterstack.terragrunt.tree import ENV_CONFIG, environment_units, module_name
 from counterstack.terragrunt.unit import read_config, read_unit
 
 _MODULE_OUTPUT = re.compile(r"^\$\{module\.(?P<module>\w+)\.(?P<output>\w+)\}$")
@@ -38,14 +38,7 @@ class Environment:
 
 def read_environment(env_dir: Path | str) -> Environment:
     """The units of `env_dir` (a live/<env> folder) with their inputs resolved from env.hcl."""
-    env_dir = Path(env_dir).resolve()
-    root = env_dir.parent.parent
-    if not (env_dir / ENV_CONFIG).is_file() or not (root / ROOT_CONFIG).is_file():
-        raise CounterStackError(
-            f"{env_dir} is not an environment folder: give live/<env> of a checkout "
-            f"(it holds {ENV_CONFIG}, and {ROOT_CONFIG} sits two folders up)"
-        )
-    unit_dirs = [d.resolve() for d in discover_units(root) if d.resolve().parent == env_dir]
+    env_dir, root, unit_dirs = environment_units(env_dir)
     # A unit's own locals (e.g. where its zip is built) do not name anything in the account.
     placeholders = {
         name: f"<local.{name}>" for unit_dir in unit_dirs for name in read_unit(unit_dir).locals

@@ -13,7 +13,7 @@ from pathlib import Path
 from counterstack.errors import CounterStackError
 from counterstack.terragrunt.contract_environment import PROTECTED_ENVIRONMENTS
 from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
-from counterstack.terragrunt.tree import ENV_CONFIG, ROOT_CONFIG, discover_units, relative
+from counterstack.terragrunt.tree import ENV_CONFIG, ROOT_CONFIG, environment_units, relative
 
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
@@ -34,14 +34,8 @@ class Environment:
 
 def read_environment(env_dir: Path | str) -> Environment:
     """`live/<env>` of a checkout: its env.hcl and its units, dependencies first."""
-    env_dir = Path(env_dir).resolve()
-    root = env_dir.parent.parent
-    if not (env_dir / ENV_CONFIG).is_file() or not (root / ROOT_CONFIG).is_file():
-        raise CounterStackError(
-            f"{env_dir} is not an environment folder: give live/<env> of a checkout"
-        )
+    env_dir, root, units = environment_units(env_dir)
     env = block(load_hcl(env_dir / ENV_CONFIG), "locals")
-    units = [d.resolve() for d in discover_units(root) if d.resolve().parent == env_dir]
     if not units:
         raise CounterStackError(f"{relative(env_dir, root)} has no units")
     return Environment(

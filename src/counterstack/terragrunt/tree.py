@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from counterstack.errors import CounterStackError
 from counterstack.terragrunt.hcl import blocks, load_hcl
 
 ROOT_CONFIG = "terragrunt.hcl"
@@ -122,3 +123,20 @@ def with_account_ids(root: Path, account_id: str) -> dict[Path, dict[str, Any]]:
             named = {**env_locals, "aws_account_id": f'"{account_id}"'}
             stand_ins[path.resolve()] = {**doc, "locals": [named]}
     return stand_ins
+
+
+def environment_units(env_dir: Path | str) -> tuple[Path, Path, list[Path]]:
+    """`live/<env>` of a checkout as (its folder, the repository root, its unit folders).
+
+    The one check of what commands are given as an environment: a CounterStackError that says
+    what to give instead when the folder holds no env.hcl or the root config is not two up.
+    """
+    env_dir = Path(env_dir).resolve()
+    root = env_dir.parent.parent
+    if not (env_dir / ENV_CONFIG).is_file() or not (root / ROOT_CONFIG).is_file():
+        raise CounterStackError(
+            f"{env_dir} is not an environment folder: give live/<env> of a checkout "
+            f"(it holds {ENV_CONFIG}, and {ROOT_CONFIG} sits two folders up)"
+        )
+    units = [d.resolve() for d in discover_units(root) if d.resolve().parent == env_dir]
+    return env_dir, root, units
