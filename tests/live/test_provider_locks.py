@@ -19,7 +19,7 @@ from counterstack.terraform_cli import terraform_env
 from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
 from counterstack.terragrunt.tree import discover_units, render_path
 
-pytestmark = pytest.mark.live
+pytestmark = [pytest.mark.live, pytest.mark.slow]  # terraform init per unit
 
 ROOT = REPO_ROOT / "terragrunt.hcl"
 UNITS = discover_units(REPO_ROOT)

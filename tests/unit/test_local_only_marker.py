@@ -68,6 +68,7 @@ def test_a_marked_test_may_use_a_local_only_fixture():
     assert unmarked_local_use(marked, {"local_account"}) is None
 
 
+@pytest.mark.slow  # a whole pytest session in a subprocess
 def test_collecting_an_unmarked_user_of_a_local_only_fixture_is_a_collection_error(tmp_path):
     """Through pytest itself, under xdist as the nightly runs it: an error, not a test failure."""
     (tmp_path / "pytest.ini").write_text("[pytest]\n")

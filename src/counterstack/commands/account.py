@@ -4,13 +4,18 @@ import argparse
 import os
 import signal
 import threading
+from typing import TYPE_CHECKING
 
 from counterstack.commands import options
-from counterstack.local.account import DEFAULT_PORT, DEFAULT_REGION, LocalAccount
 from counterstack.local.apigateway.urls import execute_api_url
 from counterstack.local.awslambda.execution_environment import interpreter
+from counterstack.local.client import DEFAULT_PORT
 from counterstack.local.provider import provider_override
+from counterstack.local.transport.wsgi import DEFAULT_REGION
 from counterstack.preflight import warn_lambda_python
+
+if TYPE_CHECKING:
+    from counterstack.local.account import LocalAccount
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -54,7 +59,7 @@ def watch_parent(pid: int, stopped: threading.Event) -> None:
             stopped.set()
 
 
-def hints(account: LocalAccount, region: str) -> str:
+def hints(account: "LocalAccount", region: str) -> str:
     """What a user needs to point SDKs, the CLI and Terraform at the account."""
     endpoint = account.endpoint
     return "\n".join(
@@ -81,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     warn_lambda_python(interpreter)  # before the account starts
     stopped = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    from counterstack.local.account import LocalAccount  # moto: loaded when an account starts
+
     account = LocalAccount(port=args.port, host=args.host, region=args.region, verbose=args.verbose)
     if args.parent_pid:
         threading.Thread(target=watch_parent, args=(args.parent_pid, stopped), daemon=True).start()

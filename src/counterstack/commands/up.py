@@ -22,9 +22,8 @@ from counterstack.errors import CounterStackError
 from counterstack.harness.provider_process import shared_provider
 from counterstack.harness.stack import Stack, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target
-from counterstack.local.account import DEFAULT_PORT
 from counterstack.local.awslambda.execution_environment import interpreter
-from counterstack.local.client import HEALTH_PATH
+from counterstack.local.client import DEFAULT_PORT, HEALTH_PATH
 from counterstack.page import PageServer
 from counterstack.paths import EXAMPLE_COMPLETE
 from counterstack.preflight import check_terraform, warn_lambda_python

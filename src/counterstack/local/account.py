@@ -24,14 +24,13 @@ from counterstack.local import patches
 from counterstack.local.apigateway.gateway import Gateway
 from counterstack.local.awslambda.invoke import LambdaService
 from counterstack.local.awslambda.runtime import LambdaRuntime
-from counterstack.local.client import HEALTH_PATH, AccountClient
+from counterstack.local.client import DEFAULT_PORT, HEALTH_PATH, AccountClient
 from counterstack.local.cloudwatch.alarm_clock import AlarmClock
 from counterstack.local.dispatch import Dispatcher
 from counterstack.local.testing.fault_injection import FaultInjector
 from counterstack.local.transport.server import WsgiServer
 from counterstack.local.transport.wsgi import DEFAULT_REGION
 
-DEFAULT_PORT = 4566
 # Requests served at once on the public port (Terraform's provider runs 10 operations at a time,
 # the load tests 50 clients; the rest queue) and on the functions' own port.
 PUBLIC_THREADS = 32

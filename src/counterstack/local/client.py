@@ -20,6 +20,7 @@ T = TypeVar("T")
 # The one account the local account is: moto's default (tests/unit/test_single_sources.py ties
 # them). Kept here, not imported from moto, so a client of the account does not load moto.
 ACCOUNT_ID = "123456789012"
+DEFAULT_PORT = 4566  # the local account's port, LocalStack's: AWS_ENDPOINT_URL examples use it
 HEALTH_PATH = "/_counterstack/health"
 RESET_PATH = "/_counterstack/reset"
 

@@ -7,6 +7,8 @@ reads the plain values; `expressions` evaluates the rest.
 
 from __future__ import annotations
 
+import copy
+import functools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,17 @@ _OPTIONS = SerializationOptions(with_comments=False)
 
 
 def parse_hcl(text: str) -> dict[str, Any]:
-    """Parse HCL text into python-hcl2's dict form (raises on syntax errors)."""
+    """Parse HCL text into python-hcl2's dict form (raises on syntax errors).
+
+    A unit's reading loads the root, env.hcl and adopted.hcl again for each unit and each include,
+    and python-hcl2's parser costs ~40 ms a file: the same text is parsed once, and every caller
+    gets its own copy to change.
+    """
+    return copy.deepcopy(_parsed(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(text: str) -> dict[str, Any]:
     return hcl2.loads(text, serialization_options=_OPTIONS)
 
 
