@@ -27,7 +27,7 @@ from counterstack.harness.local_only import skip_local_only, unmarked_local_use
 from counterstack.harness.naming import new_run_id, unique_prefix
 from counterstack.harness.plan import local_aws_server
 from counterstack.harness.provider_process import SharedProvider, shared_provider
-from counterstack.harness.stack import Stack, ephemeral_stack
+from counterstack.harness.stack import Stack
 from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
 from counterstack.local.awslambda.execution_environment import interpreter
 from counterstack.paths import REPO_ROOT
@@ -220,17 +220,6 @@ def stack_factory(
         pytest.fail(str(error), pytrace=False)
 
     def make(root_dir: Path, **variables) -> AbstractContextManager[Stack]:
-        if not (keep or reuse):
-            prefix = name_prefix()
-            workdir = tmp_path_factory.mktemp(prefix)
-            return ephemeral_stack(
-                root_dir,
-                target=target,
-                workdir=workdir,
-                prefix=prefix,
-                provider=provider,
-                **variables,
-            )
         made[root_dir] = made.get(root_dir, 0) + 1
         return staged_stack(
             root_dir,

@@ -113,7 +113,8 @@ def staged_stack(
     new_workdir: Callable[[str], Path],
     **options: Any,
 ) -> Iterator[Stack]:
-    """`ephemeral_stack`, kept after the run (`keep`) or taken up from the last one (`reuse`)."""
+    """`ephemeral_stack`, kept after the run (`keep`) or taken up from the last one (`reuse`);
+    with neither, exactly `ephemeral_stack` on a fresh prefix and workdir."""
     account = account_of(target)
     kept = store.find(key, account) if reuse else None
     prefix = kept.prefix if kept else new_prefix()
@@ -126,7 +127,8 @@ def staged_stack(
         workdir = new_workdir(prefix)
     if keep:  # recorded before the apply: a failed apply is resumed by the next --reuse-stack
         store.save(KeptStack(key, prefix, workdir, account))
-    forget = None if keep else (lambda: store.forget(key))
+    # A reused stack's record goes once it is destroyed; kept again, it stays.
+    forget = (lambda: store.forget(key)) if kept and not keep else None
     with ephemeral_stack(
         root_dir,
         target=target,
