@@ -18,6 +18,7 @@ from retried_attempts import (  # the hooks that print the lost-answer retries o
     record_retried_attempts,
 )
 from run_cache import once_per_run
+from terraform_runner import TerraformRunner
 from xdist_groups import GroupScheduling, start_rank
 
 from counterstack.build import build_package
@@ -33,7 +34,7 @@ from counterstack.local.awslambda.execution_environment import interpreter
 from counterstack.paths import REPO_ROOT
 from counterstack.preflight import check_terraform, lambda_python_warning
 from counterstack.seed import SEED_ORIGINS
-from counterstack.terraform_cli import apply_terraform_env
+from counterstack.terraform_cli import ENDPOINT_ENV, apply_terraform_env
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -70,6 +71,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     apply_terraform_env()  # every terraform child of this run uses the project's CLI config
+    # xdist workers are started with test ids, not a bare `pytest`: the controller decides.
+    workerinput = getattr(config, "workerinput", None)
+    config.stash[LEAVE_OUT_SLOW] = (
+        workerinput["leave_out_slow"] if workerinput else leaves_out_slow(config)
+    )
     config.pluginmanager.register(conformance_summary, "conformance_summary")
     problem = stage_options_problem(
         keep=config.getoption("--keep-stack"),
@@ -81,9 +87,26 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(problem)
 
 
+LEAVE_OUT_SLOW = pytest.StashKey[bool]()
+
+
+def pytest_configure_node(node) -> None:
+    """xdist, on the controller: each worker leaves out the slow tests if the run does."""
+    node.workerinput["leave_out_slow"] = node.config.stash[LEAVE_OUT_SLOW]
+
+
+def leaves_out_slow(config: pytest.Config) -> bool:
+    """A bare `pytest` (no -m, no test named) is the two-minute run: the slow tests, each an
+    apply cycle or more of its own, are left to `pytest -m slow`; `.ci/run` runs both."""
+    named = config.args_source is not pytest.Config.ArgsSource.TESTPATHS
+    return not (named or config.getoption("markexpr"))
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """The tools' preflight, once at the top: what to install, in one line each."""
     lines = [lambda_python_warning(interpreter) or ""]
+    if config.stash[LEAVE_OUT_SLOW]:
+        lines.append("slow tests left out: `pytest -m slow` runs them (.ci/run runs both)")
     try:
         check_terraform()
     except CounterStackError as error:
@@ -108,6 +131,10 @@ def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: objec
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.stash[LEAVE_OUT_SLOW]:
+        slow = [item for item in items if "slow" in item.keywords]
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if "slow" not in item.keywords]
     skip_local_only(items, on_aws=target_is_aws(config))
     order_for_xdist(items)
     if not config.getoption("--smoke-url"):
@@ -191,6 +218,12 @@ def provider(
 
 
 @pytest.fixture(scope="session")
+def tf(target: Target, provider: SharedProvider | None) -> TerraformRunner:
+    """Terraform by hand against this worker's target, through its shared provider if any."""
+    return TerraformRunner(target, provider)
+
+
+@pytest.fixture(scope="session")
 def name_prefix(run_id: str, worker_id: str) -> Callable[[], str]:
     """Factory of unique stack prefixes: run id + xdist worker + a counter."""
     return lambda: unique_prefix(run_id, worker_id)
@@ -258,3 +291,17 @@ def aws_endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
     with local_aws_server() as url:
         yield url
         record_retried_attempts(request.config, url)
+
+
+@pytest.fixture(scope="session")
+def plan_provider(
+    aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[SharedProvider | None]:
+    """One aws provider process per worker for the plans against `aws_endpoint` (None when
+    COUNTERSTACK_SHARED_PROVIDER=0): each plan then skips the provider's start-ups."""
+    try:
+        logs = tmp_path_factory.mktemp("plan-provider-logs")
+        with shared_provider("local", logs, {ENDPOINT_ENV: aws_endpoint}) as shared:
+            yield shared
+    except CounterStackError as error:
+        pytest.fail(str(error), pytrace=False)

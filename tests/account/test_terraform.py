@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from terraform_runner import terraform
+from terraform_runner import TerraformRunner
 
 from counterstack.build import build_package
 from counterstack.local import provider_override
@@ -24,6 +24,7 @@ from counterstack.seed import SEED_ORIGINS
 
 pytestmark = [
     pytest.mark.account,
+    pytest.mark.slow,
     pytest.mark.local_only(
         reason="applies through the local provider override; tests/e2e run the stack on AWS"
     ),
@@ -34,11 +35,17 @@ REGION = "eu-west-1"
 ORIGINS = list(SEED_ORIGINS)
 
 
-def run_ok(workdir: Path, *args: str) -> float:
+def timed(tf: TerraformRunner, workdir: Path, *args: str) -> float:
+    """Seconds a `terraform ARGS` that must succeed took."""
     started = time.monotonic()
-    result = terraform(workdir, *args)
-    assert result.returncode == 0, f"terraform {args[0]} failed:\n{result.stdout}\n{result.stderr}"
+    tf.ok(workdir, *args)
     return time.monotonic() - started
+
+
+def write_provider(root: Path, variables: dict) -> None:
+    """No `endpoints` block: the runner gives Terraform the account as AWS_ENDPOINT_URL."""
+    (root / "counterstack_override.tf").write_text(provider_override(None, REGION))
+    (root / "test.auto.tfvars.json").write_text(json.dumps(variables))
 
 
 def leftovers(account, prefix: str) -> dict[str, list[str]]:
@@ -51,6 +58,7 @@ def leftovers(account, prefix: str) -> dict[str, list[str]]:
 
 
 def lifecycle(
+    tf: TerraformRunner,
     account,
     root: Path,
     tmp_path: Path,
@@ -59,12 +67,11 @@ def lifecycle(
     check: Callable[[dict], None] | None = None,
 ) -> None:
     """Apply, count twice, `check(outputs)`, re-plan (no changes), destroy, leak-check."""
-    (root / "counterstack_override.tf").write_text(provider_override(account.endpoint, REGION))
-    (root / "test.auto.tfvars.json").write_text(json.dumps(variables))
-    run_ok(root, "init", "-input=false")
+    write_provider(root, variables)
+    tf.ok(root, "init", "-input=false")
     try:  # a failed apply may have created part of the root: destroy it too
-        apply_seconds = run_ok(root, "apply", "-auto-approve", "-input=false")
-        outputs = json.loads(terraform(root, "output", "-json").stdout)
+        apply_seconds = timed(tf, root, "apply", "-auto-approve", "-input=false")
+        outputs = json.loads(tf.ok(root, "output", "-json"))
         url = account.local_url(outputs["visitors_url"]["value"])
         counts = [requests.get(url, timeout=30) for _ in range(2)]
         assert [r.status_code for r in counts] == [200, 200], [r.text for r in counts]
@@ -72,16 +79,16 @@ def lifecycle(
         assert counts[0].headers["content-type"] == "application/json"
         if check is not None:
             check(outputs)
-        plan = terraform(root, "plan", "-detailed-exitcode", "-input=false")
+        plan = tf(root, "plan", "-detailed-exitcode", "-input=false")
         assert plan.returncode == 0, f"re-plan shows changes:\n{plan.stdout}"
     finally:
-        destroy_seconds = run_ok(root, "destroy", "-auto-approve", "-input=false")
+        destroy_seconds = timed(tf, root, "destroy", "-auto-approve", "-input=false")
     assert leftovers(account, prefix) == {}
     print(f"apply {apply_seconds:.1f}s, destroy {destroy_seconds:.1f}s")
 
 
 @pytest.mark.parametrize("manual_deployment", [False, True], ids=["auto-deploy", "deployment"])
-def test_scratch_root_apply_count_destroy(local_account, tmp_path, manual_deployment):
+def test_scratch_root_apply_count_destroy(tf, local_account, tmp_path, manual_deployment):
     """Also: a stage with auto_deploy = false serves its aws_apigatewayv2_deployment, and the
     access log has one line per request in the stage's format."""
     prefix = f"scr{uuid.uuid4().hex[:6]}"
@@ -103,13 +110,13 @@ def test_scratch_root_apply_count_destroy(local_account, tmp_path, manual_deploy
         assert [set(line) for line in lines] == [{"requestId", "status"}] * 2
         assert [line["status"] for line in lines] == ["200", "200"]
 
-    lifecycle(local_account, root, tmp_path, variables, prefix, check=two_access_log_lines)
+    lifecycle(tf, local_account, root, tmp_path, variables, prefix, check=two_access_log_lines)
 
 
 @pytest.mark.skipif(
     not (EXAMPLE_COMPLETE / "main.tf").is_file(), reason="examples/complete is not in the tree yet"
 )
-def test_examples_complete_apply_count_destroy(local_account, tmp_path):
+def test_examples_complete_apply_count_destroy(tf, local_account, tmp_path):
     prefix = f"ex{uuid.uuid4().hex[:6]}"
     shutil.copytree(
         EXAMPLE_COMPLETE,
@@ -128,4 +135,4 @@ def test_examples_complete_apply_count_destroy(local_account, tmp_path):
         "package_path": str(package.path),
         "cors_allow_origins": ORIGINS,
     }
-    lifecycle(local_account, tmp_path / "examples" / "complete", tmp_path, variables, prefix)
+    lifecycle(tf, local_account, tmp_path / "examples" / "complete", tmp_path, variables, prefix)

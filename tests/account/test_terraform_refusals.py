@@ -14,29 +14,27 @@ import uuid
 
 import pytest
 import requests
-from terraform_runner import terraform
-from test_terraform import REGION, SCRATCH_ROOT, leftovers, run_ok
+from test_terraform import REGION, SCRATCH_ROOT, leftovers, write_provider
 
 from counterstack.build import build_package
-from counterstack.local import provider_override
 from counterstack.local.awslambda.account_settings import QUOTA_PATH
 from counterstack.local.client import ACCOUNT_ID
 
 pytestmark = [
     pytest.mark.account,
+    pytest.mark.slow,
     pytest.mark.local_only(reason="points Terraform at the local account and sets its quota"),
 ]
 
 
-def prepare(account, tmp_path, **variables) -> tuple:
+def prepare(tf, tmp_path, **variables) -> tuple:
     prefix = f"ref{uuid.uuid4().hex[:6]}"
     root = tmp_path / "root"
     shutil.copytree(SCRATCH_ROOT, root)
     package = build_package(tmp_path / "visitor_counter.zip")
     values = {"name": prefix, "region": REGION, "package_path": str(package.path), **variables}
-    (root / "counterstack_override.tf").write_text(provider_override(account.endpoint, REGION))
-    (root / "test.auto.tfvars.json").write_text(json.dumps(values))
-    run_ok(root, "init", "-input=false")
+    write_provider(root, values)
+    tf.ok(root, "init", "-input=false")
     return root, prefix
 
 
@@ -50,11 +48,13 @@ def prepare(account, tmp_path, **variables) -> tuple:
         ),
     ],
 )
-def test_a_role_without_update_item_on_the_table_answers_500(local_account, tmp_path, variables):
-    root, prefix = prepare(local_account, tmp_path, **variables)
+def test_a_role_without_update_item_on_the_table_answers_500(
+    tf, local_account, tmp_path, variables
+):
+    root, prefix = prepare(tf, tmp_path, **variables)
     try:
-        run_ok(root, "apply", "-auto-approve", "-input=false")
-        outputs = json.loads(terraform(root, "output", "-json").stdout)
+        tf.ok(root, "apply", "-auto-approve", "-input=false")
+        outputs = json.loads(tf.ok(root, "output", "-json"))
         response = requests.get(
             local_account.local_url(outputs["visitors_url"]["value"]), timeout=30
         )
@@ -71,18 +71,18 @@ def test_a_role_without_update_item_on_the_table_answers_500(local_account, tmp_
             f"on resource: {table_arn} because no identity-based policy allows"
         ) in log
     finally:
-        run_ok(root, "destroy", "-auto-approve", "-input=false")
+        tf.ok(root, "destroy", "-auto-approve", "-input=false")
     assert leftovers(local_account, prefix) == {}
 
 
-def test_reserving_10_on_a_quota_of_10_fails_as_on_aws(local_account, tmp_path):
+def test_reserving_10_on_a_quota_of_10_fails_as_on_aws(tf, local_account, tmp_path):
     quota_url = local_account.endpoint + QUOTA_PATH
     before = requests.get(quota_url, timeout=10).json()
     requests.put(quota_url, json={"ConcurrentExecutions": 10}, timeout=10).raise_for_status()
     try:
-        root, prefix = prepare(local_account, tmp_path, reserved_concurrent_executions=10)
+        root, prefix = prepare(tf, tmp_path, reserved_concurrent_executions=10)
         try:
-            result = terraform(root, "apply", "-auto-approve", "-input=false")
+            result = tf(root, "apply", "-auto-approve", "-input=false")
             assert result.returncode != 0, "apply succeeded on a quota of 10"
             assert "InvalidParameterValueException" in result.stderr
             assert (
@@ -90,7 +90,7 @@ def test_reserving_10_on_a_quota_of_10_fails_as_on_aws(local_account, tmp_path):
                 "UnreservedConcurrentExecution below its minimum value of [10]."
             ) in " ".join(result.stderr.split())
         finally:
-            run_ok(root, "destroy", "-auto-approve", "-input=false")
+            tf.ok(root, "destroy", "-auto-approve", "-input=false")
         assert leftovers(local_account, prefix) == {}
     finally:
         requests.put(quota_url, json=before, timeout=10).raise_for_status()

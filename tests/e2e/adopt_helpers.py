@@ -15,13 +15,14 @@ import re
 import subprocess
 import sys
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from terraform_runner import terraform
+from terraform_runner import TerraformRunner
 
 from counterstack.adopt.plan_gate import gate
 from counterstack.harness.inventory import list_resources
@@ -48,20 +49,14 @@ PROD_DEFAULT_TAGS = {
 }
 
 
-def run_ok(workdir: Path, *args: str) -> str:
-    result = terraform(workdir, *args)
-    assert result.returncode == 0, f"terraform {args[0]} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def counterstack(*args: str) -> subprocess.CompletedProcess:
+def counterstack(*args: str, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess:
     """The CLI as a user runs it: its own process, its exit code, its stdout and stderr."""
     return subprocess.run(
         [sys.executable, "-m", "counterstack.cli", *args],
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
-        env={**os.environ, **terraform_env()},
+        env={**os.environ, **terraform_env(), **env},
     )
 
 
@@ -231,10 +226,11 @@ def compose_prod(tree: Path, target: Target, package: Path) -> Path:
 
 
 def seed_provider(target: Target, tags: dict[str, str] | None = None) -> str:
-    """The provider block of a root the test applies: the local account's, or the default
-    chain's (which honours AWS_ENDPOINT_URL) in the seed's region."""
+    """The provider block of a root the test applies: fake credentials for an account at an
+    endpoint (the TerraformRunner gives it as AWS_ENDPOINT_URL), or the default chain's, in the
+    seed's region."""
     if target.endpoint:
-        return provider_override(target.endpoint, REGION, tags)
+        return provider_override(None, REGION, tags)
     lines = default_tags_lines(tags) if tags else []
     return "\n".join(['provider "aws" {', f'  region = "{REGION}"', *lines, "}"]) + "\n"
 
@@ -302,7 +298,7 @@ def get_visitors(target: Target, api_id: str) -> requests.Response:
 
 
 def adopt_and_prove(
-    target: Target, tree: Path, api_id: str, package: Path, names: SeedNames = SEED
+    tf: TerraformRunner, tree: Path, api_id: str, package: Path, names: SeedNames = SEED
 ) -> str:
     """The proof both adoption variants end with, on a copy of the tree: `counterstack adopt
     --write`, live/prod composed as the live tests compose it (the provider pointed at the test's
@@ -310,6 +306,7 @@ def adopt_and_prove(
     brings the imports up to date, a re-plan shows no changes and another `--write` changes no
     file. Returns the plan summary;
     prod's deletion protection is switched off in the composed root's own override after."""
+    target = tf.target
     env_dir = tree / "live" / "prod"
     use_names(tree, names)
     listed = counterstack("adopt", str(env_dir), *endpoint_args(target), "--json")
@@ -320,9 +317,9 @@ def adopt_and_prove(
     root = compose_prod(tree, target, package)
     applied = False
     try:
-        run_ok(root, "init", "-input=false")
-        run_ok(root, "plan", "-input=false", "-out=adopt.tfplan")
-        (root / "plan.json").write_text(run_ok(root, "show", "-json", "adopt.tfplan"))
+        tf.ok(root, "init", "-input=false")
+        tf.ok(root, "plan", "-input=false", "-out=adopt.tfplan")
+        (root / "plan.json").write_text(tf.ok(root, "show", "-json", "adopt.tfplan"))
         report = gate(json.loads((root / "plan.json").read_text()))
         imported = {
             f"module.{row['unit'].replace('-', '_')}.{row['address']}"
@@ -341,7 +338,7 @@ def adopt_and_prove(
         assert checked.stdout.splitlines()[0] == report.summary
         print(f"\nadoption plan: {report.summary}\n" + "\n".join(report.lines()[1:]))
 
-        run_ok(root, "apply", "-input=false", "adopt.tfplan")
+        tf.ok(root, "apply", "-input=false", "adopt.tfplan")
         applied = True
         response = get_visitors(target, api_id)
         assert response.status_code == 200, response.text
@@ -351,7 +348,7 @@ def adopt_and_prove(
         updated = counterstack("adopt", str(env_dir), *endpoint_args(target), "--write")
         assert updated.returncode == 0, updated.stderr
         compose_prod(tree, target, package)
-        replan = terraform(root, "plan", "-detailed-exitcode", "-input=false")
+        replan = tf(root, "plan", "-detailed-exitcode", "-input=false")
         assert replan.returncode == 0, f"re-plan after adoption shows changes:\n{replan.stdout}"
 
         before = {p: p.read_text() for p in env_dir.rglob("*") if p.suffix in (".tf", ".hcl")}
@@ -364,19 +361,20 @@ def adopt_and_prove(
     finally:
         if applied:  # the test's own override: prod's protection off, so the stack can go
             switch_off_deletion_protection(root)
-            run_ok(root, "apply", "-auto-approve", "-input=false")
+            tf.ok(root, "apply", "-auto-approve", "-input=false")
         elif (root / "terraform.tfstate").is_file():  # a failed apply may have turned it on
             switch_off_deletion_protection(root)
-            terraform(root, "apply", "-auto-approve", "-input=false")
+            tf(root, "apply", "-auto-approve", "-input=false")
 
 
-def teardown(target: Target, root: Path | None, names: SeedNames = SEED) -> dict:
+def teardown(tf: TerraformRunner, root: Path | None, names: SeedNames = SEED) -> dict:
     """Destroy the adopted stack, clean what it leaves alone; return what the destroy left."""
+    target = tf.target
     left: dict = {}
     try:
         remove_console_policies(target.client, names)  # left alone by the modules; blocks the role
         if root is not None and (root / ".terraform").is_dir():
-            run_ok(root, "destroy", "-auto-approve", "-input=false")
+            tf.ok(root, "destroy", "-auto-approve", "-input=false")
     finally:
         left = left_in(target, names)
         remove_leftovers(target.client, names)  # what a failed run left: the next starts clean

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 from adopt_helpers import REGION as SEED_REGION
 from adopt_helpers import SeedNames, on_aws
+from terraform_runner import TerraformRunner
 
+from counterstack.harness.provider_process import shared_provider
 from counterstack.harness.stack import Stack
 from counterstack.harness.target import Target, local_target
 from counterstack.page import PageServer
@@ -72,6 +74,22 @@ def seed_account(request: pytest.FixtureRequest) -> Iterator[Target]:
         return
     with local_target(region=SEED_REGION) as target:
         yield target
+
+
+@pytest.fixture(scope="module")
+def seed_tf(
+    request: pytest.FixtureRequest,
+    seed_account: Target,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[TerraformRunner]:
+    """Terraform against `seed_account`: on --target aws the session's runner; locally a
+    provider process of the module's own account (its endpoint is not the worker's)."""
+    if on_aws(request.config):
+        yield request.getfixturevalue("tf")
+        return
+    logs = tmp_path_factory.mktemp("seed-provider-logs")
+    with shared_provider(seed_account.name, logs, seed_account.terraform_env()) as provider:
+        yield TerraformRunner(seed_account, provider)
 
 
 @pytest.fixture

@@ -18,11 +18,12 @@ from adopt_helpers import (
 from counterstack.paths import REPO_ROOT
 from counterstack.terragrunt.tree import copy_tree
 
-pytestmark = pytest.mark.e2e  # one variant a module: xdist runs the two on different workers
+# One variant a module: xdist runs the two on different workers.
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_console_made_stack_is_adopted_keeping_count_and_api(
-    seed_account, seed_names, package, tmp_path
+    seed_account, seed_tf, seed_names, package, tmp_path
 ):
     tree = copy_tree(REPO_ROOT, tmp_path / "tree")
     hand = None
@@ -31,7 +32,7 @@ def test_console_made_stack_is_adopted_keeping_count_and_api(
         hand = build_by_hand(seed_account.client, package, seed_names)
         assert get_visitors(seed_account, hand.api_id).json() == {"count": 1}  # it serves as built
         put_count(seed_account.client, 41, seed_names)
-        summary = adopt_and_prove(seed_account, tree, hand.api_id, package, seed_names)
+        summary = adopt_and_prove(seed_tf, tree, hand.api_id, package, seed_names)
         assert summary.endswith("0 to destroy")
         role = seed_account.client("iam").get_role(RoleName=hand.role_name)["Role"]
         assert role["Path"] == "/service-role/"
@@ -46,5 +47,5 @@ def test_console_made_stack_is_adopted_keeping_count_and_api(
         table = seed_account.client("dynamodb").describe_table(TableName=seed_names.table)["Table"]
         assert table["TableStatus"] == "ACTIVE"
     finally:
-        left = teardown(seed_account, tree / "composed" / "prod", seed_names)
+        left = teardown(seed_tf, tree / "composed" / "prod", seed_names)
     assert left == {}, f"left behind after destroy: {left}"

@@ -28,7 +28,7 @@ from counterstack.local.client import RemoteAccount
 from counterstack.paths import REPO_ROOT
 from counterstack.terragrunt.tree import copy_tree
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture

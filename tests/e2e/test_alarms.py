@@ -25,7 +25,7 @@ from counterstack.harness.target import Target
 from counterstack.local.testing.fault_injection import injected_fault
 from counterstack.paths import EXAMPLE_COMPLETE
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # A tight stage throttle a burst exceeds; one GET per poll of the queue (a 1 s long poll) stays
 # under it.

@@ -21,7 +21,7 @@ from counterstack.harness.stack import Stack
 from counterstack.page import PageServer
 from counterstack.paths import REPO_ROOT
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 CHROMIUM_ENV = "COUNTERSTACK_CHROMIUM"
 REQUIRE_ENV = "COUNTERSTACK_REQUIRE_CHROMIUM"  # CI sets 1: a missing browser fails, not skips

@@ -12,7 +12,7 @@ from counterstack.harness.inventory import list_resources
 from counterstack.harness.kept_stacks import StackStore, account_of, staged_stack
 from counterstack.paths import EXAMPLE_COMPLETE
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 KEY = "examples/complete-1"
 

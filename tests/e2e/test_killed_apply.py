@@ -18,7 +18,7 @@ from counterstack.harness.sweep import sweep
 from counterstack.paths import EXAMPLE_COMPLETE
 from counterstack.terraform_cli import terraform_env
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 def test_apply_killed_midway_is_swept_clean(target, name_prefix, tmp_path):

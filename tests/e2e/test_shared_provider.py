@@ -13,7 +13,7 @@ import pytest
 from counterstack.harness.provider_process import find_provider_binary, is_running
 from counterstack.paths import REPO_ROOT
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 INNER_TEST = """
 import os, time

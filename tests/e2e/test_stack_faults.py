@@ -18,7 +18,10 @@ from counterstack.harness.http import http_get_with_retry
 from counterstack.harness.stack import Stack, assert_no_leaks, destroy
 from counterstack.local.testing.fault_injection import clear_faults, inject_fault, injected_fault
 
-pytestmark = pytest.mark.e2e  # in the xdist group `shared-stack` (tests/xdist_groups.py)
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+]  # in the xdist group `shared-stack` (tests/xdist_groups.py)
 
 LOAD_REQUESTS = 1000  # the shared stack's stage throttling lets them through (conftest)
 LOAD_THREADS = 50

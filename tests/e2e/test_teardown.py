@@ -9,7 +9,7 @@ import pytest
 from counterstack.harness.inventory import list_resources
 from counterstack.paths import EXAMPLE_COMPLETE
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 STACK_KINDS = {
     "http api", "lambda function", "log group", "iam role", "dynamodb table", "cloudwatch alarm",

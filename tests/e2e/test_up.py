@@ -17,7 +17,7 @@ import requests
 
 from counterstack.harness.provider_process import is_running, shared_provider_enabled
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 URL_LINE = re.compile(r"^GET /visitors: (?P<url>http://\S+)$")
 PROVIDER_LINE = re.compile(

@@ -16,37 +16,53 @@ ACCOUNT = "123456789012"  # moto's account
 REQUIRED = {"name": "plan-test", "function_name": "plan-test-fn", "api_id": "a1b2c3d4e5"}
 DEFAULT_ALARMS = ["api-5xx", "api-latency", "lambda-duration", "lambda-errors", "lambda-throttles"]
 
+OWN_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10"
+
 
 def alarm(summary, kind):
     return summary.values[f'aws_cloudwatch_metric_alarm.this["{kind}"]']
 
 
-@pytest.fixture
-def minimal(shared_plan):
-    return shared_plan("alarms-minimal", ALARMS, **REQUIRED)
-
-
-@pytest.fixture
-def everything(shared_plan):
-    return shared_plan(
-        "alarms-everything",
-        ALARMS,
-        **REQUIRED,
-        stage_name="dev",
-        function_timeout=5,
-        alarm_emails=["owner@example.com", "oncall@example.com"],
-        create_4xx_alarm=True,
-        api_4xx_rate_threshold=0.2,
-        create_latency_alarm=False,
-        period=300,
-        evaluation_periods=3,
-        datapoints_to_alarm=2,
-        treat_missing_data="breaching",
-        errors_threshold=5,
-        api_5xx_threshold=3,
-        duration_threshold_percent=50,
-        tags={"Team": "web"},
+@pytest.fixture(scope="module")
+def plans(batch_plan):
+    """Every input set of this file, planned together in one Terraform plan."""
+    return batch_plan(
+        "alarms",
+        {
+            "minimal": (ALARMS, dict(**REQUIRED)),
+            "everything": (
+                ALARMS,
+                dict(
+                    **REQUIRED,
+                    stage_name="dev",
+                    function_timeout=5,
+                    alarm_emails=["owner@example.com", "oncall@example.com"],
+                    create_4xx_alarm=True,
+                    api_4xx_rate_threshold=0.2,
+                    create_latency_alarm=False,
+                    period=300,
+                    evaluation_periods=3,
+                    datapoints_to_alarm=2,
+                    treat_missing_data="breaching",
+                    errors_threshold=5,
+                    api_5xx_threshold=3,
+                    duration_threshold_percent=50,
+                    tags={"Team": "web"},
+                ),
+            ),
+            "own-key": (ALARMS, dict(**REQUIRED, kms_master_key_id=OWN_KEY)),
+        },
     )
+
+
+@pytest.fixture
+def minimal(plans):
+    return plans["minimal"]
+
+
+@pytest.fixture
+def everything(plans):
+    return plans["everything"]
 
 
 def test_plan_holds_a_key_its_alias_a_topic_and_five_alarms_by_default(minimal):
@@ -169,12 +185,11 @@ def test_each_email_is_subscribed(everything):
     assert {v["protocol"] for v in subscriptions.values()} == {"email"}
 
 
-def test_a_given_key_replaces_the_modules_own(shared_plan):
-    key_arn = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10"
-    summary = shared_plan("alarms-own-key", ALARMS, **REQUIRED, kms_master_key_id=key_arn)
+def test_a_given_key_replaces_the_modules_own(plans):
+    summary = plans["own-key"]
     assert "aws_kms_key" not in summary.counts
     assert "aws_kms_alias" not in summary.counts
-    assert summary.values[TOPIC]["kms_master_key_id"] == key_arn
+    assert summary.values[TOPIC]["kms_master_key_id"] == OWN_KEY
 
 
 INVALID = {
@@ -199,8 +214,15 @@ INVALID = {
 }
 
 
-@pytest.mark.parametrize(("variables", "variable"), INVALID.values(), ids=INVALID.keys())
-def test_invalid_input_is_rejected_naming_the_variable(rejected, variables, variable):
-    messages = validation_messages(rejected(ALARMS, **{**REQUIRED, **variables}))
+@pytest.fixture(scope="module")
+def outcomes(judged):
+    """Every case judged by one plan of the module's variables: its errors, "" if it passes."""
+    return judged(ALARMS, {case: {**REQUIRED, **inputs} for case, (inputs, _) in INVALID.items()})
+
+
+@pytest.mark.parametrize("case", INVALID)
+def test_invalid_input_is_rejected_naming_the_variable(outcomes, case):
+    variable = INVALID[case][1]
+    messages = validation_messages(outcomes[case])
     assert list(messages) == [variable]
     assert all(message.startswith(f"{variable} ") for message in messages[variable])

@@ -21,7 +21,9 @@ def usage_block(readme):
     return match[1]
 
 
-def test_readme_usage_blocks_compose_into_a_stack(tmp_path, aws_endpoint, package_path):
+def test_readme_usage_blocks_compose_into_a_stack(
+    tmp_path, aws_endpoint, plan_provider, package_path
+):
     """Different names, region and origins from the example's: only the READMEs were read."""
     root = tmp_path / "src" / "stacks" / "guestbook"
     root.mkdir(parents=True)
@@ -30,7 +32,9 @@ def test_readme_usage_blocks_compose_into_a_stack(tmp_path, aws_endpoint, packag
     (work / "build").mkdir(parents=True)  # the usage's ../../build/visitor_counter.zip
     shutil.copy(package_path, work / "build" / "visitor_counter.zip")
 
-    stack = plan_summary(root, work, endpoint=aws_endpoint, provider_region="us-west-2")
+    stack = plan_summary(
+        root, work, endpoint=aws_endpoint, provider=plan_provider, provider_region="us-west-2"
+    )
 
     assert stack.counts["modules"] == 3
     assert stack.counts["resources"] == 11
@@ -54,7 +58,7 @@ def test_readme_usage_blocks_compose_into_a_stack(tmp_path, aws_endpoint, packag
     assert stack.output_is_unknown("visitors_url")
 
 
-def test_a_full_plan_rejects_invalid_inputs_of_every_module(tmp_path, aws_endpoint):
+def test_a_full_plan_rejects_invalid_inputs_of_every_module(tmp_path, aws_endpoint, plan_provider):
     """The variables-only checks in the module tests are the same rules a full plan applies."""
     root = tmp_path / "src" / "stacks" / "invalid"
     root.mkdir(parents=True)
@@ -85,7 +89,7 @@ def test_a_full_plan_rejects_invalid_inputs_of_every_module(tmp_path, aws_endpoi
             """
         )
     )
-    output = plan_error(root, tmp_path / "work", endpoint=aws_endpoint)
+    output = plan_error(root, tmp_path / "work", endpoint=aws_endpoint, provider=plan_provider)
     messages = validation_messages(output)
     assert sorted(messages) == sorted(
         ["name", "function_name", "package_path", "runtime", "routes", "cors_allow_origins"]

@@ -11,22 +11,30 @@ DYNAMODB = MODULES_DIR / "dynamodb"
 TABLE = "aws_dynamodb_table.this"
 
 
-@pytest.fixture
-def minimal(shared_plan):
-    return shared_plan("dynamodb-minimal", DYNAMODB, name="plan-test-visitors")
-
-
-@pytest.fixture
-def custom(shared_plan):
-    return shared_plan(
-        "dynamodb-custom",
-        DYNAMODB,
-        name="plan-test.custom_table",
-        hash_key="pk",
-        point_in_time_recovery=False,
-        deletion_protection=True,
-        tags={"Team": "web"},
+@pytest.fixture(scope="module")
+def plans(batch_plan):
+    """Both input sets, planned together in one plan."""
+    custom = {
+        "name": "plan-test.custom_table",
+        "hash_key": "pk",
+        "point_in_time_recovery": False,
+        "deletion_protection": True,
+        "tags": {"Team": "web"},
+    }
+    return batch_plan(
+        "dynamodb",
+        {"minimal": (DYNAMODB, {"name": "plan-test-visitors"}), "custom": (DYNAMODB, custom)},
     )
+
+
+@pytest.fixture
+def minimal(plans):
+    return plans["minimal"]
+
+
+@pytest.fixture
+def custom(plans):
+    return plans["custom"]
 
 
 def test_minimal_inputs_plan_one_table(minimal):
@@ -67,36 +75,37 @@ def test_inputs_reach_the_table(custom):
     assert table["tags"] == {"Team": "web"}
 
 
-@pytest.mark.parametrize(
-    ("variables", "variable"),
-    [
-        ({"name": "ab"}, "name"),
-        ({"name": "x" * 256}, "name"),
-        ({"name": "has space"}, "name"),
-        ({"name": "slash/name"}, "name"),
-        ({"name": "ok-name", "hash_key": ""}, "hash_key"),
-        ({"name": "ok-name", "hash_key": "has space"}, "hash_key"),
-        ({"name": "ok-name", "tags": {"": "empty-key"}}, "tags"),
-        ({"name": "ok-name", "tags": {"k": "v" * 257}}, "tags"),
-    ],
-    ids=[
-        "name-too-short",
-        "name-too-long",
-        "name-space",
-        "name-slash",
-        "hash-key-empty",
-        "hash-key-space",
-        "tag-key-empty",
-        "tag-value-too-long",
-    ],
-)
-def test_invalid_input_is_rejected_naming_the_variable(rejected, variables, variable):
-    messages = validation_messages(rejected(DYNAMODB, **variables))
+INVALID = {  # case: (inputs, the variable its error must name)
+    "name-too-short": ({"name": "ab"}, "name"),
+    "name-too-long": ({"name": "x" * 256}, "name"),
+    "name-space": ({"name": "has space"}, "name"),
+    "name-slash": ({"name": "slash/name"}, "name"),
+    "hash-key-empty": ({"name": "ok-name", "hash_key": ""}, "hash_key"),
+    "hash-key-space": ({"name": "ok-name", "hash_key": "has space"}, "hash_key"),
+    "tag-key-empty": ({"name": "ok-name", "tags": {"": "empty-key"}}, "tags"),
+    "tag-value-too-long": ({"name": "ok-name", "tags": {"k": "v" * 257}}, "tags"),
+}
+VALID = {
+    "shortest-name": {"name": "abc"},
+    "longest-name": {"name": "A" * 255, "hash_key": "pk"},
+    "name-punctuation": {"name": "a.b_c-d"},
+}
+
+
+@pytest.fixture(scope="module")
+def outcomes(judged):
+    """Every case below judged by one plan: its validation errors, "" if it passes."""
+    return judged(DYNAMODB, {case: inputs for case, (inputs, _) in INVALID.items()} | VALID)
+
+
+@pytest.mark.parametrize("case", INVALID)
+def test_invalid_input_is_rejected_naming_the_variable(outcomes, case):
+    variable = INVALID[case][1]
+    messages = validation_messages(outcomes[case])
     assert list(messages) == [variable]
     assert all(message.startswith(f"{variable} ") for message in messages[variable])
 
 
-def test_valid_names_pass_validation(rejected):
-    assert rejected(DYNAMODB, name="abc") == ""
-    assert rejected(DYNAMODB, name="A" * 255, hash_key="pk") == ""
-    assert rejected(DYNAMODB, name="a.b_c-d") == ""
+@pytest.mark.parametrize("case", VALID)
+def test_valid_names_pass_validation(outcomes, case):
+    assert outcomes[case] == ""

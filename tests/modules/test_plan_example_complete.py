@@ -129,18 +129,26 @@ def test_region_comes_from_the_variable(stack):
     assert stack.data["module.lambda.data.aws_region.current"]["name"] == "eu-west-1"
 
 
-@pytest.mark.parametrize(
-    "name_prefix",
-    ["", "Upper", "1starts-with-digit", "has_underscore", "trailing-", "x" * 33],
-)
-def test_invalid_name_prefix_is_rejected(rejected, name_prefix):
-    messages = validation_messages(rejected(EXAMPLE_COMPLETE, name_prefix=name_prefix))
+INVALID_PREFIXES = ["", "Upper", "1starts-with-digit", "has_underscore", "trailing-", "x" * 33]
+LONGEST_PREFIX = "p" * 32
+
+
+@pytest.fixture(scope="module")
+def outcomes(judged):
+    """Each prefix judged by one plan of the example's variables: its errors, "" if it passes."""
+    cases = {f"invalid-{n}": {"name_prefix": p} for n, p in enumerate(INVALID_PREFIXES)}
+    return judged(EXAMPLE_COMPLETE, {**cases, "longest": {"name_prefix": LONGEST_PREFIX}})
+
+
+@pytest.mark.parametrize("n", range(len(INVALID_PREFIXES)), ids=INVALID_PREFIXES)
+def test_invalid_name_prefix_is_rejected(outcomes, n):
+    messages = validation_messages(outcomes[f"invalid-{n}"])
     assert list(messages) == ["name_prefix"]
     assert messages["name_prefix"][0].startswith("name_prefix ")
 
 
-def test_longest_prefix_keeps_every_name_within_aws_limits(rejected):
-    prefix = "p" * 32
-    assert rejected(EXAMPLE_COMPLETE, name_prefix=prefix) == ""
+def test_longest_prefix_keeps_every_name_within_aws_limits(outcomes):
+    prefix = LONGEST_PREFIX
+    assert outcomes["longest"] == ""
     assert len(f"{prefix}-visitor-counter") <= 64  # Lambda function and IAM role names
     assert len(f"{prefix}-visitors-api") <= 128

@@ -19,41 +19,84 @@ INVOKE_ARN = (
     "arn:aws:lambda:eu-west-1:123456789012:function:{}/invocations"
 )
 ORIGINS = list(SEED_ORIGINS)
+ADOPTED_SOURCE_ARN = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/*/visitors"
 
 
 def route(function_name):
     return {"function_name": function_name, "invoke_arn": INVOKE_ARN.format(function_name)}
 
 
-@pytest.fixture
-def minimal(shared_plan):
-    return shared_plan(
-        "http-api-minimal",
-        HTTP_API,
-        name="plan-test-api",
-        routes={"GET /visitors": route("plan-test-fn")},
-        cors_allow_origins=ORIGINS,
-    )
-
-
-@pytest.fixture
-def several(shared_plan):
-    return shared_plan(
-        "http-api-several",
-        HTTP_API,
-        name="plan-test-multi",
-        routes={
-            "GET /visitors": route("fn-a"),
-            "POST /visitors/{id}": route("fn-a"),
-            "DELETE /items/{proxy+}": route("fn-b"),
+@pytest.fixture(scope="module")
+def plans(batch_plan):
+    """Every input set of this file, planned together in one Terraform plan."""
+    return batch_plan(
+        "http-api",
+        {
+            "minimal": (
+                HTTP_API,
+                dict(
+                    name="plan-test-api",
+                    routes={"GET /visitors": route("plan-test-fn")},
+                    cors_allow_origins=ORIGINS,
+                ),
+            ),
+            "several": (
+                HTTP_API,
+                dict(
+                    name="plan-test-multi",
+                    routes={
+                        "GET /visitors": route("fn-a"),
+                        "POST /visitors/{id}": route("fn-a"),
+                        "DELETE /items/{proxy+}": route("fn-b"),
+                    },
+                    stage_name="dev",
+                    cors_allow_origins=["http://localhost:3000"],
+                    throttling_burst_limit=5,
+                    throttling_rate_limit=2.5,
+                    access_log_retention_days=30,
+                    tags={"Team": "web"},
+                ),
+            ),
+            "adopted": (
+                HTTP_API,
+                dict(
+                    name="plan-test-api",
+                    routes=VALID_ROUTES,
+                    permission_statement_id="lambda-0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10",
+                    permission_source_arn=ADOPTED_SOURCE_ARN,
+                ),
+            ),
+            "adopted-per-function": (
+                HTTP_API,
+                dict(
+                    name="plan-test-api",
+                    routes=VALID_ROUTES,
+                    permission_statement_id="shared-id",
+                    permission_statement_ids={"plan-test-fn": "lambda-per-function"},
+                    permission_source_arns={"plan-test-fn": ADOPTED_SOURCE_ARN},
+                ),
+            ),
+            "default-route": (
+                HTTP_API,
+                dict(
+                    name="plan-test-default",
+                    routes={"$default": route("fn-c")},
+                    stage_name="$default",
+                    cors_allow_origins=["https://example.org"],
+                ),
+            ),
         },
-        stage_name="dev",
-        cors_allow_origins=["http://localhost:3000"],
-        throttling_burst_limit=5,
-        throttling_rate_limit=2.5,
-        access_log_retention_days=30,
-        tags={"Team": "web"},
     )
+
+
+@pytest.fixture
+def minimal(plans):
+    return plans["minimal"]
+
+
+@pytest.fixture
+def several(plans):
+    return plans["several"]
 
 
 def test_plan_holds_api_route_integration_stage_logs_permission(minimal):
@@ -140,37 +183,20 @@ def test_default_statement_id_is_named_after_the_api(minimal):
     assert permission["statement_id"] == "AllowInvokeFromHttpApi-plan-test-api"
 
 
-def test_adopted_permission_keeps_its_statement_id_and_source_arn(shared_plan):
+def test_adopted_permission_keeps_its_statement_id_and_source_arn(plans):
     """The console's permission is planned as it is: every argument would force a replacement."""
-    source_arn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/*/visitors"
-    summary = shared_plan(
-        "http-api-adopted",
-        HTTP_API,
-        name="plan-test-api",
-        routes=VALID_ROUTES,
-        permission_statement_id="lambda-0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10",
-        permission_source_arn=source_arn,
-    )
+    summary = plans["adopted"]
     permission = summary.values['aws_lambda_permission.this["plan-test-fn"]']
     assert permission["statement_id"] == "lambda-0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10"
-    assert permission["source_arn"] == source_arn
+    assert permission["source_arn"] == ADOPTED_SOURCE_ARN
 
 
-def test_per_function_identity_wins_over_the_single_values(shared_plan):
+def test_per_function_identity_wins_over_the_single_values(plans):
     """Adopted permissions whose ids differ per function: each function's entry is planned."""
-    source_arn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/*/visitors"
-    summary = shared_plan(
-        "http-api-adopted-per-function",
-        HTTP_API,
-        name="plan-test-api",
-        routes=VALID_ROUTES,
-        permission_statement_id="shared-id",
-        permission_statement_ids={"plan-test-fn": "lambda-per-function"},
-        permission_source_arns={"plan-test-fn": source_arn},
-    )
+    summary = plans["adopted-per-function"]
     permission = summary.values['aws_lambda_permission.this["plan-test-fn"]']
     assert permission["statement_id"] == "lambda-per-function"
-    assert permission["source_arn"] == source_arn
+    assert permission["source_arn"] == ADOPTED_SOURCE_ARN
 
 
 def test_outputs(minimal):
@@ -254,44 +280,54 @@ INVALID = {
 }
 
 
-@pytest.mark.parametrize(("variables", "variable"), INVALID.values(), ids=INVALID.keys())
-def test_invalid_input_is_rejected_naming_the_variable(rejected, variables, variable):
+VALID_ROUTE_KEYS = [
+    "$default",
+    "ANY /{proxy+}",
+    "GET /",
+    "HEAD /a/{b}/c",
+    "OPTIONS /a.b~c_d-e",
+    "PATCH /x/{y+}",
+]
+VALID_ORIGINS = [
+    "https://selimcelem.com",
+    "https://www.selimcelem.com:8443",
+    "http://localhost",
+    "http://localhost:5173",
+    "http://127.0.0.1:8080",
+]
+
+
+@pytest.fixture(scope="module")
+def outcomes(judged):
+    """Every case judged by one plan of the module's variables: its errors, "" if it passes."""
     valid = {"name": "plan-test-api", "routes": VALID_ROUTES}
-    messages = validation_messages(rejected(HTTP_API, **{**valid, **variables}))
+    cases = {case: {**valid, **variables} for case, (variables, _) in INVALID.items()}
+    for n, route_key in enumerate(VALID_ROUTE_KEYS):
+        cases[f"route-key-{n}"] = {"name": "plan-test-api", "routes": {route_key: route("fn")}}
+    for n, origin in enumerate(VALID_ORIGINS):
+        cases[f"origin-{n}"] = {"name": "a", "routes": VALID_ROUTES, "cors_allow_origins": [origin]}
+    return judged(HTTP_API, cases)
+
+
+@pytest.mark.parametrize("case", INVALID)
+def test_invalid_input_is_rejected_naming_the_variable(outcomes, case):
+    variable = INVALID[case][1]
+    messages = validation_messages(outcomes[case])
     assert list(messages) == [variable]
     assert all(message.startswith(f"{variable} ") for message in messages[variable])
 
 
-@pytest.mark.parametrize(
-    "route_key",
-    ["$default", "ANY /{proxy+}", "GET /", "HEAD /a/{b}/c", "OPTIONS /a.b~c_d-e", "PATCH /x/{y+}"],
-)
-def test_valid_route_keys_pass_validation(rejected, route_key):
-    assert rejected(HTTP_API, name="plan-test-api", routes={route_key: route("fn")}) == ""
+@pytest.mark.parametrize("n", range(len(VALID_ROUTE_KEYS)), ids=VALID_ROUTE_KEYS)
+def test_valid_route_keys_pass_validation(outcomes, n):
+    assert outcomes[f"route-key-{n}"] == ""
 
 
-@pytest.mark.parametrize(
-    "origin",
-    [
-        "https://selimcelem.com",
-        "https://www.selimcelem.com:8443",
-        "http://localhost",
-        "http://localhost:5173",
-        "http://127.0.0.1:8080",
-    ],
-)
-def test_valid_origins_pass_validation(rejected, origin):
-    assert rejected(HTTP_API, name="a", routes=VALID_ROUTES, cors_allow_origins=[origin]) == ""
+@pytest.mark.parametrize("n", range(len(VALID_ORIGINS)), ids=VALID_ORIGINS)
+def test_valid_origins_pass_validation(outcomes, n):
+    assert outcomes[f"origin-{n}"] == ""
 
 
-def test_any_or_default_route_allows_every_method(shared_plan):
-    summary = shared_plan(
-        "http-api-default-route",
-        HTTP_API,
-        name="plan-test-default",
-        routes={"$default": route("fn-c")},
-        stage_name="$default",
-        cors_allow_origins=["https://example.org"],
-    )
+def test_any_or_default_route_allows_every_method(plans):
+    summary = plans["default-route"]
     assert summary.values[API]["cors_configuration"][0]["allow_methods"] == ["*"]
     assert summary.values[STAGE]["name"] == "$default"

@@ -22,18 +22,54 @@ TABLE_ARN = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/plan-test-visitors"
 HANDLER = "visitor_counter.handler.handler"
 
 
-@pytest.fixture
-def minimal(shared_plan, package_path):
-    return shared_plan(
-        "lambda-minimal",
-        LAMBDA,
-        function_name="plan-test-fn",
-        package_path=package_path,
-        handler=HANDLER,
-        policy_statements=[{"actions": ["dynamodb:UpdateItem"], "resources": [TABLE_ARN]}],
-        environment_variables={"TABLE_NAME": "plan-test-visitors"},
-        reserved_concurrent_executions=5,
+@pytest.fixture(scope="module")
+def plans(batch_plan, package_path):
+    """Every input set of this file, planned together in one Terraform plan."""
+    return batch_plan(
+        "lambda",
+        {
+            "minimal": (
+                LAMBDA,
+                dict(
+                    function_name="plan-test-fn",
+                    package_path=package_path,
+                    handler=HANDLER,
+                    policy_statements=[
+                        {"actions": ["dynamodb:UpdateItem"], "resources": [TABLE_ARN]}
+                    ],
+                    environment_variables={"TABLE_NAME": "plan-test-visitors"},
+                    reserved_concurrent_executions=5,
+                ),
+            ),
+            "adopted": (
+                LAMBDA,
+                dict(
+                    function_name="plan-test-fn",
+                    package_path=package_path,
+                    handler=HANDLER,
+                    role_name="plan-test-fn-role-ab12cd34",
+                    role_path="/service-role/",
+                    policy_name="plan-test-dynamodb",
+                ),
+            ),
+            "bare": (
+                LAMBDA,
+                dict(
+                    function_name="plan-test-bare",
+                    package_path=package_path,
+                    handler=HANDLER,
+                    runtime="python3.13",
+                    log_retention_days=3,
+                    reserved_concurrent_executions=None,
+                ),
+            ),
+        },
     )
+
+
+@pytest.fixture
+def minimal(plans, package_path):
+    return plans["minimal"]
 
 
 def test_plan_holds_function_role_policy_and_log_group(minimal):
@@ -122,18 +158,9 @@ def test_outputs(minimal):
     assert minimal.is_unknown(FUNCTION, "invoke_arn")
 
 
-def test_adopted_role_keeps_its_name_path_and_policy_name(shared_plan, package_path):
+def test_adopted_role_keeps_its_name_path_and_policy_name(plans, package_path):
     """An existing console role is planned under its own identity, never renamed (replaced)."""
-    summary = shared_plan(
-        "lambda-adopted",
-        LAMBDA,
-        function_name="plan-test-fn",
-        package_path=package_path,
-        handler=HANDLER,
-        role_name="plan-test-fn-role-ab12cd34",
-        role_path="/service-role/",
-        policy_name="plan-test-dynamodb",
-    )
+    summary = plans["adopted"]
     assert summary.values[ROLE]["name"] == "plan-test-fn-role-ab12cd34"
     assert summary.values[ROLE]["path"] == "/service-role/"
     assert summary.values[POLICY]["name"] == "plan-test-dynamodb"
@@ -144,17 +171,8 @@ def test_role_path_defaults_to_the_root_path(minimal):
     assert minimal.values[ROLE]["path"] == "/"
 
 
-def test_no_environment_block_without_variables(shared_plan, package_path):
-    summary = shared_plan(
-        "lambda-bare",
-        LAMBDA,
-        function_name="plan-test-bare",
-        package_path=package_path,
-        handler=HANDLER,
-        runtime="python3.13",
-        log_retention_days=3,
-        reserved_concurrent_executions=None,  # as Terragrunt passes env.hcl's null: no reservation
-    )
+def test_no_environment_block_without_variables(plans, package_path):
+    summary = plans["bare"]
     assert summary.values[FUNCTION]["environment"] == []
     assert summary.values[FUNCTION]["runtime"] == "python3.13"
     assert summary.values[FUNCTION]["reserved_concurrent_executions"] == -1
@@ -209,32 +227,37 @@ INVALID = {
 }
 
 
-@pytest.mark.parametrize(("variables", "variable"), INVALID.values(), ids=INVALID.keys())
-def test_invalid_input_is_rejected_naming_the_variable(
-    rejected, package_path, tmp_path, variables, variable
-):
+@pytest.fixture(scope="module")
+def outcomes(judged, package_path, tmp_path_factory):
+    """Every case judged by one plan of the module's variables: its errors, "" if it passes."""
     valid = {"function_name": "plan-test-fn", "package_path": package_path, "handler": HANDLER}
-    if variables.get("package_path", "").startswith("TMP/"):  # a file that exists, not a zip
-        not_a_zip = tmp_path / Path(variables["package_path"]).name
-        not_a_zip.write_bytes(b"")
-        variables = {"package_path": str(not_a_zip)}
-    messages = validation_messages(rejected(LAMBDA, **{**valid, **variables}))
+    not_a_zip = tmp_path_factory.mktemp("not-a-zip") / "visitor_counter.tar.gz"
+    not_a_zip.write_bytes(b"")  # a file that exists, not a zip
+    cases = {}
+    for case, (variables, _) in INVALID.items():
+        if variables.get("package_path", "").startswith("TMP/"):
+            variables = {"package_path": str(not_a_zip)}
+        cases[case] = {**valid, **variables}
+    edges = {
+        "function_name": "F" * 64,
+        "package_path": package_path,
+        "handler": "a.b",
+        "timeout": 900,
+        "memory_size": 10240,
+        "reserved_concurrent_executions": 0,
+        "log_retention_days": 3653,
+        "policy_statements": [{"actions": ["*"], "resources": ["*"]}],
+    }
+    return judged(LAMBDA, {**cases, "valid-edges": edges})
+
+
+@pytest.mark.parametrize("case", INVALID)
+def test_invalid_input_is_rejected_naming_the_variable(outcomes, case):
+    variable = INVALID[case][1]
+    messages = validation_messages(outcomes[case])
     assert list(messages) == [variable]
     assert all(message.startswith(f"{variable} ") for message in messages[variable])
 
 
-def test_valid_edges_pass_validation(rejected, package_path):
-    assert (
-        rejected(
-            LAMBDA,
-            function_name="F" * 64,
-            package_path=package_path,
-            handler="a.b",
-            timeout=900,
-            memory_size=10240,
-            reserved_concurrent_executions=0,
-            log_retention_days=3653,
-            policy_statements=[{"actions": ["*"], "resources": ["*"]}],
-        )
-        == ""
-    )
+def test_valid_edges_pass_validation(outcomes):
+    assert outcomes["valid-edges"] == ""

@@ -24,24 +24,29 @@ FUNCTION = "module.lambda.aws_lambda_function.this"
 STAGE = "module.http_api.aws_apigatewayv2_stage.this"
 
 
-def plan_prod(tree: Path, workdir: Path, endpoint: str) -> PlanSummary:
+def plan_prod(tree: Path, workdir: Path, endpoint: str, provider) -> PlanSummary:
     """Compose live/prod of `tree`, build the zip where the hook would, and plan it."""
     root = workdir / "compose" / "prod"
     root.mkdir(parents=True)
     config = compose_environment(tree / "live" / "prod", root=tree)
     (root / "main.tf.json").write_text(json.dumps(config, indent=2))
     build_package(root / config["module"]["lambda"]["package_path"])  # the before_hook, in cwd
-    return plan_summary(root, workdir / "plan", endpoint=endpoint)
+    return plan_summary(root, workdir / "plan", endpoint=endpoint, provider=provider)
 
 
 @pytest.fixture(scope="module")
-def plans(tmp_path_factory: pytest.TempPathFactory, aws_endpoint: str) -> list[PlanSummary]:
+def plans(
+    tmp_path_factory: pytest.TempPathFactory, aws_endpoint: str, plan_provider
+) -> list[PlanSummary]:
     """live/prod planned from a laptop-like and a runner-like checkout path."""
     paths = ("home/dev/src/visitor-counter", "runner/_work/visitor-counter/visitor-counter")
     base = tmp_path_factory.mktemp("checkouts")
     return [
         plan_prod(
-            copy_tree(REPO_ROOT, base / path), tmp_path_factory.mktemp(f"checkout{n}"), aws_endpoint
+            copy_tree(REPO_ROOT, base / path),
+            tmp_path_factory.mktemp(f"checkout{n}"),
+            aws_endpoint,
+            plan_provider,
         )
         for n, path in enumerate(paths)
     ]

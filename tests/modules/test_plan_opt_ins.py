@@ -30,22 +30,38 @@ def function_inputs(package_path) -> dict:
     return {"function_name": "plan-test-opt", "package_path": package_path, "handler": HANDLER}
 
 
-@pytest.fixture
-def lambda_default(shared_plan, package_path):
-    return shared_plan("opt-ins-lambda-default", LAMBDA, **function_inputs(package_path))
-
-
-@pytest.fixture
-def lambda_opted(shared_plan, package_path):
-    return shared_plan(
-        "opt-ins-lambda-opted",
-        LAMBDA,
+@pytest.fixture(scope="module")
+def plans(batch_plan, package_path):
+    """Each module with its opt-ins left at their defaults and with them asked for: one plan."""
+    lambda_opted = {
         **function_inputs(package_path),
-        architectures=["arm64"],
-        tracing_mode="Active",
-        permissions_boundary=BOUNDARY,
-        log_group_kms_key_arn=KEY,
+        "architectures": ["arm64"],
+        "tracing_mode": "Active",
+        "permissions_boundary": BOUNDARY,
+        "log_group_kms_key_arn": KEY,
+    }
+    api = {"name": "plan-test-opt", "routes": ROUTES}
+    return batch_plan(
+        "opt-ins",
+        {
+            "lambda_default": (LAMBDA, function_inputs(package_path)),
+            "lambda_opted": (LAMBDA, lambda_opted),
+            "table_default": (DYNAMODB, {"name": "plan-test-opt"}),
+            "table_opted": (DYNAMODB, {"name": "plan-test-opt", "kms_key_arn": KEY}),
+            "api_default": (HTTP_API, api),
+            "api_opted": (HTTP_API, {**api, "access_log_kms_key_arn": KEY}),
+        },
     )
+
+
+@pytest.fixture
+def lambda_default(plans):
+    return plans["lambda_default"]
+
+
+@pytest.fixture
+def lambda_opted(plans):
+    return plans["lambda_opted"]
 
 
 def statements(summary) -> list[dict]:
@@ -87,23 +103,15 @@ def test_lambda_new_outputs(lambda_default):
         assert lambda_default.output_is_unknown(name), name
 
 
-def test_table_key_is_the_aws_managed_one_unless_given(shared_plan):
-    default = shared_plan("opt-ins-table-default", DYNAMODB, name="plan-test-opt")
-    opted = shared_plan("opt-ins-table-opted", DYNAMODB, name="plan-test-opt", kms_key_arn=KEY)
+def test_table_key_is_the_aws_managed_one_unless_given(plans):
+    default, opted = plans["table_default"], plans["table_opted"]
     table = "aws_dynamodb_table.this"
     assert default.values[table]["server_side_encryption"] == [{"enabled": True}]
     assert opted.values[table]["server_side_encryption"] == [{"enabled": True, "kms_key_arn": KEY}]
 
 
-def test_access_logs_key_and_new_outputs_of_the_api(shared_plan):
-    default = shared_plan("opt-ins-api-default", HTTP_API, name="plan-test-opt", routes=ROUTES)
-    opted = shared_plan(
-        "opt-ins-api-opted",
-        HTTP_API,
-        name="plan-test-opt",
-        routes=ROUTES,
-        access_log_kms_key_arn=KEY,
-    )
+def test_access_logs_key_and_new_outputs_of_the_api(plans):
+    default, opted = plans["api_default"], plans["api_opted"]
     logs = "aws_cloudwatch_log_group.access"
     assert default.values[logs]["kms_key_id"] is None
     assert opted.values[logs]["kms_key_id"] == KEY
@@ -128,29 +136,47 @@ INVALID = {
 }
 
 
-@pytest.mark.parametrize(("module", "variables", "variable"), INVALID.values(), ids=INVALID.keys())
-def test_invalid_opt_in_is_rejected_naming_the_variable(
-    rejected, package_path, module, variables, variable
-):
-    valid = {
+VALID = {
+    "lambda-architecture-and-tracing": (
+        LAMBDA,
+        {"architectures": ["x86_64"], "tracing_mode": "PassThrough"},
+    ),
+    "lambda-aws-managed-boundary": (
+        LAMBDA,
+        {"permissions_boundary": "arn:aws:iam::aws:policy/PowerUserAccess"},
+    ),
+    "table-govcloud-key": (DYNAMODB, {"kms_key_arn": KEY.replace("aws:", "aws-us-gov:", 1)}),
+}
+
+
+@pytest.fixture(scope="module")
+def outcomes(judged, package_path):
+    """Every case judged by one plan of its module's variables: its errors, "" if it passes."""
+    base = {
         DYNAMODB: {"name": "plan-test-opt"},
         LAMBDA: function_inputs(package_path),
         HTTP_API: {"name": "plan-test-opt", "routes": ROUTES},
-    }[module]
-    messages = validation_messages(rejected(module, **{**valid, **variables}))
+    }
+    cases = {case: (module, inputs) for case, (module, inputs, _) in INVALID.items()}
+    judged_cases = {}
+    for module in base:
+        of_module = {
+            case: {**base[module], **inputs}
+            for case, (case_module, inputs) in {**cases, **VALID}.items()
+            if case_module == module
+        }
+        judged_cases |= judged(module, of_module)
+    return judged_cases
+
+
+@pytest.mark.parametrize("case", INVALID)
+def test_invalid_opt_in_is_rejected_naming_the_variable(outcomes, case):
+    variable = INVALID[case][2]
+    messages = validation_messages(outcomes[case])
     assert list(messages) == [variable]
     assert all(message.startswith(f"{variable} ") for message in messages[variable])
 
 
-def test_valid_opt_ins_pass_validation(rejected, package_path):
-    lambda_inputs = function_inputs(package_path)
-    assert (
-        rejected(LAMBDA, **lambda_inputs, architectures=["x86_64"], tracing_mode="PassThrough")
-        == ""
-    )
-    aws_managed_boundary = "arn:aws:iam::aws:policy/PowerUserAccess"
-    assert rejected(LAMBDA, **lambda_inputs, permissions_boundary=aws_managed_boundary) == ""
-    assert (
-        rejected(DYNAMODB, name="plan-test-opt", kms_key_arn=KEY.replace("aws:", "aws-us-gov:", 1))
-        == ""
-    )
+@pytest.mark.parametrize("case", VALID)
+def test_valid_opt_ins_pass_validation(outcomes, case):
+    assert outcomes[case] == ""

@@ -4,12 +4,14 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import hcl2
 import pytest
 
 from counterstack.harness.plan import prepare_copy
+from counterstack.harness.provider_process import reattached
 from counterstack.paths import EXAMPLE_COMPLETE, MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import terraform_env
 
@@ -62,8 +64,8 @@ CONTRACT = {
 }  # fmt: skip
 
 
-def terraform(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, **terraform_env()}
+def terraform(*args: str, cwd: Path, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess:
+    env = {**os.environ, **terraform_env(), **env}
     return subprocess.run(
         ["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
@@ -78,11 +80,14 @@ def test_terraform_fmt_check_over_the_repo():
 
 
 @pytest.mark.parametrize("root", ROOTS, ids=[p.relative_to(REPO_ROOT).as_posix() for p in ROOTS])
-def test_terraform_validate(root, tmp_path):
+def test_terraform_validate(root, tmp_path, plan_provider):
     copy = prepare_copy(root, tmp_path)
-    init = terraform("init", "-backend=false", "-input=false", "-no-color", cwd=copy)
-    assert init.returncode == 0, init.stdout + init.stderr
-    result = terraform("validate", "-json", "-no-color", cwd=copy)
+    with reattached(plan_provider) as reattach:  # validate needs the schema, not a new provider
+        init = terraform(
+            "init", "-backend=false", "-input=false", "-no-color", cwd=copy, env=reattach
+        )
+        assert init.returncode == 0, init.stdout + init.stderr
+        result = terraform("validate", "-json", "-no-color", cwd=copy, env=reattach)
     report = json.loads(result.stdout)
     assert report["valid"], report["diagnostics"]
     assert report["warning_count"] == 0, report["diagnostics"]

@@ -46,7 +46,7 @@ def seed_existing(endpoint: str, region: str, *, table: str, api: str) -> dict[s
 
 @pytest.fixture(scope="session")
 def stack_plan(
-    tmp_path_factory: pytest.TempPathFactory, aws_endpoint: str, run_root: Path
+    tmp_path_factory: pytest.TempPathFactory, aws_endpoint: str, plan_provider, run_root: Path
 ) -> Callable[..., PlanSummary]:
     """`stack_plan(key, make_root, table=, api=, region=, **variables)`: planned once per run.
 
@@ -70,7 +70,12 @@ def stack_plan(
             blocks = [{"to": address, "id": id_} for address, id_ in imports.items()]
             (root / IMPORTS_FILE).write_text(json.dumps({"import": blocks}, indent=2))
             return plan_summary(
-                root, tmp / "work", endpoint=aws_endpoint, provider_region=region, **variables
+                root,
+                tmp / "work",
+                endpoint=aws_endpoint,
+                provider=plan_provider,
+                provider_region=region,
+                **variables,
             )
 
         return once_per_run(run_root, key, make)

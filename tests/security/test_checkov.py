@@ -23,7 +23,7 @@ from run_cache import once_per_run
 
 from counterstack.paths import REPO_ROOT
 
-pytestmark = pytest.mark.modules
+pytestmark = [pytest.mark.modules, pytest.mark.slow]  # the scan: 15 s
 
 CONFIG = REPO_ROOT / ".checkov.yaml"
 SCANNED = ("modules", "examples", "live")

@@ -4,14 +4,15 @@
 workers never share a `.terraform`), writes a provider with fake credentials, runs tftest init +
 plan with every service pointed at a local moto server through `AWS_ENDPOINT_URL` (the aws
 provider resolves `aws_caller_identity` through STS even at plan time) and returns the planned
-values, counts and outputs. Nothing leaves the machine.
+values, counts and outputs. Nothing leaves the machine. Given a SharedProvider (started with the
+same `AWS_ENDPOINT_URL`), init, plan and show reattach to it instead of each starting the aws
+provider: a plan then takes ~4 s instead of ~9 s.
 """
 
 import atexit
 import json
 import re
 import shutil
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -23,6 +24,7 @@ from typing import Any
 import tftest
 
 from counterstack.credentials import DEFAULT_REGION
+from counterstack.harness.provider_process import SharedProvider, reattached
 from counterstack.local.provider import provider_override
 from counterstack.local.transport.moto_server import MotoServer
 from counterstack.paths import MODULES_DIR, REPO_ROOT
@@ -43,6 +45,11 @@ COPY_IGNORE = shutil.ignore_patterns(
 )
 _PROVIDER_BLOCK = re.compile(r'^\s*provider\s+"aws"\s*\{', re.MULTILINE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def terraform_output(error: tftest.TerraformTestError) -> str:
+    """Terraform's own words in a tftest error, without colour codes."""
+    return _ANSI.sub("", str(error.args[0]) if error.args else str(error))
 
 
 class PlanError(Exception):
@@ -145,8 +152,9 @@ def prepare_copy(module_dir: Path, tmp_dir: Path, region: str = DEFAULT_REGION) 
     return target
 
 
-def summarise(plan: tftest.TerraformPlanOutput) -> PlanSummary:
-    """Fabric's plan summary: values by resource address, counts by type, outputs."""
+def summarise(raw: Mapping[str, Any]) -> PlanSummary:
+    """Fabric's plan summary of `terraform show -json`: values by resource address, counts by
+    type, outputs."""
     values: dict[str, dict[str, Any]] = {}
     counts: Counter[str] = Counter()
 
@@ -160,7 +168,6 @@ def summarise(plan: tftest.TerraformPlanOutput) -> PlanSummary:
             counts["modules"] += 1
             walk(child)
 
-    raw = plan._raw
     walk(raw.get("planned_values", {}).get("root_module", {}))
     data: dict[str, dict[str, Any]] = {}
 
@@ -180,7 +187,7 @@ def summarise(plan: tftest.TerraformPlanOutput) -> PlanSummary:
         values=values,
         counts=dict(counts),
         outputs=outputs,
-        resource_changes=dict(plan.resource_changes),
+        resource_changes={change["address"]: change for change in raw.get("resource_changes", [])},
         configuration=raw.get("configuration", {}),
         data=data,
     )
@@ -192,26 +199,30 @@ def plan_summary(
     *,
     endpoint: str | None = None,
     provider_region: str = DEFAULT_REGION,
+    provider: SharedProvider | None = None,
     **variables: Any,
 ) -> PlanSummary:
     """Plan `module_dir` with `variables` in a private copy under `tmp_dir` and summarise it.
 
     `endpoint` is the local AWS server (default: one started for this process); a failing plan
-    raises PlanError whose `output` holds Terraform's messages.
+    raises PlanError whose `output` holds Terraform's messages. `provider`, if given, must have
+    been started with `endpoint` as its AWS_ENDPOINT_URL.
     """
     apply_terraform_env()  # before TerraformTest: it snapshots os.environ
     endpoint = endpoint or default_endpoint()
     copy = prepare_copy(Path(module_dir), Path(tmp_dir), region=provider_region)
     (copy / VARS_FILE).write_text(json.dumps(variables))
-    tf = tftest.TerraformTest(str(copy), binary="terraform", env={ENDPOINT_ENV: endpoint})
     try:
-        tf.setup(cleanup_on_exit=False)
-        plan = tf.plan(output=True)
+        with reattached(provider) as reattach:
+            env = {ENDPOINT_ENV: endpoint, **reattach}
+            tf = tftest.TerraformTest(str(copy), binary="terraform", env=env)
+            tf.setup(cleanup_on_exit=False)
+            plan = tf.plan(output=True)
     except tftest.TerraformTestError as error:
-        output = _ANSI.sub("", str(error.args[0]) if error.args else str(error))
+        output = terraform_output(error)
         message = f"terraform plan of {Path(module_dir).name} failed:\n{output}"
         raise PlanError(message, output) from None
-    return summarise(plan)
+    return summarise(plan._raw)
 
 
 def plan_error(module_dir: Path | str, tmp_dir: Path | str, **kwargs: Any) -> str:
@@ -245,27 +256,6 @@ def default_endpoint() -> str:
             _default_server = MotoServer().start()
             atexit.register(_default_server.stop)
         return _default_server.url
-
-
-def variable_errors(module_dir: Path | str, tmp_dir: Path | str, **variables: Any) -> str:
-    """Terraform's errors for `variables` checked against the module's variable declarations.
-
-    Validation rules can only refer to their own variable, so planning `variables.tf` alone
-    evaluates exactly the rules a full plan would, in a fraction of a second (no provider has
-    to start). Returns "" when every value passes.
-    """
-    apply_terraform_env()
-    prefix = f"{Path(module_dir).resolve().name}-variables-"
-    target = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_dir))
-    shutil.copy(Path(module_dir) / "variables.tf", target / "variables.tf")
-    (target / VARS_FILE).write_text(json.dumps(variables))
-    tf = tftest.TerraformTest(str(target), binary="terraform")
-    try:
-        tf.setup(cleanup_on_exit=False)
-        tf.plan()
-    except tftest.TerraformTestError as error:
-        return _ANSI.sub("", str(error.args[0]) if error.args else str(error))
-    return ""
 
 
 _VALIDATION_ERROR = re.compile(

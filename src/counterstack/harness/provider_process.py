@@ -263,3 +263,14 @@ def shared_provider(
         yield provider
     finally:
         provider.stop()
+
+
+@contextmanager
+def reattached(provider: SharedProvider | None) -> Iterator[dict[str, str]]:
+    """The variables that reattach Terraform to `provider` for the block (held meanwhile);
+    none without one, or without a mirror's binary to start, so Terraform starts its own."""
+    if provider is None or not provider.can_start():
+        yield {}
+        return
+    with provider.attached() as variables:
+        yield variables
