@@ -1,7 +1,7 @@
-"""Print the failed and errored tests of a JUnit XML report by name, and the suite's counts.
+"""Print the failed and errored tests of JUnit XML reports by name, and each report's counts.
 
-pytest's own summary scrolls away above the static checks' output; this is the last thing
-`.ci/run` prints, so a red run names what to look at.
+pytest's own summaries scroll away above the static checks' output; this is the last thing
+`.ci/run` prints, so a red run names what to look at, whichever stage it was in.
 """
 
 import sys
@@ -32,4 +32,4 @@ def main(report: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1]))
+    sys.exit(max(main(report) for report in sys.argv[1:]))

@@ -281,14 +281,6 @@ def on_aws(config: pytest.Config) -> bool:
     return selected_target_name(config.getoption("--target")) == "aws"
 
 
-def skip_on_aws(config: pytest.Config) -> None:
-    if on_aws(config):
-        pytest.skip(
-            "these adoption checks use the seed's real names (visitor-counter, visitorCounter) "
-            "and an account of their own: local only; the two adoption variants run on AWS"
-        )
-
-
 # --- the proof both adoption variants end with ------------------------------------------------
 
 

@@ -13,7 +13,13 @@ import pytest
 from counterstack.harness.provider_process import find_provider_binary, is_running
 from counterstack.paths import REPO_ROOT
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.local_only(
+        reason="the shared provider process is on by default on the local target"
+    ),
+]
 
 INNER_TEST = """
 import os, time
@@ -28,10 +34,10 @@ END_TIMEOUT_SECONDS = 15
 
 
 @pytest.fixture
-def inner_session(tmp_path: Path, target):
+def inner_session(tmp_path: Path):
     """Start a pytest session that uses the repo's `provider` fixture; yield (process, pid file)."""
-    if target.name != "local" or find_provider_binary() is None:
-        pytest.skip("needs the local target and an aws provider binary in the mirror")
+    if find_provider_binary() is None:
+        pytest.skip("needs an aws provider binary in the mirror")
     (tmp_path / "test_inner.py").write_text(INNER_TEST)
     pid_file = tmp_path / "provider.pid"
 

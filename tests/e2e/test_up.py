@@ -52,9 +52,10 @@ def pump(stream, lines: queue.Queue) -> None:
     lines.put(None)
 
 
-def test_up_serves_the_counter_and_destroys_it_on_ctrl_c(name_prefix, target):
-    if target.name != "local":
-        pytest.skip("`up` on AWS is exercised by hand; this test drives the local account")
+@pytest.mark.local_only(
+    reason="`up` on AWS is exercised by hand; this test drives the local account"
+)
+def test_up_serves_the_counter_and_destroys_it_on_ctrl_c(name_prefix):
     # Started as a background job is (SIGINT ignored: Python then raises no KeyboardInterrupt),
     # so the Ctrl-C below must be caught by `up` itself, as it is in a terminal.
     process = subprocess.Popen(

@@ -3,12 +3,14 @@
 Every plan runs in its own temp copy, so `pytest -n auto` never shares a `.terraform`, and is
 made once per run (`once_per_run`: under a lock in the run's temp root, which every xdist worker
 sees). Terraform spends ~2 s of CPU per command loading the aws provider's schema before it plans
-anything, so plans are batched: a test file's input sets of the modules are one plan
-(`batch_plan`), and its validation cases one plan of the module's variables (`judged`); 20 module
-plans became 6, and ~110 validation plans ~15. `aws_endpoint`, `plan_provider` (one provider
+anything, so plans are batched: the module input sets every test file declares (its
+`planned(package_path)`) are one plan (`all_module_plans`; a file reads its own as `plans`), and a
+file's validation cases one plan of the module's variables (`judged`): 20 module plans became 1,
+and ~110 validation plans ~15. `aws_endpoint`, `plan_provider` (one provider
 process per worker), `run_root` and `package_path` come from tests/conftest.py.
 """
 
+import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,37 @@ def batch_plan(
         return once_per_run(run_root, key, make)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def all_module_plans(
+    request: pytest.FixtureRequest, batch_plan, package_path: str
+) -> dict[str, dict[str, PlanSummary]]:
+    """Every collected test file's `planned(package_path)` input sets, planned together in one
+    Terraform plan; the summaries by file, then by the file's own names for its sets."""
+    files = {item.module.__name__: item.module for item in request.session.items}
+    files = {name: module for name, module in files.items() if hasattr(module, "planned")}
+    variants = {
+        f"{name.rsplit('.', 1)[-1]}__{key}": variant
+        for name, module in sorted(files.items())
+        for key, variant in module.planned(package_path).items()
+    }
+    digest = hashlib.sha256("\n".join(variants).encode()).hexdigest()[:12]
+    summaries = batch_plan(f"module-plans-{digest}", variants)
+    return {
+        name: {
+            key.split("__", 1)[1]: summary
+            for key, summary in summaries.items()
+            if key.startswith(f"{name.rsplit('.', 1)[-1]}__")
+        }
+        for name in files
+    }
+
+
+@pytest.fixture(scope="module")
+def plans(request: pytest.FixtureRequest, all_module_plans) -> dict[str, PlanSummary]:
+    """This test file's plans: the input sets its `planned(package_path)` declares."""
+    return all_module_plans[request.module.__name__]
 
 
 @pytest.fixture(scope="session")

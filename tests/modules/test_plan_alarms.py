@@ -5,6 +5,7 @@ import json
 import pytest
 
 from counterstack.harness.plan import validation_messages
+from counterstack.harness.plan_batch import Variant
 from counterstack.paths import MODULES_DIR
 
 pytestmark = pytest.mark.modules
@@ -23,36 +24,32 @@ def alarm(summary, kind):
     return summary.values[f'aws_cloudwatch_metric_alarm.this["{kind}"]']
 
 
-@pytest.fixture(scope="module")
-def plans(batch_plan):
-    """Every input set of this file, planned together in one Terraform plan."""
-    return batch_plan(
-        "alarms",
-        {
-            "minimal": (ALARMS, dict(**REQUIRED)),
-            "everything": (
-                ALARMS,
-                dict(
-                    **REQUIRED,
-                    stage_name="dev",
-                    function_timeout=5,
-                    alarm_emails=["owner@example.com", "oncall@example.com"],
-                    create_4xx_alarm=True,
-                    api_4xx_rate_threshold=0.2,
-                    create_latency_alarm=False,
-                    period=300,
-                    evaluation_periods=3,
-                    datapoints_to_alarm=2,
-                    treat_missing_data="breaching",
-                    errors_threshold=5,
-                    api_5xx_threshold=3,
-                    duration_threshold_percent=50,
-                    tags={"Team": "web"},
-                ),
+def planned(package_path: str) -> dict[str, Variant]:
+    """This file's input sets (tests/modules/conftest.py plans every file's in one plan)."""
+    return {
+        "minimal": (ALARMS, dict(**REQUIRED)),
+        "everything": (
+            ALARMS,
+            dict(
+                **REQUIRED,
+                stage_name="dev",
+                function_timeout=5,
+                alarm_emails=["owner@example.com", "oncall@example.com"],
+                create_4xx_alarm=True,
+                api_4xx_rate_threshold=0.2,
+                create_latency_alarm=False,
+                period=300,
+                evaluation_periods=3,
+                datapoints_to_alarm=2,
+                treat_missing_data="breaching",
+                errors_threshold=5,
+                api_5xx_threshold=3,
+                duration_threshold_percent=50,
+                tags={"Team": "web"},
             ),
-            "own-key": (ALARMS, dict(**REQUIRED, kms_master_key_id=OWN_KEY)),
-        },
-    )
+        ),
+        "own-key": (ALARMS, dict(**REQUIRED, kms_master_key_id=OWN_KEY)),
+    }
 
 
 @pytest.fixture

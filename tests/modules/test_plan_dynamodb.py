@@ -3,6 +3,7 @@
 import pytest
 
 from counterstack.harness.plan import validation_messages
+from counterstack.harness.plan_batch import Variant
 from counterstack.paths import MODULES_DIR
 
 pytestmark = pytest.mark.modules
@@ -11,9 +12,8 @@ DYNAMODB = MODULES_DIR / "dynamodb"
 TABLE = "aws_dynamodb_table.this"
 
 
-@pytest.fixture(scope="module")
-def plans(batch_plan):
-    """Both input sets, planned together in one plan."""
+def planned(package_path: str) -> dict[str, Variant]:
+    """This file's input sets (tests/modules/conftest.py plans every file's in one plan)."""
     custom = {
         "name": "plan-test.custom_table",
         "hash_key": "pk",
@@ -21,10 +21,7 @@ def plans(batch_plan):
         "deletion_protection": True,
         "tags": {"Team": "web"},
     }
-    return batch_plan(
-        "dynamodb",
-        {"minimal": (DYNAMODB, {"name": "plan-test-visitors"}), "custom": (DYNAMODB, custom)},
-    )
+    return {"minimal": (DYNAMODB, {"name": "plan-test-visitors"}), "custom": (DYNAMODB, custom)}
 
 
 @pytest.fixture

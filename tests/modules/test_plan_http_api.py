@@ -5,6 +5,7 @@ import json
 import pytest
 
 from counterstack.harness.plan import validation_messages
+from counterstack.harness.plan_batch import Variant
 from counterstack.paths import MODULES_DIR
 from counterstack.seed import SEED_ORIGINS
 
@@ -26,67 +27,63 @@ def route(function_name):
     return {"function_name": function_name, "invoke_arn": INVOKE_ARN.format(function_name)}
 
 
-@pytest.fixture(scope="module")
-def plans(batch_plan):
-    """Every input set of this file, planned together in one Terraform plan."""
-    return batch_plan(
-        "http-api",
-        {
-            "minimal": (
-                HTTP_API,
-                dict(
-                    name="plan-test-api",
-                    routes={"GET /visitors": route("plan-test-fn")},
-                    cors_allow_origins=ORIGINS,
-                ),
+def planned(package_path: str) -> dict[str, Variant]:
+    """This file's input sets (tests/modules/conftest.py plans every file's in one plan)."""
+    return {
+        "minimal": (
+            HTTP_API,
+            dict(
+                name="plan-test-api",
+                routes={"GET /visitors": route("plan-test-fn")},
+                cors_allow_origins=ORIGINS,
             ),
-            "several": (
-                HTTP_API,
-                dict(
-                    name="plan-test-multi",
-                    routes={
-                        "GET /visitors": route("fn-a"),
-                        "POST /visitors/{id}": route("fn-a"),
-                        "DELETE /items/{proxy+}": route("fn-b"),
-                    },
-                    stage_name="dev",
-                    cors_allow_origins=["http://localhost:3000"],
-                    throttling_burst_limit=5,
-                    throttling_rate_limit=2.5,
-                    access_log_retention_days=30,
-                    tags={"Team": "web"},
-                ),
+        ),
+        "several": (
+            HTTP_API,
+            dict(
+                name="plan-test-multi",
+                routes={
+                    "GET /visitors": route("fn-a"),
+                    "POST /visitors/{id}": route("fn-a"),
+                    "DELETE /items/{proxy+}": route("fn-b"),
+                },
+                stage_name="dev",
+                cors_allow_origins=["http://localhost:3000"],
+                throttling_burst_limit=5,
+                throttling_rate_limit=2.5,
+                access_log_retention_days=30,
+                tags={"Team": "web"},
             ),
-            "adopted": (
-                HTTP_API,
-                dict(
-                    name="plan-test-api",
-                    routes=VALID_ROUTES,
-                    permission_statement_id="lambda-0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10",
-                    permission_source_arn=ADOPTED_SOURCE_ARN,
-                ),
+        ),
+        "adopted": (
+            HTTP_API,
+            dict(
+                name="plan-test-api",
+                routes=VALID_ROUTES,
+                permission_statement_id="lambda-0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10",
+                permission_source_arn=ADOPTED_SOURCE_ARN,
             ),
-            "adopted-per-function": (
-                HTTP_API,
-                dict(
-                    name="plan-test-api",
-                    routes=VALID_ROUTES,
-                    permission_statement_id="shared-id",
-                    permission_statement_ids={"plan-test-fn": "lambda-per-function"},
-                    permission_source_arns={"plan-test-fn": ADOPTED_SOURCE_ARN},
-                ),
+        ),
+        "adopted-per-function": (
+            HTTP_API,
+            dict(
+                name="plan-test-api",
+                routes=VALID_ROUTES,
+                permission_statement_id="shared-id",
+                permission_statement_ids={"plan-test-fn": "lambda-per-function"},
+                permission_source_arns={"plan-test-fn": ADOPTED_SOURCE_ARN},
             ),
-            "default-route": (
-                HTTP_API,
-                dict(
-                    name="plan-test-default",
-                    routes={"$default": route("fn-c")},
-                    stage_name="$default",
-                    cors_allow_origins=["https://example.org"],
-                ),
+        ),
+        "default-route": (
+            HTTP_API,
+            dict(
+                name="plan-test-default",
+                routes={"$default": route("fn-c")},
+                stage_name="$default",
+                cors_allow_origins=["https://example.org"],
             ),
-        },
-    )
+        ),
+    }
 
 
 @pytest.fixture

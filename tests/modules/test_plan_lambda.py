@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from counterstack.harness.plan import validation_messages
+from counterstack.harness.plan_batch import Variant
 from counterstack.paths import MODULES_DIR
 
 pytestmark = pytest.mark.modules
@@ -22,49 +23,43 @@ TABLE_ARN = f"arn:aws:dynamodb:eu-west-1:{ACCOUNT}:table/plan-test-visitors"
 HANDLER = "visitor_counter.handler.handler"
 
 
-@pytest.fixture(scope="module")
-def plans(batch_plan, package_path):
-    """Every input set of this file, planned together in one Terraform plan."""
-    return batch_plan(
-        "lambda",
-        {
-            "minimal": (
-                LAMBDA,
-                dict(
-                    function_name="plan-test-fn",
-                    package_path=package_path,
-                    handler=HANDLER,
-                    policy_statements=[
-                        {"actions": ["dynamodb:UpdateItem"], "resources": [TABLE_ARN]}
-                    ],
-                    environment_variables={"TABLE_NAME": "plan-test-visitors"},
-                    reserved_concurrent_executions=5,
-                ),
+def planned(package_path: str) -> dict[str, Variant]:
+    """This file's input sets (tests/modules/conftest.py plans every file's in one plan)."""
+    return {
+        "minimal": (
+            LAMBDA,
+            dict(
+                function_name="plan-test-fn",
+                package_path=package_path,
+                handler=HANDLER,
+                policy_statements=[{"actions": ["dynamodb:UpdateItem"], "resources": [TABLE_ARN]}],
+                environment_variables={"TABLE_NAME": "plan-test-visitors"},
+                reserved_concurrent_executions=5,
             ),
-            "adopted": (
-                LAMBDA,
-                dict(
-                    function_name="plan-test-fn",
-                    package_path=package_path,
-                    handler=HANDLER,
-                    role_name="plan-test-fn-role-ab12cd34",
-                    role_path="/service-role/",
-                    policy_name="plan-test-dynamodb",
-                ),
+        ),
+        "adopted": (
+            LAMBDA,
+            dict(
+                function_name="plan-test-fn",
+                package_path=package_path,
+                handler=HANDLER,
+                role_name="plan-test-fn-role-ab12cd34",
+                role_path="/service-role/",
+                policy_name="plan-test-dynamodb",
             ),
-            "bare": (
-                LAMBDA,
-                dict(
-                    function_name="plan-test-bare",
-                    package_path=package_path,
-                    handler=HANDLER,
-                    runtime="python3.13",
-                    log_retention_days=3,
-                    reserved_concurrent_executions=None,
-                ),
+        ),
+        "bare": (
+            LAMBDA,
+            dict(
+                function_name="plan-test-bare",
+                package_path=package_path,
+                handler=HANDLER,
+                runtime="python3.13",
+                log_retention_days=3,
+                reserved_concurrent_executions=None,
             ),
-        },
-    )
+        ),
+    }
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from counterstack.paths import REPO_ROOT
 from counterstack.terragrunt.compose import compose_environment
 from counterstack.terragrunt.tree import copy_tree
 
-pytestmark = pytest.mark.modules
+pytestmark = [pytest.mark.modules, pytest.mark.slow]  # two plans of prod: a regression check
 
 FUNCTION = "module.lambda.aws_lambda_function.this"
 STAGE = "module.http_api.aws_apigatewayv2_stage.this"

@@ -11,6 +11,7 @@ import json
 import pytest
 
 from counterstack.harness.plan import validation_messages
+from counterstack.harness.plan_batch import Variant
 from counterstack.paths import MODULES_DIR
 
 pytestmark = pytest.mark.modules
@@ -30,9 +31,8 @@ def function_inputs(package_path) -> dict:
     return {"function_name": "plan-test-opt", "package_path": package_path, "handler": HANDLER}
 
 
-@pytest.fixture(scope="module")
-def plans(batch_plan, package_path):
-    """Each module with its opt-ins left at their defaults and with them asked for: one plan."""
+def planned(package_path: str) -> dict[str, Variant]:
+    """This file's input sets (tests/modules/conftest.py plans every file's in one plan)."""
     lambda_opted = {
         **function_inputs(package_path),
         "architectures": ["arm64"],
@@ -41,17 +41,14 @@ def plans(batch_plan, package_path):
         "log_group_kms_key_arn": KEY,
     }
     api = {"name": "plan-test-opt", "routes": ROUTES}
-    return batch_plan(
-        "opt-ins",
-        {
-            "lambda_default": (LAMBDA, function_inputs(package_path)),
-            "lambda_opted": (LAMBDA, lambda_opted),
-            "table_default": (DYNAMODB, {"name": "plan-test-opt"}),
-            "table_opted": (DYNAMODB, {"name": "plan-test-opt", "kms_key_arn": KEY}),
-            "api_default": (HTTP_API, api),
-            "api_opted": (HTTP_API, {**api, "access_log_kms_key_arn": KEY}),
-        },
-    )
+    return {
+        "lambda_default": (LAMBDA, function_inputs(package_path)),
+        "lambda_opted": (LAMBDA, lambda_opted),
+        "table_default": (DYNAMODB, {"name": "plan-test-opt"}),
+        "table_opted": (DYNAMODB, {"name": "plan-test-opt", "kms_key_arn": KEY}),
+        "api_default": (HTTP_API, api),
+        "api_opted": (HTTP_API, {**api, "access_log_kms_key_arn": KEY}),
+    }
 
 
 @pytest.fixture
