@@ -26,7 +26,6 @@ from counterstack.errors import CounterStackError
 from counterstack.harness.kept_stacks import StackStore, stage_options_problem, staged_stack
 from counterstack.harness.local_only import skip_local_only, unmarked_local_use
 from counterstack.harness.naming import new_run_id, unique_prefix
-from counterstack.harness.plan import local_aws_server
 from counterstack.harness.provider_process import SharedProvider, shared_provider
 from counterstack.harness.stack import Stack
 from counterstack.harness.target import Target, aws_target, local_target, selected_target_name
@@ -288,6 +287,8 @@ def package_path(run_root: Path) -> str:
 @pytest.fixture(scope="session")
 def aws_endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
     """A moto server on a free loopback port, one per xdist worker: STS answers for plans."""
+    from counterstack.harness.plan import local_aws_server  # loads moto: only when planning
+
     with local_aws_server() as url:
         yield url
         record_retried_attempts(request.config, url)

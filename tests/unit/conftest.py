@@ -10,7 +10,6 @@ import pytest
 from moto import mock_aws
 
 from counterstack.build import build_package
-from counterstack.local.patches import atomic_dynamodb_writes
 
 TABLE = "unit-visitors"
 REGION = "eu-west-1"
@@ -42,6 +41,10 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    # Imported here: the patches load moto's API Gateway (~0.6 s), which xdist's controller and
+    # the tests without `aws` never need.
+    from counterstack.local.patches import atomic_dynamodb_writes
+
     atomic_dynamodb_writes.install()  # as the real service is (see the patch's docstring)
     with mock_aws():
         yield
