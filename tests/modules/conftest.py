@@ -10,7 +10,6 @@ and ~110 validation plans ~15. `aws_endpoint`, `plan_provider` (one provider
 process per worker), `run_root` and `package_path` come from tests/conftest.py.
 """
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,45 +40,35 @@ def shared_plan(
 
 
 @pytest.fixture(scope="session")
-def batch_plan(
-    tmp_path_factory: pytest.TempPathFactory, aws_endpoint: str, plan_provider, run_root: Path
-) -> Callable[[str, dict[str, Variant]], dict[str, PlanSummary]]:
-    """`batch_plan(key, {variant: (module_dir, inputs)})`: the variants planned together in one
-    Terraform plan, once per run; a summary per variant, as if its module were planned alone."""
-
-    def run(key: str, variants: dict[str, Variant]) -> dict[str, PlanSummary]:
-        def make() -> dict[str, PlanSummary]:
-            tmp_dir = tmp_path_factory.mktemp(key)
-            return batched_plans(variants, tmp_dir, endpoint=aws_endpoint, provider=plan_provider)
-
-        return once_per_run(run_root, key, make)
-
-    return run
-
-
-@pytest.fixture(scope="session")
 def all_module_plans(
-    request: pytest.FixtureRequest, batch_plan, package_path: str
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    aws_endpoint: str,
+    plan_provider,
+    run_root: Path,
+    package_path: str,
 ) -> dict[str, dict[str, PlanSummary]]:
     """Every collected test file's `planned(package_path)` input sets, planned together in one
-    Terraform plan; the summaries by file, then by the file's own names for its sets."""
+    Terraform plan once per run (every xdist worker collects the same files); the summaries by
+    file, then by the file's own names for its sets."""
     files = {item.module.__name__: item.module for item in request.session.items}
     files = {name: module for name, module in files.items() if hasattr(module, "planned")}
-    variants = {
-        f"{name.rsplit('.', 1)[-1]}__{key}": variant
-        for name, module in sorted(files.items())
-        for key, variant in module.planned(package_path).items()
-    }
-    digest = hashlib.sha256("\n".join(variants).encode()).hexdigest()[:12]
-    summaries = batch_plan(f"module-plans-{digest}", variants)
-    return {
-        name: {
-            key.split("__", 1)[1]: summary
-            for key, summary in summaries.items()
-            if key.startswith(f"{name.rsplit('.', 1)[-1]}__")
-        }
-        for name in files
-    }
+    variants: dict[str, Variant] = {}
+    owners: dict[str, tuple[str, str]] = {}  # module block of the one root -> (file, set)
+    for name, module in sorted(files.items()):
+        for key, variant in module.planned(package_path).items():
+            block = f"{name.rsplit('.', 1)[-1]}__{key}"
+            variants[block], owners[block] = variant, (name, key)
+
+    def make() -> dict[str, PlanSummary]:
+        tmp_dir = tmp_path_factory.mktemp("module-plans")
+        return batched_plans(variants, tmp_dir, endpoint=aws_endpoint, provider=plan_provider)
+
+    plans: dict[str, dict[str, PlanSummary]] = {name: {} for name in files}
+    for block, summary in once_per_run(run_root, "module-plans", make).items():
+        name, key = owners[block]
+        plans[name][key] = summary
+    return plans
 
 
 @pytest.fixture(scope="module")

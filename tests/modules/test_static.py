@@ -1,19 +1,15 @@
 """Static checks of the Terraform code: formatting, validity, README tables equal to the code."""
 
 import json
-import os
 import re
-import subprocess
-from collections.abc import Mapping
 from pathlib import Path
 
 import hcl2
 import pytest
+from terraform_runner import terraform
 
 from counterstack.harness.plan import prepare_copy
-from counterstack.harness.provider_process import reattached
 from counterstack.paths import EXAMPLE_COMPLETE, MODULES_DIR, REPO_ROOT
-from counterstack.terraform_cli import terraform_env
 
 pytestmark = pytest.mark.modules
 
@@ -64,15 +60,8 @@ CONTRACT = {
 }  # fmt: skip
 
 
-def terraform(*args: str, cwd: Path, env: Mapping[str, str] = {}) -> subprocess.CompletedProcess:
-    env = {**os.environ, **terraform_env(), **env}
-    return subprocess.run(
-        ["terraform", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-
-
 def test_terraform_fmt_check_over_the_repo():
-    result = terraform("fmt", "-check", "-recursive", "-list=true", cwd=REPO_ROOT)
+    result = terraform(REPO_ROOT, "fmt", "-check", "-recursive", "-list=true")
     unformatted = [
         line for line in result.stdout.splitlines() if not line.startswith((".venv/", ".git/"))
     ]
@@ -84,12 +73,10 @@ def validation(tmp_path_factory, plan_provider) -> dict:
     """`terraform validate -json` of examples/complete, which calls every module: Terraform
     validates each module's code in the same run (one schema load instead of five)."""
     copy = prepare_copy(EXAMPLE_COMPLETE, tmp_path_factory.mktemp("validate"))
-    with reattached(plan_provider) as reattach:  # validate needs the schema, not a new provider
-        init = terraform(
-            "init", "-backend=false", "-input=false", "-no-color", cwd=copy, env=reattach
-        )
-        assert init.returncode == 0, init.stdout + init.stderr
-        result = terraform("validate", "-json", "-no-color", cwd=copy, env=reattach)
+    # validate needs the provider's schema, not a provider of its own: both reattach
+    init = terraform(copy, "init", "-backend=false", "-input=false", provider=plan_provider)
+    assert init.returncode == 0, init.stdout + init.stderr
+    result = terraform(copy, "validate", "-json", provider=plan_provider)
     return json.loads(result.stdout)
 
 

@@ -208,21 +208,28 @@ def plan_summary(
     raises PlanError whose `output` holds Terraform's messages. `provider`, if given, must have
     been started with `endpoint` as its AWS_ENDPOINT_URL.
     """
-    apply_terraform_env()  # before TerraformTest: it snapshots os.environ
-    endpoint = endpoint or default_endpoint()
     copy = prepare_copy(Path(module_dir), Path(tmp_dir), region=provider_region)
     (copy / VARS_FILE).write_text(json.dumps(variables))
+    return summarise(show_plan(copy, Path(module_dir).name, endpoint=endpoint, provider=provider))
+
+
+def show_plan(
+    root: Path, label: str, *, endpoint: str | None = None, provider: SharedProvider | None = None
+) -> dict[str, Any]:
+    """`terraform show -json` of a fresh plan of `root` (tftest's init + plan) against `endpoint`
+    (default: this process's moto server), reattached to `provider` if given; a failing plan
+    raises PlanError naming `label`, with Terraform's messages as its `output`."""
+    apply_terraform_env()  # before TerraformTest: it snapshots os.environ
+    endpoint = endpoint or default_endpoint()
     try:
         with reattached(provider) as reattach:
             env = {ENDPOINT_ENV: endpoint, **reattach}
-            tf = tftest.TerraformTest(str(copy), binary="terraform", env=env)
+            tf = tftest.TerraformTest(str(root), binary="terraform", env=env)
             tf.setup(cleanup_on_exit=False)
-            plan = tf.plan(output=True)
+            return tf.plan(output=True)._raw
     except tftest.TerraformTestError as error:
         output = terraform_output(error)
-        message = f"terraform plan of {Path(module_dir).name} failed:\n{output}"
-        raise PlanError(message, output) from None
-    return summarise(plan._raw)
+        raise PlanError(f"terraform plan of {label} failed:\n{output}", output) from None
 
 
 def plan_error(module_dir: Path | str, tmp_dir: Path | str, **kwargs: Any) -> str:

@@ -32,14 +32,14 @@ from counterstack.harness.plan import (
     PROVIDER_FILE,
     PlanError,
     PlanSummary,
-    default_endpoint,
+    show_plan,
     summarise,
     terraform_output,
 )
-from counterstack.harness.provider_process import SharedProvider, reattached
+from counterstack.harness.provider_process import SharedProvider
 from counterstack.local.provider import provider_override
 from counterstack.paths import MODULES_DIR
-from counterstack.terraform_cli import ENDPOINT_ENV, apply_terraform_env
+from counterstack.terraform_cli import apply_terraform_env
 
 BATCH_DIR = "batch"
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -152,20 +152,8 @@ def batched_plans(
     A plan that fails raises PlanError with Terraform's messages (naming the variant's module
     block). `provider`, if given, must have been started with `endpoint` as AWS_ENDPOINT_URL.
     """
-    apply_terraform_env()
-    endpoint = endpoint or default_endpoint()
     root = batch_root(variants, Path(tmp_dir), provider_region)
-    try:
-        with reattached(provider) as reattach:
-            tf = tftest.TerraformTest(
-                str(root), binary="terraform", env={ENDPOINT_ENV: endpoint, **reattach}
-            )
-            tf.setup(cleanup_on_exit=False)
-            raw = tf.plan(output=True)._raw
-    except tftest.TerraformTestError as error:
-        output = terraform_output(error)
-        message = f"terraform plan of {', '.join(variants)} failed:\n{output}"
-        raise PlanError(message, output) from None
+    raw = show_plan(root, ", ".join(variants), endpoint=endpoint, provider=provider)
     return {name: summarise(variant_plan(raw, name)) for name in variants}
 
 
@@ -200,14 +188,14 @@ def batched_variable_errors(
     except tftest.TerraformTestError as error:
         output = terraform_output(error)
     starts = [match.start() for match in _ERROR_BLOCK.finditer(output)]
+    if not starts:
+        raise PlanError(f"terraform plan failed without an error block:\n{output}", output)
     for start, end in zip(starts, [*starts[1:], len(output)], strict=True):
         text = output[start:end]
         where = _IN_MODULE.search(text)
         if where is None or where["name"] not in blocks:
             raise PlanError(f"an error no case explains:\n{text}", output)
         errors[blocks[where["name"]]] += text
-    if not starts:
-        raise PlanError(f"terraform plan failed without an error block:\n{output}", output)
     # Terraform checks rules that read other variables only once every plain rule of the plan
     # passed: another case's error hides them. The cases that came back clean are judged again
     # on their own, where nothing can hide them.
