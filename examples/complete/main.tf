@@ -68,5 +68,8 @@ module "alarms" {
   stage_name       = "prod"
   alarm_emails     = var.alarm_emails
   create_4xx_alarm = var.create_4xx_alarm
-  tags             = local.tags
+  # The tests and `counterstack up` pass one key per account: a new key costs ~12 s of the
+  # provider's waiters on every apply. Null (the default): the module makes its own.
+  kms_master_key_id = var.alarms_kms_master_key_id
+  tags              = local.tags
 }

@@ -32,3 +32,8 @@ output "alarm_names" {
   description = "Names of the alarms, by kind (api-5xx, lambda-errors, ...)."
   value       = module.alarms.alarm_names
 }
+
+output "alarm_kms_key_arn" {
+  description = "ARN of the KMS key encrypting the alarms' topic (the module's own, or alarms_kms_master_key_id as given)."
+  value       = module.alarms.kms_key_arn
+}

@@ -61,6 +61,12 @@ variable "create_4xx_alarm" {
   default     = false
 }
 
+variable "alarms_kms_master_key_id" {
+  description = "KMS key (id, ARN or alias) encrypting the alarms' topic, passed to modules/alarms as kms_master_key_id; its policy must let cloudwatch.amazonaws.com use it. Null: the module creates a key of its own (the default for a real deployment)."
+  type        = string
+  default     = null
+}
+
 variable "package_path" {
   description = "Path of the Lambda zip; null means build/visitor_counter.zip of this repository (counterstack build)."
   type        = string

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from counterstack.harness import shared_key
+
 ClientFactory = Callable[[str], Any]
 
 # In the order the sweeper deletes them: alarms before the topic they notify, the topic before
@@ -62,6 +64,8 @@ def _key_aliases(client: ClientFactory, prefix: str) -> Iterator[Resource]:
     kms = client("kms")
     for page in kms.get_paginator("list_aliases").paginate():
         for alias in page["Aliases"]:
+            if alias["AliasName"] == shared_key.ALIAS:  # no stack's: it outlives them all
+                continue
             if alias["AliasName"].startswith(f"alias/{prefix}"):
                 key_id, created = alias.get("TargetKeyId", ""), alias.get("CreationDate")
                 if created is None and key_id:  # moto leaves the alias's own date out

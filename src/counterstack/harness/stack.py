@@ -22,6 +22,7 @@ from counterstack.harness.inventory import Resource, list_resources
 from counterstack.harness.naming import validate_prefix
 from counterstack.harness.provider_process import SharedProvider
 from counterstack.harness.retry import is_transient, retry
+from counterstack.harness.shared_key import shared_key_input
 from counterstack.harness.target import Target
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import terraform_env
@@ -80,7 +81,8 @@ KEPT_ON_REUSE = {
 def prepare_stack(
     root_dir: Path, target: Target, workdir: Path, prefix: str, **variables: Any
 ) -> Path:
-    """Copy the root and the modules, write the provider override, the zip and the tfvars.
+    """Copy the root and the modules, write the provider override, the zip and the tfvars
+    (with the account's shared alarms key where the root takes one: `shared_key`).
 
     Over an earlier copy (a reused stack) the code is replaced whole, the state and init kept.
     """
@@ -97,6 +99,7 @@ def prepare_stack(
         "name_prefix": prefix,
         "region": target.region,
         "package_path": str(package.path),
+        **shared_key_input(root_dir, target.client, variables),  # the alarms' key, made once
         **variables,
     }
     (copy / TFVARS_FILE).write_text(json.dumps(tfvars, indent=2))

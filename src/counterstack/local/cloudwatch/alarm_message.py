@@ -13,6 +13,8 @@ from typing import Any
 
 from moto.backends import get_backend
 
+from counterstack.local.cloudwatch import topic_key
+
 SUBJECT_LIMIT = 100  # SNS refuses longer subjects; CloudWatch cuts them
 REGION_NAMES = {
     "us-east-1": "US East (N. Virginia)",
@@ -101,8 +103,12 @@ def notify(alarm: Any, account_id: str, old_state: str) -> list[str]:
         if len(parts) < 6 or parts[2] != "sns":
             continue  # Auto Scaling, EC2 and Systems Manager actions are not modelled
         sns = get_backend("sns")[parts[4]][parts[3]]
-        if action not in sns.topics:
+        topic = sns.topics.get(action)
+        if topic is None:
             continue  # CloudWatch records a failed action; nothing is delivered
+        key = topic.kms_master_key_id
+        if key and not topic_key.cloudwatch_may_use(key, action, alarm.alarm_arn):
+            continue  # the same: SNS cannot encrypt the message with a key CloudWatch may not use
         sns.publish(body, arn=action, subject=subject(alarm))
         reached.append(action)
     return reached
