@@ -20,6 +20,7 @@ from contextlib import contextmanager
 import pytest
 import requests
 
+from counterstack.harness import shared_key
 from counterstack.harness.stack import Stack
 from counterstack.harness.target import Target
 from counterstack.local.testing.fault_injection import injected_fault
@@ -47,6 +48,12 @@ def stack(stack_factory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def inbox(stack: Stack, target: Target) -> Iterator["Inbox"]:
+    with subscribed_inbox(stack, target) as box:
+        yield box
+
+
+@contextmanager
+def subscribed_inbox(stack: Stack, target: Target) -> Iterator["Inbox"]:
     """An SQS queue subscribed to the alarms' topic; unsubscribed and deleted afterwards."""
     sqs, sns = target.client("sqs"), target.client("sns")
     topic_arn = stack.output("alarm_topic_arn")
@@ -201,3 +208,39 @@ def test_a_burst_over_the_stage_throttle_sends_the_4xx_alarm(stack, target, inbo
     assert alarm["Trigger"]["MetricName"] == "4xx"
     assert alarm["Trigger"]["Statistic"] == "AVERAGE"
     print(f"{target.name}: 4xx alarm ALARM {waited:.1f}s after the first burst of {BURST}")
+
+
+def test_the_stacks_topic_is_encrypted_with_the_accounts_shared_key(stack, target):
+    """The harness passes one key per account (no ~12 s of provider waiters per apply): the
+    notifications the tests above receive came through it, a real key CloudWatch may use."""
+    kms = target.client("kms")
+    shared = kms.describe_key(KeyId=shared_key.ALIAS)["KeyMetadata"]
+    topic = target.client("sns").get_topic_attributes(TopicArn=stack.output("alarm_topic_arn"))
+    assert topic["Attributes"]["KmsMasterKeyId"] == shared["Arn"]
+    assert stack.output("alarm_kms_key_arn") == shared["Arn"]
+    assert shared["KeyState"] == "Enabled"
+
+
+@pytest.fixture(scope="module")
+def own_key_stack(stack_factory) -> Iterator[Stack]:
+    """A stack of its own whose alarms module makes its own key, as a real deployment does."""
+    with stack_factory(EXAMPLE_COMPLETE, **{shared_key.VARIABLE: None}) as stack:
+        yield stack
+
+
+def test_the_modules_own_key_delivers_a_notification(own_key_stack, target):
+    """SetAlarmState forces ALARM (AWS sends it; the account's clock does not); the alarm's own
+    evaluation brings it back to OK at once: that OK reaches the queue through the module's key."""
+    stack = own_key_stack
+    key_arn = stack.output("alarm_kms_key_arn")
+    own = target.client("kms").describe_key(KeyId=f"alias/{stack.prefix}-alarms")["KeyMetadata"]
+    topic = target.client("sns").get_topic_attributes(TopicArn=stack.output("alarm_topic_arn"))
+    assert topic["Attributes"]["KmsMasterKeyId"] == key_arn == own["Arn"]
+    alarm_name = stack.output("alarm_names")["lambda-errors"]
+    with subscribed_inbox(stack, target) as inbox:
+        target.client("cloudwatch").set_alarm_state(
+            AlarmName=alarm_name, StateValue="ALARM", StateReason="counterstack e2e: forced"
+        )
+        recovered, waited = inbox.wait_for(alarm_name, "OK", after="ALARM")
+    assert recovered["_subject"].startswith(f'OK: "{alarm_name}" in ')
+    print(f"{target.name}: OK through the module's own key {waited:.1f}s after SetAlarmState")

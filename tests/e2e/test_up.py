@@ -27,6 +27,11 @@ ACCOUNT_LINE = re.compile(r"^==> local account ready at (?P<endpoint>http://\S+)
 ALARMS_LINE = re.compile(
     r"^Alarms: +5 notify arn:aws:sns:[a-z0-9-]+:\d{12}:(?P<topic>\S+) on ALARM and OK$", re.M
 )
+# The stack's alarms topic goes through the account's one shared key, not a key of its own.
+KEY_LINE = re.compile(
+    r"^  encrypted: +arn:aws:kms:\S+ \(alias/counterstack-shared-alarms; the account's shared key",
+    re.M,
+)
 START_TIMEOUT_SECONDS = 180
 STOP_TIMEOUT_SECONDS = 180
 
@@ -105,6 +110,7 @@ def test_up_serves_the_counter_and_destroys_it_on_ctrl_c(name_prefix):
     output = "".join(transcript)
     assert process.returncode == 0, output
     assert ALARMS_LINE.search(output)["topic"] == f"{prefix}-alarms", output
+    assert KEY_LINE.search(output), output
     for step in ("terraform apply", "terraform destroy", "leak check"):
         assert f"==> {step}" in output
     assert output.rstrip().endswith("==> stack destroyed, no resources left"), output

@@ -6,7 +6,8 @@ origin in the stack's CORS configuration, so a browser shows the counter as a si
 On the local target the account (moto, Lambda runtime, gateway) runs in a child process that
 disappears with this one; the stack is still destroyed and leak-checked on the way out, as a test
 would, so `up` doubles as a demonstration of the harness. Its Terraform commands share one aws
-provider process (as a test worker's do), stopped by pid on the way out.
+provider process (as a test worker's do), stopped by pid on the way out. The alarms' topic uses
+the account's shared key (`harness/shared_key.py`, made once, kept), as the tests' stacks do.
 """
 
 import argparse
@@ -19,6 +20,7 @@ from pathlib import Path
 from counterstack.commands import options
 from counterstack.credentials import DEFAULT_REGION
 from counterstack.errors import CounterStackError
+from counterstack.harness import shared_key
 from counterstack.harness.provider_process import shared_provider
 from counterstack.harness.stack import Stack, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target
@@ -137,16 +139,26 @@ def alarm_lines(stack: Stack, target: Target) -> list[str]:
     names = sorted(stack.output("alarm_names").values())
     subscriptions = target.client("sns").list_subscriptions_by_topic(TopicArn=topic_arn)
     endpoints = [f"{s['Protocol']}:{s['Endpoint']}" for s in subscriptions.get("Subscriptions", [])]
+    key_arn = stack.output("alarm_kms_key_arn")
+    aliases = target.client("kms").list_aliases(KeyId=key_arn.rsplit("/", 1)[-1])["Aliases"]
+    key_names = ", ".join(alias["AliasName"] for alias in aliases) or "no alias"
     lines = [
         f"Alarms:        {len(names)} notify {topic_arn} on ALARM and OK",
         f"  alarms:      {', '.join(names)}",
         f"  subscribers: {', '.join(endpoints) or 'none yet'}",
+        f"  encrypted:   {key_arn} ({key_names}; {_key_kind(key_names)})",
         f"  subscribe:   aws sns subscribe --topic-arn {topic_arn} --protocol email "
         "--notification-endpoint you@example.com",
     ]
     if target.endpoint is not None:
         lines.append(f'  states:      curl -s {target.endpoint}{HEALTH_PATH}  ("alarms")')
     return lines
+
+
+def _key_kind(key_names: str) -> str:
+    if shared_key.ALIAS in key_names:
+        return "the account's shared key, kept after the stack"
+    return "the stack's own key"
 
 
 def allowed_origins(origins: list[str], page_origin: str) -> list[str]:
