@@ -6,6 +6,7 @@ failed, which the shared stack (destroyed by its last test) cannot show.
 
 import pytest
 
+from counterstack.harness import shared_key
 from counterstack.harness.inventory import list_resources
 from counterstack.paths import EXAMPLE_COMPLETE
 
@@ -22,7 +23,9 @@ class Boom(Exception):
 
 
 def test_failing_test_still_destroys_everything(stack_factory, target):
-    with pytest.raises(Boom), stack_factory(EXAMPLE_COMPLETE) as stack:
+    # The module's own key (not the account's shared one): its alias and key go with the stack.
+    own_key = {shared_key.VARIABLE: None}
+    with pytest.raises(Boom), stack_factory(EXAMPLE_COMPLETE, **own_key) as stack:
         created = stack.resources()
         assert {resource.kind for resource in created} == STACK_KINDS
         raise Boom("the test body failed after apply")
