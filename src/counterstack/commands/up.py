@@ -141,24 +141,19 @@ def alarm_lines(stack: Stack, target: Target) -> list[str]:
     endpoints = [f"{s['Protocol']}:{s['Endpoint']}" for s in subscriptions.get("Subscriptions", [])]
     key_arn = stack.output("alarm_kms_key_arn")
     aliases = target.client("kms").list_aliases(KeyId=key_arn.rsplit("/", 1)[-1])["Aliases"]
-    key_names = ", ".join(alias["AliasName"] for alias in aliases) or "no alias"
+    key_names = [alias["AliasName"] for alias in aliases] or ["no alias"]
+    kind = "the account's shared key, kept" if shared_key.ALIAS in key_names else "its own key"
     lines = [
         f"Alarms:        {len(names)} notify {topic_arn} on ALARM and OK",
         f"  alarms:      {', '.join(names)}",
         f"  subscribers: {', '.join(endpoints) or 'none yet'}",
-        f"  encrypted:   {key_arn} ({key_names}; {_key_kind(key_names)})",
+        f"  encrypted:   {key_arn} ({', '.join(key_names)}; {kind})",
         f"  subscribe:   aws sns subscribe --topic-arn {topic_arn} --protocol email "
         "--notification-endpoint you@example.com",
     ]
     if target.endpoint is not None:
         lines.append(f'  states:      curl -s {target.endpoint}{HEALTH_PATH}  ("alarms")')
     return lines
-
-
-def _key_kind(key_names: str) -> str:
-    if shared_key.ALIAS in key_names:
-        return "the account's shared key, kept after the stack"
-    return "the stack's own key"
 
 
 def allowed_origins(origins: list[str], page_origin: str) -> list[str]:
