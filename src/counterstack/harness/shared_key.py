@@ -26,7 +26,8 @@ CLOUDWATCH_ACTIONS = ["kms:Decrypt", "kms:GenerateDataKey*"]
 
 
 def key_policy(account_id: str, partition: str = "aws") -> dict[str, Any]:
-    """The account administers and uses the key; its CloudWatch alarms may publish with it."""
+    """The account administers and uses the key (`kms:*`, KMS's default key policy); its
+    CloudWatch alarms may publish with it (modules/alarms' own key grants the same)."""
     return {
         "Version": "2012-10-17",
         "Statement": [
