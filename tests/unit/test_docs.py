@@ -432,3 +432,15 @@ def test_the_anchor_check_sees_headings(tmp_path):
         "[a](#title) [b](#2026-12-03-awss-runtime-client) [c](#nope) [d](doc.md#nope-either)\n"
     )
     assert broken_anchors(doc) == ["#nope", "doc.md#nope-either"]
+
+
+# Words a newcomer cannot know, each once used here without being explained: say what is meant.
+JARGON = ("design card", "layout card", "Fabric-style", "local switch", "the seed", "seed's")
+READER_PAGES = [*DOCS, REPO_ROOT / "examples" / "complete" / "README.md"]
+
+
+@pytest.mark.parametrize("doc", READER_PAGES, ids=doc_id)
+def test_no_insider_words(doc):
+    text = " ".join(doc.read_text().split()).lower()
+    used = [word for word in JARGON if word.lower() in text]
+    assert not used, f"{doc_id(doc)} uses {used}: say what is meant"
