@@ -148,7 +148,7 @@ MODULE_CONSTANTS = {
 }
 
 
-def _sizes(tree: ast.Module) -> dict[str, ast.expr]:
+def _literals(tree: ast.Module) -> dict[str, ast.expr]:
     """Top-level `NAME = <list, tuple or dict literal>` of a test file."""
     return {
         node.targets[0].id: node.value
@@ -176,7 +176,7 @@ def cases_of(path: Path, wanted: Callable[[str], bool]) -> list[ast.expr | None]
     """One entry per test case of the wanted test functions of a file: the case's parametrize
     value (for one parametrize), or None for a plain test; several parametrizes multiply."""
     tree = ast.parse(path.read_text())
-    literals = _sizes(tree)
+    literals = _literals(tree)
     cases: list[ast.expr | None] = []
     for node in tree.body:
         if not (isinstance(node, ast.FunctionDef) and wanted(node.name)):
