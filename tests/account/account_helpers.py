@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from counterstack.seed import LAMBDA_TRUST_POLICY
 REGION = "eu-west-1"
 # A function that reports what it saw, and misbehaves on request: the runtime's test subject.
 PROBE_SOURCE = """
-import json, os, sys, time
+import glob, json, os, sys, time
 
 PREFIXES = ("AWS_", "PROBE_", "_HANDLER", "LAMBDA_")
 
@@ -38,6 +39,10 @@ def handler(event, context):
     action = command.get("action")
     if action == "sleep":
         time.sleep(float(command.get("seconds", 10)))
+        if command.get("mark"):  # a file that says the handler got past its sleep
+            open(command["mark"], "w").close()
+    if action == "wait":  # a rendezvous through files (local workers share the test's disk)
+        return wait_for_files(command)
     if action == "raise":
         raise ValueError("probe failed on purpose")
     if action == "exit":
@@ -54,6 +59,17 @@ def handler(event, context):
         "request_id": context.aws_request_id,
         "cwd": os.getcwd(),
     }
+
+def wait_for_files(command):
+    \"\"\"Create `here`, then wait until `count` files match `until` (`seconds` at most: a
+    bound for the failing case only).\"\"\"
+    open(command["here"], "w").close()
+    deadline = time.monotonic() + float(command.get("seconds", 50))
+    while len(glob.glob(command["until"])) < command.get("count", 1):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    return {"pid": os.getpid(), "seen": len(glob.glob(command["until"]))}
 """
 
 
@@ -261,6 +277,24 @@ def invoke(account: AccountClient, function: str, event: Any, **extra: Any) -> t
     )
     payload = response["Payload"].read()
     return response, json.loads(payload) if payload else None
+
+
+def wait_for_file(path: Path, seconds: float = 60) -> None:
+    """Until a worker creates `path` (an event it signals); the bound is for the failing case,
+    where the invocation never started."""
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} never appeared"
+        time.sleep(0.01)
+
+
+def process_gone(pid: int) -> bool:
+    """True when no process `pid` exists (killed and reaped by its parent)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 FILLER_DESCRIPTORS = 1100  # enough to push the next descriptors past select()'s 1024
