@@ -199,9 +199,7 @@ def test_an_outage_sends_the_5xx_alarm_and_its_recovery_sends_ok(stack, target, 
 
 
 @pytest.mark.local_only(reason="DynamoDB answering 503 is a fault rule of the local account")
-def test_a_dynamodb_503_outage_sends_the_5xx_alarm_and_its_recovery_sends_ok(
-    stack, target, inbox
-):
+def test_a_dynamodb_503_outage_sends_the_5xx_alarm_and_its_recovery_sends_ok(stack, target, inbox):
     outage_pages_then_recovers(stack, target, inbox, dynamodb_unavailable)
 
 
