@@ -29,7 +29,10 @@ BARE_RUN = "not slow"
 PYTEST = re.compile(r"(^|[\s/])pytest\s")
 SCRIPT = re.compile(r"(?<![\w/.-])(scripts/[\w.-]+)")
 STOP = {"||", "&&", "|", ";", "&", ">", ">>", "2>", "2>&1", ")"}
-OPTIONS_WITH_A_VALUE = {"-n", "-p", "--target", "--junitxml", "--timeout", "--dist", "-c"}
+OPTIONS_WITH_A_VALUE = {
+    *("-n", "-p", "-c", "-o", "-W", "-r", "--target", "--junitxml", "--timeout", "--dist"),
+    *("--maxfail", "--tb", "--durations", "--basetemp", "--rootdir", "--smoke-url"),
+}
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ def pytest_stage(source: str, words: list[str]) -> Stage:
         elif word in ("-k", "--deselect", "--ignore", "--lf") or name in ("--ignore", "--deselect"):
             raise AssertionError(f"{source}: `{word}` selects in a way this test cannot read")
         elif not word.startswith("-") and "$" not in word:
+            if not (REPO_ROOT / word.split("::")[0]).exists():
+                raise AssertionError(f"{source}: `{word}` is no path: which option takes it?")
             paths.append(word)
     bare = not paths and not markexpr
     return Stage(source, tuple(paths or ["tests"]), BARE_RUN if bare else markexpr, target)
@@ -179,6 +184,11 @@ def test_a_stage_selects_by_its_marker_expression(markers, selected_by):
 def test_a_stage_selecting_by_keyword_is_refused():
     with pytest.raises(AssertionError, match="`-k` selects in a way"):
         pytest_stage(".ci/run:1", ["-n", "auto", "-k", "visitors"])
+
+
+def test_a_word_that_is_no_path_is_refused():
+    with pytest.raises(AssertionError, match="`3` is no path"):
+        pytest_stage(".ci/run:1", ["--new-option", "3", "tests"])
 
 
 def test_paths_and_target_are_read_past_shell_words():
