@@ -278,3 +278,25 @@ def test_adopt_without_credentials_fails_before_any_lookup(monkeypatch, tmp_path
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(CounterStackError, match="needs AWS credentials from the default chain"):
         account_clients("eu-west-1")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--counter-key", "", "must be 1-2048 bytes and not blank"),
+        ("--counter-key", "k" * 2049, "must be 1-2048 bytes and not blank"),
+        ("--counter-attribute", " ", "must be 1-255 bytes and not blank"),
+        ("--counter-attribute", "id", "cannot be the table's key attribute id"),
+    ],
+)
+def test_a_counter_the_handler_would_refuse_is_one_line_before_any_lookup(option, value, message):
+    """The handler answers 500 for these settings: adopt refuses to write them."""
+    result = subprocess.run(
+        [sys.executable, "-m", "counterstack.cli", "adopt", "live/prod", option, value],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith(f"argument {option}: {message}")
+    assert "Traceback" not in result.stderr and result.stdout == ""
