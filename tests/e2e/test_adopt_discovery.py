@@ -7,6 +7,7 @@ No Terraform runs here: the seed's objects are made with boto3 in this module's 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -204,10 +205,21 @@ def test_a_count_kept_elsewhere_is_found_or_refused_until_the_options_choose(
     put_count(clean.client, 41, key="hits", attribute="n")
     found = adopt(clean, env_dir, "--write")
     assert found.returncode == 0, found.stderr
-    assert 'counter  visitor-counter: id = "hits", attribute n (41)' in found.stdout
+    rows_printed = [re.split(r"\s{2,}", line) for line in found.stdout.splitlines()]
+    assert [
+        "lambda",
+        "counter",
+        'visitor-counter: id = "hits", attribute n (41)',
+        "counter",
+        "the only number in visitor-counter",
+    ] in rows_printed
     assert (
-        'environment_variables = {"COUNTER_ATTRIBUTE" = "n", "COUNTER_KEY" = "hits"}'
-        in (written(env_dir)["adopted.hcl"])
+        'input lambda.environment_variables = {"COUNTER_KEY": "hits", "COUNTER_ATTRIBUTE": "n"}'
+        in found.stdout.splitlines()
+    )
+    assert (
+        'environment_variables = { "COUNTER_KEY" = "hits", "COUNTER_ATTRIBUTE" = "n" }'
+        in written(env_dir)["adopted.hcl"]
     )
 
     env_dir = copy_tree(REPO_ROOT, tmp_path / "second") / "live" / "prod"
