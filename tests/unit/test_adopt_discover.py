@@ -202,7 +202,7 @@ class FakeTable:
         found = [item for item in self.items if item["id"] == Key["id"]]
         return {"Item": found[0]} if found else {}
 
-    def scan(self, TableName: str, Limit: int) -> dict:
+    def scan(self, TableName: str, Limit: int, **_: Any) -> dict:
         assert TableName == TABLE
         page = {"Items": self.items[:Limit]}
         if len(self.items) > Limit:
@@ -259,6 +259,14 @@ def test_the_only_number_in_the_table_becomes_the_functions_counter():
     assert adoption.conflicts == []
 
 
+def test_a_table_of_25_items_is_read_whole_and_26_are_too_many():
+    labels = [item(f"page{i:02}", title="t") for i in range(24)]
+    found = counter_adoption([*labels, item("hits", n=41)])
+    assert counter_row(found).id == f'{TABLE}: id = "hits", attribute n (41)'
+    (refused,) = counter_adoption([*labels, item("x", title="t"), item("hits", n=41)]).conflicts
+    assert "holds more than 25 items" in refused.reason
+
+
 def test_an_empty_table_counts_from_one_in_the_default_place():
     adoption = counter_adoption([])
     assert counter_row(adoption).id == f'{TABLE}: id = "visitors", attribute count'
@@ -272,7 +280,7 @@ def test_an_empty_table_counts_from_one_in_the_default_place():
         ([item("hits", n=41), item("pages", n=9)], 'holds 2 numbers: id = "hits", attribute n'),
         ([item("hits", n=41, m=2)], 'holds 2 numbers: id = "hits", attribute m (2); id = "hits"'),
         ([item("visitors", count="41")], "holds no numbers; name"),
-        ([item(f"k{i:02}", n=i) for i in range(30)], "holds more than 25 items: "),
+        ([item(f"k{i:02}", n=i) for i in range(26)], "holds more than 25 items: "),
     ],
     ids=["two items", "two attributes", "no number", "too many items"],
 )

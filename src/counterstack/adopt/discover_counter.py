@@ -20,7 +20,6 @@ from botocore.exceptions import ClientError
 from counterstack.adopt.environment import Environment
 
 CONFLICT, COUNTER = "conflict", "counter"  # actions of counterstack.adopt.discover's rows
-IMPORT = "import"
 KEY_ATTRIBUTE = "id"  # the table's partition key (discovery refuses any other key schema)
 DEFAULT_KEY, DEFAULT_ATTRIBUTE = "visitors", "count"
 KEY_VARIABLE, ATTRIBUTE_VARIABLE = "COUNTER_KEY", "COUNTER_ATTRIBUTE"
@@ -97,8 +96,11 @@ def _place(
     default = _value(dynamodb, table, DEFAULT_KEY, DEFAULT_ATTRIBUTE)
     if isinstance(default, int):
         return Place(DEFAULT_KEY, DEFAULT_ATTRIBUTE, default), "the default place"
-    page = dynamodb.scan(TableName=table, Limit=SCAN_LIMIT)
-    items, more = page.get("Items", []), "LastEvaluatedKey" in page
+    # One item more than the limit tells a table of SCAN_LIMIT items from a bigger one.
+    page = dynamodb.scan(TableName=table, Limit=SCAN_LIMIT + 1, ConsistentRead=True)
+    items = page.get("Items", [])
+    more = len(items) > SCAN_LIMIT
+    items = items[:SCAN_LIMIT]
     candidates = [
         Place(item[KEY_ATTRIBUTE]["S"], name, _whole(value))
         for item in items
