@@ -38,7 +38,6 @@ SEED_ROOT = Path(__file__).with_name("seed_root")
 REGION = "eu-west-1"  # live/prod/env.hcl
 TABLE, FUNCTION, API = "visitor-counter", "visitorCounter", "visitor-counter"
 ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
-COUNTER_KEY = {"id": {"S": "visitors"}}
 SEED_PREFIX = "visitor"  # every seed name starts with it (visitor-counter, visitorCounter...)
 TIMEOUT = 300
 # What the root terragrunt.hcl's generated provider tags everything with in prod.
@@ -103,9 +102,20 @@ def endpoint_args(target: Target) -> list[str]:
     return ["--endpoint", target.endpoint] if target.endpoint else []
 
 
-def put_count(client: Any, count: int, names: SeedNames = SEED) -> None:
-    item = {**COUNTER_KEY, "count": {"N": str(count)}}
-    client("dynamodb").put_item(TableName=names.table, Item=item)
+def put_count(
+    client: Any,
+    count: int,
+    names: SeedNames = SEED,
+    key: str = "visitors",
+    attribute: str = "count",
+) -> None:
+    """The table holds `count` in item `id = key`, `attribute`, and nothing else: a stack made by
+    hand may have counted anywhere (the handler's default place is visitors, count)."""
+    dynamodb = client("dynamodb")
+    for item in dynamodb.scan(TableName=names.table, ConsistentRead=True)["Items"]:
+        dynamodb.delete_item(TableName=names.table, Key={"id": item["id"]})
+    item = {"id": {"S": key}, attribute: {"N": str(count)}}
+    dynamodb.put_item(TableName=names.table, Item=item)
 
 
 def create_lambda_log_group(client: Any, names: SeedNames = SEED) -> None:
@@ -301,9 +311,11 @@ def adopt_and_prove(
     target = tf.target
     env_dir = tree / "live" / "prod"
     use_names(tree, names)
-    listed = counterstack("adopt", str(env_dir), *endpoint_args(target), "--json")
+    # The dry run plans the adoption in a scratch copy: the in-place changes, with their values.
+    listed = counterstack("adopt", str(env_dir), *endpoint_args(target), "--json", "--plan")
     assert listed.returncode == 0, listed.stderr
     adoption = json.loads(listed.stdout)
+    assert not list(env_dir.rglob("imports.tf")), "the dry run wrote files"
     written = counterstack("adopt", str(env_dir), *endpoint_args(target), "--write")
     assert written.returncode == 0, written.stderr
     root = compose_prod(tree, target, package)
@@ -325,6 +337,21 @@ def adopt_and_prove(
             if row["action"] == "create"
         }
         assert set(report.creates) == created  # only what did not exist is added
+        previewed = adoption["plan"]
+        assert previewed["summary"] == report.summary
+        listed_changes = {
+            (change["address"], change["attribute"]) for change in previewed["changes"]
+        }
+        assert listed_changes == {
+            (address, name) for address, names in report.updates.items() for name in names
+        }, "the dry run listed other in-place changes than the apply's plan makes"
+        print(
+            "\ndry run's in-place changes:\n"
+            + "\n".join(
+                f"  ~ {c['address']}: {c['attribute']}: {c['before']} -> {c['after']}"
+                for c in previewed["changes"]
+            )
+        )
         checked = counterstack("adopt", "--check-plan", str(root / "plan.json"))
         assert checked.returncode == 0, checked.stderr
         assert checked.stdout.splitlines()[0] == report.summary

@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from counterstack.adopt.discover_alarms import find_alarms
+from counterstack.adopt.discover_counter import find_counter
 from counterstack.adopt.environment import Environment, Unit
 
 ClientFactory = Callable[[str], Any]
@@ -80,10 +81,15 @@ class Adoption:
 
 
 def discover(
-    env: Environment, client: ClientFactory, api_id: str | None = None, region: str | None = None
+    env: Environment,
+    client: ClientFactory,
+    api_id: str | None = None,
+    region: str | None = None,
+    counter: tuple[str, str] | None = None,
 ) -> Adoption:
     """What each unit of `env` would create, looked up in the account `client` reaches, in
-    `region` (default: env.hcl's) wherever a region appears, ARNs included."""
+    `region` (default: env.hcl's) wherever a region appears, ARNs included; and where an adopted
+    table keeps its count (`counter`: the item key and attribute the operator chose)."""
     env = replace(env, region=region or env.region)
     adoption = Adoption(env.name)
     finders = {
@@ -98,6 +104,7 @@ def discover(
             adoption.add(unit, "*", "", CONFLICT, f"adopt knows no module {unit.module!r}")
             continue
         finder(adoption, unit, client, env, api_id)
+    find_counter(adoption, env, client, counter)
     return adoption
 
 
