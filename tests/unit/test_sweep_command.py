@@ -1,0 +1,121 @@
+"""`counterstack sweep`'s rules, against moto in-process: the account is named and checked before
+anything is listed, and nothing is deleted without --delete (and a yes on a terminal)."""
+
+import io
+from collections.abc import Callable
+
+import botocore.client
+import pytest
+from test_sweep import client
+
+from counterstack.cli import main
+from counterstack.harness.inventory import list_resources
+from counterstack.harness.mark import tag_list
+
+pytestmark = pytest.mark.unit
+
+ACCOUNT = "123456789012"  # moto's
+OTHER = "210987654321"
+KINDS = 1  # a table each: what the rules decide does not depend on the kind (test_sweep's job)
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every AWS operation the command calls, in order."""
+    made: list[str] = []
+    real: Callable = botocore.client.BaseClient._make_api_call
+
+    def record(self, operation_name, api_params):
+        made.append(operation_name)
+        return real(self, operation_name, api_params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", record)
+    return made
+
+
+@pytest.fixture
+def leftovers(aws):
+    """A crashed run's table (marked) and an unmarked one under the same prefix."""
+    for name, tags in (("ct-dead-gw0-1-visitors", tag_list("ct-dead-gw0-1")), ("ct-hand-t", [])):
+        client("dynamodb").create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            Tags=tags,
+        )
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def sweep_cli(*args: str) -> int:
+    return main(["sweep", "--prefix", "ct-", *args])
+
+
+def test_aws_needs_an_account_id_and_asks_aws_nothing(aws, calls, capsys):
+    assert sweep_cli("--delete") == 2
+    out, err = capsys.readouterr()
+    assert out == "" and calls == []
+    assert err.count("\n") == 1 and "--account-id" in err
+
+
+def test_another_account_stops_before_anything_is_listed(leftovers, calls, capsys):
+    calls.clear()
+    assert sweep_cli("--account-id", OTHER, "--delete") == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.strip() == (
+        f"counterstack sweep: error: refusing to sweep: the credentials are for account "
+        f"{ACCOUNT}, not --account-id {OTHER}"
+    )
+    assert set(calls) == {"GetCallerIdentity"}
+    assert len(list_resources(client, "ct-")) == 2 * KINDS
+
+
+def test_the_default_is_a_dry_run(leftovers, capsys):
+    assert sweep_cli("--account-id", ACCOUNT) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert sum(line.startswith("would delete ") for line in lines) == KINDS
+    assert sum("left alone: no mark, named like a test run's" in line for line in lines) == KINDS
+    assert lines[-2:] == [
+        f"dry run: nothing deleted; --delete deletes the {KINDS} marked 'would delete'",
+        f"{2 * KINDS} resource(s) matched 'ct-'; 0 failed",
+    ]
+    assert len(list_resources(client, "ct-")) == 2 * KINDS
+
+
+def test_delete_takes_only_the_marked(leftovers, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal: no question
+    assert sweep_cli("--account-id", ACCOUNT, "--delete") == 0
+    out = capsys.readouterr().out
+    assert out.count("\ndeleted ") + out.startswith("deleted ") == KINDS
+    assert "tag it counterstack:ephemeral=<its prefix>" in out  # how to remove the rest by hand
+    assert list_resources(client, "ct-dead-") == []
+    assert len(list_resources(client, "ct-hand-")) == KINDS
+
+
+@pytest.mark.parametrize(("answer", "left"), [("n\n", 2 * KINDS), ("y\n", KINDS)])
+def test_a_terminal_is_asked_first(leftovers, monkeypatch, capsys, answer, left):
+    monkeypatch.setattr("sys.stdin", Terminal(answer))
+    code = sweep_cli("--account-id", ACCOUNT, "--delete")
+    assert code == (0 if answer == "y\n" else 1)
+    assert f"delete the {KINDS} resource(s) marked 'would delete'? [y/N]" in capsys.readouterr().out
+    assert len(list_resources(client, "ct-")) == left
+
+
+@pytest.mark.parametrize(
+    ("flags", "hint"),
+    [
+        (["--account-id", "12345"], "not an AWS account id (12 digits)"),
+        (["--account-id", "prod"], "not an AWS account id (12 digits)"),
+        (["--delete", "--dry-run"], "not allowed with argument --delete"),
+    ],
+)
+def test_bad_sweep_flags_exit_2_naming_the_rule(flags, hint, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        sweep_cli(*flags)
+    assert exit_info.value.code == 2
+    assert hint in capsys.readouterr().err
