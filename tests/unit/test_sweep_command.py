@@ -2,15 +2,18 @@
 anything is listed, and nothing is deleted without --delete (and a yes on a terminal)."""
 
 import io
+import re
+import shlex
 from collections.abc import Callable
 
 import botocore.client
 import pytest
 from test_sweep import client
 
-from counterstack.cli import main
+from counterstack.cli import main, parser
 from counterstack.harness.inventory import list_resources
 from counterstack.harness.mark import tag_list
+from counterstack.paths import REPO_ROOT
 
 pytestmark = pytest.mark.unit
 
@@ -119,3 +122,37 @@ def test_bad_sweep_flags_exit_2_naming_the_rule(flags, hint, capsys):
         sweep_cli(*flags)
     assert exit_info.value.code == 2
     assert hint in capsys.readouterr().err
+
+
+# What the documented lines leave to the reader or the job, as a value the parser takes.
+PLACEHOLDERS = {
+    "<its id>": "111122223333",
+    "<id>": "111122223333",
+    '"$NIGHTLY_ACCOUNT_ID"': "111122223333",
+    '"${NIGHTLY_SWEEP_OLDER_THAN:-2h}"': "2h",
+}
+
+
+def documented_sweeps() -> list[str]:
+    """Every `counterstack sweep` command line of the README, the docs and the scripts."""
+    files = [REPO_ROOT / "README.md", *(REPO_ROOT / "docs").glob("*.md")]
+    files += [p for p in (REPO_ROOT / "scripts").iterdir() if p.is_file()]
+    found = []
+    for path in files:  # a shell line continued, a markdown list item wrapped: one line
+        text = re.sub(r"\\\n|\n  +", " ", path.read_text())
+        for match in re.finditer(r"counterstack sweep ([^\n`#)|]*)", text):
+            line = match.group(1)
+            for placeholder, value in PLACEHOLDERS.items():
+                line = line.replace(placeholder, value)
+            found.append(line.strip())
+    return found
+
+
+def test_the_documented_sweeps_are_ones_the_command_takes():
+    """README's everyday lines, the docs' and the nightly scripts' stay right as the rules change:
+    each parses, and each against AWS names its account."""
+    lines = documented_sweeps()
+    assert len(lines) >= 6, lines
+    for line in lines:
+        args = parser().parse_args(["sweep", *shlex.split(line)])
+        assert args.endpoint or args.account_id, f"sweeps AWS without --account-id: {line}"
