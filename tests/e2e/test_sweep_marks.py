@@ -10,17 +10,20 @@ none of the owner's.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 import pytest
 from adopt_helpers import COUNTER_KEY, REGION, TABLE, build_by_hand, inventory, put_count
 from adopt_helpers import remove_leftovers as remove_owners_stack
 
 from counterstack.harness.inventory import KINDS, list_resources
+from counterstack.harness.mark import EPHEMERAL_TAG
 from counterstack.harness.stack import prepare_stack
 from counterstack.harness.sweep import sweep
 from counterstack.harness.target import Target
@@ -70,6 +73,39 @@ def count(target: Target) -> str:
     return item["count"]["N"]
 
 
+# What takes no tags, and the tagged parent it goes with.
+UNTAGGED = {
+    "aws_iam_role_policy": "aws_iam_role",
+    "aws_lambda_permission": "aws_lambda_function",
+    "aws_apigatewayv2_integration": "aws_apigatewayv2_api",
+    "aws_apigatewayv2_route": "aws_apigatewayv2_api",
+    "aws_kms_alias": "aws_kms_key",
+    "aws_sns_topic_subscription": "aws_sns_topic",
+}
+
+
+def state_resources(module: dict) -> Iterator[dict]:
+    yield from module.get("resources", [])
+    for child in module.get("child_modules", []):
+        yield from state_resources(child)
+
+
+def unmarked(seed_tf, tfdir: Path) -> list[str]:
+    """Managed resources of the applied stack that take tags but lack the mark, or take none
+    and have no tagged parent kind."""
+    state = json.loads(seed_tf.ok(tfdir, "show", "-json"))
+    found = []
+    for resource in state_resources(state["values"]["root_module"]):
+        if resource["mode"] != "managed":
+            continue
+        if "tags_all" in resource["values"]:
+            if (resource["values"]["tags_all"] or {}).get(EPHEMERAL_TAG) != RUN:
+                found.append(resource["address"])
+        elif resource["type"] not in UNTAGGED:
+            found.append(f"{resource['address']} (takes no tags, no parent known)")
+    return found
+
+
 @pytest.fixture
 def side_by_side(seed_account: Target, seed_tf, package, tmp_path) -> Iterator[Target]:
     """The owner's stack holding 41, and a run's stack applied and never destroyed; the account
@@ -81,6 +117,7 @@ def side_by_side(seed_account: Target, seed_tf, package, tmp_path) -> Iterator[T
         tfdir = prepare_stack(EXAMPLE_COMPLETE, seed_account, tmp_path, RUN)
         seed_tf.ok(tfdir, "init", "-input=false")
         seed_tf.ok(tfdir, "apply", "-auto-approve", "-input=false")  # then the run "crashed"
+        assert unmarked(seed_tf, tfdir) == []
         yield seed_account
     finally:
         sweep(client, f"{RUN}-")  # what the test may have left of the run's
