@@ -17,6 +17,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from counterstack.harness.mark import tag_list, tag_map
 from counterstack.local.awslambda.runtime import FunctionSpec
 from counterstack.local.client import ACCOUNT_ID, AccountClient
 from counterstack.seed import LAMBDA_TRUST_POLICY
@@ -106,6 +107,7 @@ class Deployer:
                     Role=extra.pop("Role", self.role_arn),
                     Handler=handler,
                     Code={"ZipFile": code},
+                    Tags=tag_map(name),  # a test run's: the nightly sweep takes it if a run dies
                     **extra,
                 )
                 break
@@ -125,6 +127,7 @@ class Deployer:
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
+            Tags=tag_list(name),
         )
         self.created.append(("table", name))
         client.get_waiter("table_exists").wait(TableName=name)
@@ -133,7 +136,7 @@ class Deployer:
     def log_group(self, name: str) -> str:
         """A log group; returns its ARN (what an access-log destination names)."""
         client = self.account.client("logs")
-        client.create_log_group(logGroupName=name)
+        client.create_log_group(logGroupName=name, tags=tag_map(name))
         self.created.append(("log_group", name))
         found = client.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
         return next(group["arn"] for group in found if group["logGroupName"] == name)
@@ -151,7 +154,7 @@ class Deployer:
     ) -> dict:
         """An HTTP API whose routes all proxy to one function; returns ids and the execution ARN."""
         client = self.account.client("apigatewayv2")
-        created = client.create_api(Name=name, ProtocolType="HTTP", **api)
+        created = client.create_api(Name=name, ProtocolType="HTTP", Tags=tag_map(name), **api)
         api_id = created["ApiId"]
         self.created.append(("api", api_id))
         integration = client.create_integration(
@@ -257,7 +260,9 @@ def _path_of(route_key: str) -> str:
 def create_execution_role(account: AccountClient, name: str, statements: list[dict]) -> str:
     """A Lambda execution role whose one inline policy holds `statements`; returns its ARN."""
     iam = account.client("iam")
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY)
+    role = iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY, Tags=tag_list(name)
+    )
     arn = role["Role"]["Arn"]
     policy = {"Version": "2012-10-17", "Statement": statements}
     iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy))

@@ -4,7 +4,10 @@
 Terraform root. `compose_prod` turns a copy of the tree's live/prod, after `counterstack adopt
 --write`, into one Terraform root with the root-level import blocks, pointed at the test's account.
 The names come from `SeedNames`: the seed's own on a local account of the test's own, `ct-...`
-names on `--target aws`, so the nightly run imports real objects with the ids adopt writes.
+names on `--target aws`, so the nightly run imports real objects with the ids adopt writes. There
+the objects are made with the mark of a test run (`harness.mark`), so the nightly sweep takes
+them if a run dies; once adopted they carry the live tree's tags instead, so the test's cleanup
+marks what is left under its own prefix again before it sweeps.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from terraform_runner import TerraformRunner
 
 from counterstack.adopt.plan_gate import gate
 from counterstack.harness.inventory import list_resources
+from counterstack.harness.mark import mark, tag_list, tag_map
 from counterstack.harness.sweep import sweep
 from counterstack.harness.target import Target, selected_target_name
 from counterstack.local.client import RemoteAccount
@@ -68,11 +72,21 @@ class SeedNames:
     api: str = API
     prefix: str = SEED_PREFIX  # every name starts with it: the sweep of a failed run's leftovers
     console_policy: str = "AWSLambdaBasicExecutionRole-"  # the console's managed policy names
+    mark: str | None = None  # the test run's mark on what it builds (on an account it shares)
 
     @classmethod
     def prefixed(cls, prefix: str) -> SeedNames:
-        """Names of the test's own (`ct-...`), for an account the test does not own."""
-        return cls(f"{prefix}-table", f"{prefix}-fn", f"{prefix}-api", prefix, f"{prefix}-basic-")
+        """Names of the test's own (`ct-...`), for an account the test does not own: marked."""
+        return cls(
+            f"{prefix}-table", f"{prefix}-fn", f"{prefix}-api", prefix, f"{prefix}-basic-", prefix
+        )
+
+    def tag_map(self) -> dict[str, str]:
+        """The mark as tags (none for the seed's own names, built as its owner built them)."""
+        return tag_map(self.mark) if self.mark else {}
+
+    def tag_list(self) -> list[dict[str, str]]:
+        return tag_list(self.mark) if self.mark else []
 
     def tfvars(self) -> dict[str, str]:
         """The seed root's name variables."""
@@ -120,7 +134,9 @@ def put_count(
 
 def create_lambda_log_group(client: Any, names: SeedNames = SEED) -> None:
     """The log group Lambda makes on a first invoke (no retention); the local runtime does not."""
-    client("logs").create_log_group(logGroupName=f"/aws/lambda/{names.function}")
+    client("logs").create_log_group(
+        logGroupName=f"/aws/lambda/{names.function}", tags=names.tag_map()
+    )
 
 
 @dataclass(frozen=True)
@@ -140,10 +156,14 @@ def build_by_hand(client: Any, package: Path, names: SeedNames = SEED) -> ByHand
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
+        Tags=names.tag_list(),
     )
     role_name = f"{names.function}-role-{uuid.uuid4().hex[:8]}"
     role = iam.create_role(
-        RoleName=role_name, Path="/service-role/", AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY
+        RoleName=role_name,
+        Path="/service-role/",
+        AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY,
+        Tags=names.tag_list(),
     )["Role"]
     # The Lambda console attaches its own basic-execution policy (AWS's managed
     # AWSLambdaBasicExecutionRole where that exists; the local account has no AWS-managed set).
@@ -188,12 +208,14 @@ def build_by_hand(client: Any, package: Path, names: SeedNames = SEED) -> ByHand
         Handler="visitor_counter.handler.handler",
         Code={"ZipFile": Path(package).read_bytes()},
         Environment={"Variables": {"TABLE_NAME": names.table}},
+        Tags=names.tag_map(),
     )
     create_lambda_log_group(client, names)
     api = apigw.create_api(
         Name=names.api,
         ProtocolType="HTTP",
         CorsConfiguration={"AllowOrigins": ORIGINS, "AllowMethods": ["GET"]},
+        Tags=names.tag_map(),
     )
     integration = apigw.create_integration(
         ApiId=api["ApiId"],
@@ -262,13 +284,25 @@ def remove_console_policies(client: Any, names: SeedNames = SEED) -> None:
             iam.delete_policy(PolicyArn=policy["Arn"])
 
 
+def mark_again(client: Any, names: SeedNames = SEED) -> None:
+    """Adopted objects carry the live tree's tags, not the mark: every object named with the
+    test's prefix (its own: a unique `ct-` prefix, or the seed's names on its own account) gets
+    it back, so the sweep takes it."""
+    for resource in list_resources(client, names.prefix):
+        if resource.kind == "kms alias" and not resource.id:
+            continue
+        mark(client, resource, names.mark or names.prefix)
+
+
 def remove_leftovers(client: Any, names: SeedNames = SEED) -> None:
-    """Anything a failed run left: console policies, then every object named with the prefix."""
+    """Anything a failed run left: console policies, then every object named with the prefix,
+    marked again as the test's own."""
     remove_console_policies(client, names)
     try:
         client("dynamodb").update_table(TableName=names.table, DeletionProtectionEnabled=False)
     except client("dynamodb").exceptions.ResourceNotFoundException:
         pass
+    mark_again(client, names)
     sweep(client, names.prefix, None, dry_run=False)
 
 

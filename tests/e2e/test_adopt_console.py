@@ -16,11 +16,14 @@ from adopt_helpers import (
     teardown,
 )
 
+from counterstack.harness.inventory import list_resources
+from counterstack.harness.mark import mark_of
 from counterstack.paths import REPO_ROOT
 from counterstack.terragrunt.tree import copy_tree
 
 # One variant a module: xdist runs the two on different workers.
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+MADE_BY_HAND = ("dynamodb table", "iam role", "lambda function", "log group", "http api")
 
 
 def test_console_made_stack_is_adopted_keeping_count_and_api(
@@ -31,6 +34,10 @@ def test_console_made_stack_is_adopted_keeping_count_and_api(
     left: dict = {}
     try:
         hand = build_by_hand(seed_account.client, package, seed_names)
+        if seed_names.mark:  # on an account it shares: the run's mark, so a crash gets swept
+            made = list_resources(seed_account.client, seed_names.prefix)
+            marks = {(r.kind, mark_of(seed_account.client, r)) for r in made}
+            assert marks == {(kind, seed_names.mark) for kind in MADE_BY_HAND}, marks
         assert get_visitors(seed_account, hand.api_id).json() == {"count": 1}  # it serves as built
         # The hand-made function counted in its own place: adopt finds it (the only number in the
         # table), the adopted function goes on counting there (adopt_and_prove: 41, then 42).

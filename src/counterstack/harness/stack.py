@@ -19,6 +19,7 @@ import tftest
 
 from counterstack.build import build_package
 from counterstack.harness.inventory import Resource, list_resources
+from counterstack.harness.mark import EPHEMERAL_TAG
 from counterstack.harness.naming import validate_prefix
 from counterstack.harness.provider_process import SharedProvider
 from counterstack.harness.retry import is_transient, retry
@@ -28,7 +29,6 @@ from counterstack.terraform_cli import terraform_env
 
 TFVARS_FILE = "ephemeral.auto.tfvars.json"
 OVERRIDE_FILE = "ephemeral_override.tf"
-EPHEMERAL_TAG = "counterstack:ephemeral"
 COPY_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf", "*.tfplan")
 
 Progress = Callable[[str], None]
@@ -189,9 +189,10 @@ def assert_no_leaks(target: Target, prefix: str) -> None:
     left = list_resources(target.client, f"{prefix}-")
     if left:
         names = ", ".join(str(resource) for resource in left)
+        where = f"--endpoint {target.endpoint}" if target.endpoint else "--account-id <its id>"
         raise LeakError(
             f"{len(left)} resource(s) of stack {prefix} survived destroy: {names}; "
-            f"remove them with `counterstack sweep --prefix {prefix}-`"
+            f"remove them with `counterstack sweep --prefix {prefix}- {where} --delete`"
         )
 
 
