@@ -6,6 +6,7 @@ the change that would lose the site's count.
 """
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def test_applying_a_plan_that_replaces_the_table_is_refused_in_one_line(saved_pr
         "--out-dir",
         str(saved_prod_plans),
     ]
-    assert main([*args, "--runner", "compose"]) == 2
+    assert main(args) == 2
     errors = capsys.readouterr().err.strip().splitlines()
     assert errors == [
         f"counterstack promote: error: refused: dynamodb: {TABLE} would replace the table (the "
@@ -111,3 +112,47 @@ def test_units_are_discovered_and_ordered_dependencies_first(tmp_path):
         "alarms",
         "board",
     ]
+
+
+STUB = """#!/bin/sh
+# A recording stand-in for terragrunt: one JSON line per call (folder and argv); `show` prints
+# the plan JSON the test prepared.
+python3 -c 'import json, os, sys; print(json.dumps([os.getcwd(), sys.argv[1:]]))' "$@" \
+  >> "$STUB_LOG"
+case " $* " in *" show "*) cat "$STUB_PLAN" ;; esac
+"""
+
+
+def test_promote_hands_terragrunt_on_path_the_same_argv_unit_by_unit(tmp_path, monkeypatch):
+    """With `terragrunt` on PATH, promote runs it (not the project's runner) in each unit's
+    folder, dependencies first: `run -- plan -out=…`, `show -json`, then `apply <saved plan>`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "terragrunt").write_text(STUB)
+    (bin_dir / "terragrunt").chmod(0o755)
+    quiet_plan(tmp_path / "quiet.json")
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("STUB_LOG", str(tmp_path / "calls.jsonl"))
+    monkeypatch.setenv("STUB_PLAN", str(tmp_path / "quiet.json"))
+    monkeypatch.setenv("COUNTERSTACK_ENDPOINT", "http://127.0.0.1:9")  # never reached
+    env_dir, out = REPO_ROOT / "live" / "dev", (tmp_path / "plans").resolve()
+    assert main(["promote", "plan", str(env_dir), "--out-dir", str(out)]) == 0
+    assert main(["promote", "apply", str(env_dir), "--out-dir", str(out)]) == 0
+    calls = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    units = ["dynamodb", "lambda", "http-api", "alarms"]
+    planned = [
+        call
+        for unit in units
+        for call in (
+            [
+                str(env_dir / unit),
+                ["run", "--", "plan", "-input=false", "-lock=false", f"-out={out}/{unit}.tfplan"],
+            ],
+            [str(env_dir / unit), ["run", "--", "show", "-json", f"{out}/{unit}.tfplan"]],
+        )
+    ]
+    applied = [
+        [str(env_dir / unit), ["run", "--", "apply", "-input=false", f"{out}/{unit}.tfplan"]]
+        for unit in units
+    ]
+    assert calls == planned + applied

@@ -72,6 +72,15 @@ def queue_order(units: Mapping[str, set[str] | list[str]], *, destroy: bool = Fa
     return order[::-1] if destroy else order
 
 
+def waves(units: Mapping[str, set[str] | list[str]]) -> list[list[str]]:
+    """The units grouped by dependency level: each wave needs only the waves before it."""
+    level = levels(units)
+    found: list[list[str]] = [[] for _ in range(1 + max(level.values(), default=-1))]
+    for name in queue_order(units):
+        found[level[name]].append(name)
+    return found
+
+
 class Queue:
     """The units of one `run --all` and each one's state as the run goes."""
 

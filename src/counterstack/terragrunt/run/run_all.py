@@ -10,15 +10,18 @@ change as Terragrunt changes them: `-auto-approve` for apply and destroy, `-inpu
 
 from __future__ import annotations
 
+import io
 import json
 import os
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from counterstack.errors import CounterStackError
 from counterstack.terragrunt.expressions import EvaluationError
-from counterstack.terragrunt.run.queue import EARLY_EXIT, FAILED, SUCCEEDED, Queue, levels
+from counterstack.terragrunt.run.argv import Request
+from counterstack.terragrunt.run.queue import EARLY_EXIT, FAILED, SUCCEEDED, Queue, levels, waves
 from counterstack.terragrunt.run.unit_run import UnitRunner, excluded_by
 from counterstack.terragrunt.tree import SKIP_DIRS
 from counterstack.terragrunt.unit import UNIT_CONFIG, as_flag
@@ -71,6 +74,19 @@ def dag_tree(units: dict[str, set[str]], *, destroy: bool) -> str:
 
     draw(roots, "")
     return "\n".join(lines)
+
+
+def unit_waves(units: Sequence[Path], env: Mapping[str, str] | None = None) -> list[list[Path]]:
+    """`units` in the queue's waves, dependencies first: each unit's dependencies among them sit
+    in an earlier wave (a dependency outside them is another run's to apply). A cycle is refused."""
+    environment = dict(os.environ if env is None else env)
+    reader = UnitRunner(Request(command="plan"), environment, io.StringIO(), io.StringIO())
+    chosen = {Path(u).resolve(): str(Path(u).resolve()) for u in units}
+    graph = {
+        name: {chosen[d] for d in reader.dependency_dirs(reader.read(unit)) if d in chosen}
+        for unit, name in chosen.items()
+    }
+    return [[Path(name) for name in wave] for wave in waves(graph)]
 
 
 def run_all(runner: UnitRunner, top: Path) -> bool:
