@@ -108,7 +108,7 @@ class UnitRunner:
     def _terraform_env(
         self, config: Config, workdir: Path | None, unit_dir: Path
     ) -> dict[str, str]:
-        env = {k: v for k, v in self.env.items()}
+        env = {"TF_INPUT": "0", **self.env}  # never a prompt: nobody is there to answer
         if uses_aws(config, workdir):
             require_local_account(env, unit_dir)
         return env
@@ -140,8 +140,10 @@ class UnitRunner:
             args += init_args(remote_state["backend"], remote_state.get("config") or {})
         marker = workdir / INIT_MARKER
         digest = _init_digest(workdir, args)
-        if marker.is_file() and marker.read_text() == digest:
-            return
+        if marker.is_file():
+            if marker.read_text() == digest:
+                return
+            args.append("-reconfigure")  # the backend moved (e.g. another local account's port)
         result = self._terraform(args, workdir, env, capture=True)
         if not quiet or result.returncode != 0:
             self.err.write(result.stdout + result.stderr)
@@ -149,9 +151,15 @@ class UnitRunner:
             raise UnitFailed(f"terraform init failed in {workdir} (exit {result.returncode})")
         marker.write_text(digest)
 
-    def _bootstrap(self, config: Config, env: Mapping[str, str], unit_dir: Path) -> None:
+    def _bootstrap(
+        self, config: Config, env: Mapping[str, str], unit_dir: Path, *, forced: bool = False
+    ) -> None:
         remote_state = config.get("remote_state") or {}
-        wanted = self.request.backend_bootstrap or self.env.get("TG_BACKEND_BOOTSTRAP", "") in TRUE
+        wanted = (
+            forced
+            or self.request.backend_bootstrap
+            or self.env.get("TG_BACKEND_BOOTSTRAP", "") in TRUE
+        )
         if not remote_state or remote_state.get("disable_init") or not wanted:
             return
         if remote_state["backend"] != "s3":
@@ -186,6 +194,9 @@ class UnitRunner:
             self._error_hooks(config, "init-from-module", unit_dir, str(error))
             raise
         env = self._terraform_env(config, workdir, unit_dir)
+        if command == "backend" and args[:1] == ["bootstrap"]:  # `terragrunt backend bootstrap`
+            self._bootstrap(config, env, unit_dir, forced=True)
+            return
         try:
             self._run_in(config, workdir, env, unit_dir, command, args)
         except (CounterStackError, EvaluationError) as error:
