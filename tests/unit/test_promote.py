@@ -156,3 +156,18 @@ def test_promote_hands_terragrunt_on_path_the_same_argv_unit_by_unit(tmp_path, m
         for unit in units
     ]
     assert calls == planned + applied
+
+
+def test_without_terragrunt_promote_on_aws_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+    """The project's runner serves the local account only: on AWS, terragrunt must be there."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # no terragrunt
+    monkeypatch.delenv("COUNTERSTACK_ENDPOINT", raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://s3.eu-west-1.amazonaws.com")
+    args = ["promote", "plan", str(REPO_ROOT / "live" / "dev"), "--out-dir", str(tmp_path / "p")]
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "counterstack promote: error: terragrunt is not on PATH (mise install), and the project's "
+        "Terragrunt runner serves the local account only (COUNTERSTACK_ENDPOINT, or "
+        "AWS_ENDPOINT_URL on loopback)"
+    ]
+    assert not (tmp_path / "p").exists() or not any((tmp_path / "p").iterdir())

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TextIO
 
 from counterstack.errors import CounterStackError
+from counterstack.terragrunt.run.guard import ENDPOINT_SWITCH, ENDPOINT_URL, local_endpoint
 from counterstack.terragrunt.run.main import terragrunt
 
 # Terraform's stdout as is (no Terragrunt log prefixes), so `show -json` writes plain JSON.
@@ -29,11 +30,22 @@ def program() -> str:
     return "terragrunt" if shutil.which("terragrunt") else "counterstack.terragrunt.run"
 
 
+def require_program() -> str:
+    """The program, refusing in one line when only the runner is there and the endpoint is AWS."""
+    chosen = program()
+    if chosen != "terragrunt" and local_endpoint(os.environ) is None:
+        raise CounterStackError(
+            "terragrunt is not on PATH (mise install), and the project's Terragrunt runner serves "
+            f"the local account only ({ENDPOINT_SWITCH}, or {ENDPOINT_URL} on loopback)"
+        )
+    return chosen
+
+
 def run_unit(args: list[str], unit: Path, *, stdout: TextIO | None = None) -> None:
     """`terragrunt run -- ARGS` in the unit; CounterStackError naming the unit when it fails."""
     argv = ["run", "--", *args]
     env = {**os.environ, **TERRAGRUNT_ENV}
-    if program() == "terragrunt":
+    if require_program() == "terragrunt":
         code = subprocess.run(
             ["terragrunt", *argv], cwd=unit, env=env, stdout=stdout, check=False
         ).returncode
@@ -45,6 +57,7 @@ def run_unit(args: list[str], unit: Path, *, stdout: TextIO | None = None) -> No
 
 def plan(units: Sequence[Path], out_dir: Path) -> dict[str, Path]:
     """Plan each unit into `out_dir`, in the order given; {unit: its plan JSON}."""
+    require_program()
     shown: dict[str, Path] = {}
     for unit in units:
         plan_file = out_dir / f"{unit.name}.tfplan"
@@ -59,5 +72,6 @@ def plan(units: Sequence[Path], out_dir: Path) -> dict[str, Path]:
 
 def apply(units: Sequence[Path], out_dir: Path) -> None:
     """Apply each unit's saved plan, in the order given."""
+    require_program()
     for unit in units:
         run_unit(["apply", "-input=false", str(out_dir / f"{unit.name}.tfplan")], unit)
