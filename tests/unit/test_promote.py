@@ -115,10 +115,11 @@ def test_units_are_discovered_and_ordered_dependencies_first(tmp_path):
 
 
 STUB = """#!/bin/sh
-# A recording stand-in for terragrunt: one JSON line per call (folder and argv); `show` prints
-# the plan JSON the test prepared.
-python3 -c 'import json, os, sys; print(json.dumps([os.getcwd(), sys.argv[1:]]))' "$@" \
-  >> "$STUB_LOG"
+# A recording stand-in for terragrunt: one line per call, its folder and argv tab-separated;
+# `show` prints the plan JSON the test prepared.
+printf '%s' "$PWD" >> "$STUB_LOG"
+printf '\\t%s' "$@" >> "$STUB_LOG"
+printf '\\n' >> "$STUB_LOG"
 case " $* " in *" show "*) cat "$STUB_PLAN" ;; esac
 """
 
@@ -132,13 +133,14 @@ def test_promote_hands_terragrunt_on_path_the_same_argv_unit_by_unit(tmp_path, m
     (bin_dir / "terragrunt").chmod(0o755)
     quiet_plan(tmp_path / "quiet.json")
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
-    monkeypatch.setenv("STUB_LOG", str(tmp_path / "calls.jsonl"))
+    monkeypatch.setenv("STUB_LOG", str(tmp_path / "calls.log"))
     monkeypatch.setenv("STUB_PLAN", str(tmp_path / "quiet.json"))
     monkeypatch.setenv("COUNTERSTACK_ENDPOINT", "http://127.0.0.1:9")  # never reached
     env_dir, out = REPO_ROOT / "live" / "dev", (tmp_path / "plans").resolve()
     assert main(["promote", "plan", str(env_dir), "--out-dir", str(out)]) == 0
     assert main(["promote", "apply", str(env_dir), "--out-dir", str(out)]) == 0
-    calls = [json.loads(line) for line in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    lines = (tmp_path / "calls.log").read_text().splitlines()
+    calls = [[folder, argv] for folder, *argv in (line.split("\t") for line in lines)]
     units = ["dynamodb", "lambda", "http-api", "alarms"]
     planned = [
         call
