@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from adopt_helpers import COUNTER_KEY, REGION, TABLE, build_by_hand, inventory, put_count
+from adopt_helpers import REGION, TABLE, build_by_hand, inventory, put_count
 from adopt_helpers import remove_leftovers as remove_owners_stack
 
 from counterstack.harness.inventory import KINDS, list_resources
@@ -69,7 +69,9 @@ def owners(target: Target) -> set[tuple[str, str]]:
 
 
 def count(target: Target) -> str:
-    item = target.client("dynamodb").get_item(TableName=TABLE, Key=COUNTER_KEY)["Item"]
+    """The owner's count, where put_count keeps it by default (visitors, count)."""
+    key = {"id": {"S": "visitors"}}
+    item = target.client("dynamodb").get_item(TableName=TABLE, Key=key)["Item"]
     return item["count"]["N"]
 
 
