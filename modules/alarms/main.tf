@@ -18,59 +18,69 @@ locals {
   # Average is the error rate; Duration is worst-case (Maximum); Latency is a percentile.
   definitions = {
     "lambda-errors" = {
-      create      = true
-      description = "The function ${var.function_name} raised errors (Lambda Errors, Sum >= ${var.errors_threshold})."
-      namespace   = "AWS/Lambda"
-      metric      = "Errors"
-      dimensions  = local.function_dimensions
-      statistic   = "Sum"
-      percentile  = null
-      comparison  = "GreaterThanOrEqualToThreshold"
-      threshold   = var.errors_threshold
+      create              = true
+      description         = "The function ${var.function_name} raised errors (Lambda Errors, Sum >= ${var.errors_threshold})."
+      namespace           = "AWS/Lambda"
+      metric              = "Errors"
+      dimensions          = local.function_dimensions
+      statistic           = "Sum"
+      percentile          = null
+      comparison          = "GreaterThanOrEqualToThreshold"
+      threshold           = var.errors_threshold
+      evaluation_periods  = var.evaluation_periods
+      datapoints_to_alarm = var.datapoints_to_alarm
     }
     "lambda-throttles" = {
-      create      = true
-      description = "Lambda throttled ${var.function_name} (Throttles, Sum >= ${var.throttles_threshold}): concurrency is exhausted."
-      namespace   = "AWS/Lambda"
-      metric      = "Throttles"
-      dimensions  = local.function_dimensions
-      statistic   = "Sum"
-      percentile  = null
-      comparison  = "GreaterThanOrEqualToThreshold"
-      threshold   = var.throttles_threshold
+      create              = true
+      description         = "Lambda throttled ${var.function_name} (Throttles, Sum >= ${var.throttles_threshold}): concurrency is exhausted."
+      namespace           = "AWS/Lambda"
+      metric              = "Throttles"
+      dimensions          = local.function_dimensions
+      statistic           = "Sum"
+      percentile          = null
+      comparison          = "GreaterThanOrEqualToThreshold"
+      threshold           = var.throttles_threshold
+      evaluation_periods  = var.evaluation_periods
+      datapoints_to_alarm = var.datapoints_to_alarm
     }
     "lambda-duration" = {
-      create      = true
-      description = "An invocation of ${var.function_name} ran longer than ${var.duration_threshold_percent}% of its ${var.function_timeout} s timeout (Duration, Maximum)."
-      namespace   = "AWS/Lambda"
-      metric      = "Duration"
-      dimensions  = local.function_dimensions
-      statistic   = "Maximum"
-      percentile  = null
-      comparison  = "GreaterThanThreshold"
-      threshold   = var.function_timeout * 1000 * var.duration_threshold_percent / 100
+      create              = true
+      description         = "An invocation of ${var.function_name} ran longer than ${var.duration_threshold_percent}% of its ${var.function_timeout} s timeout (Duration, Maximum)."
+      namespace           = "AWS/Lambda"
+      metric              = "Duration"
+      dimensions          = local.function_dimensions
+      statistic           = "Maximum"
+      percentile          = null
+      comparison          = "GreaterThanThreshold"
+      threshold           = var.function_timeout * 1000 * var.duration_threshold_percent / 100
+      evaluation_periods  = var.evaluation_periods
+      datapoints_to_alarm = var.datapoints_to_alarm
     }
     "api-5xx" = {
-      create      = true
-      description = "The API ${var.api_id} stage ${var.stage_name} answered server errors (5xx, Sum >= ${var.api_5xx_threshold}): the counter is not counting."
-      namespace   = "AWS/ApiGateway"
-      metric      = "5xx"
-      dimensions  = local.stage_dimensions
-      statistic   = "Sum"
-      percentile  = null
-      comparison  = "GreaterThanOrEqualToThreshold"
-      threshold   = var.api_5xx_threshold
+      create              = true
+      description         = "The API ${var.api_id} stage ${var.stage_name} answered server errors (5xx, Sum >= ${var.api_5xx_threshold}): the counter is not counting."
+      namespace           = "AWS/ApiGateway"
+      metric              = "5xx"
+      dimensions          = local.stage_dimensions
+      statistic           = "Sum"
+      percentile          = null
+      comparison          = "GreaterThanOrEqualToThreshold"
+      threshold           = var.api_5xx_threshold
+      evaluation_periods  = var.evaluation_periods
+      datapoints_to_alarm = var.datapoints_to_alarm
     }
     "api-4xx" = {
-      create      = var.create_4xx_alarm
-      description = "More than ${var.api_4xx_rate_threshold * 100}% of the requests to ${var.api_id} stage ${var.stage_name} got a client error (4xx, Average); throttled requests (429) count."
-      namespace   = "AWS/ApiGateway"
-      metric      = "4xx"
-      dimensions  = local.stage_dimensions
-      statistic   = "Average"
-      percentile  = null
-      comparison  = "GreaterThanThreshold"
-      threshold   = var.api_4xx_rate_threshold
+      create              = var.create_4xx_alarm
+      description         = "More than ${var.api_4xx_rate_threshold * 100}% of the requests to ${var.api_id} stage ${var.stage_name} got a client error (4xx, Average); throttled requests (429) count."
+      namespace           = "AWS/ApiGateway"
+      metric              = "4xx"
+      dimensions          = local.stage_dimensions
+      statistic           = "Average"
+      percentile          = null
+      comparison          = "GreaterThanThreshold"
+      threshold           = var.api_4xx_rate_threshold
+      evaluation_periods  = var.evaluation_periods
+      datapoints_to_alarm = var.datapoints_to_alarm
     }
     "api-latency" = {
       create      = var.create_latency_alarm
@@ -82,6 +92,10 @@ locals {
       percentile  = "p99"
       comparison  = "GreaterThanThreshold"
       threshold   = var.latency_p99_threshold
+      # One cold start is the p99 of a quiet minute: the latency alarm needs M of N periods of its
+      # own and ignores periods with too few requests for a p99 to mean anything.
+      evaluation_periods  = var.latency_evaluation_periods
+      datapoints_to_alarm = var.latency_datapoints_to_alarm
     }
   }
   alarms = { for key, alarm in local.definitions : key => alarm if alarm.create }
@@ -195,9 +209,13 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   comparison_operator = each.value.comparison
   threshold           = each.value.threshold
   period              = var.period
-  evaluation_periods  = var.evaluation_periods
-  datapoints_to_alarm = var.datapoints_to_alarm
+  evaluation_periods  = each.value.evaluation_periods
+  datapoints_to_alarm = each.value.datapoints_to_alarm
   treat_missing_data  = var.treat_missing_data
+
+  # Percentile alarms only: a period with fewer samples than CloudWatch needs for the percentile
+  # (1,000 for p99) leaves the state as it is instead of deciding on a handful of requests.
+  evaluate_low_sample_count_percentiles = each.value.percentile != null ? "ignore" : null
 
   # The owner hears when it breaks and when it recovers.
   alarm_actions = [aws_sns_topic.this.arn]

@@ -77,7 +77,7 @@ variable "period" {
 }
 
 variable "evaluation_periods" {
-  description = "Number of most recent periods every alarm evaluates."
+  description = "Number of most recent periods every alarm but api-latency evaluates (api-latency has latency_evaluation_periods)."
   type        = number
   default     = 1
   nullable    = false
@@ -89,7 +89,7 @@ variable "evaluation_periods" {
 }
 
 variable "datapoints_to_alarm" {
-  description = "How many of the evaluated periods must breach for ALARM (M of N); at most evaluation_periods."
+  description = "How many of the evaluated periods must breach for ALARM (M of N), for every alarm but api-latency; at most evaluation_periods."
   type        = number
   default     = 1
   nullable    = false
@@ -200,6 +200,35 @@ variable "latency_p99_threshold" {
   validation {
     condition     = var.latency_p99_threshold > 0
     error_message = "latency_p99_threshold must be greater than 0 milliseconds."
+  }
+}
+
+variable "latency_evaluation_periods" {
+  description = "Number of most recent periods the api-latency alarm evaluates; its own, so one slow minute (a cold start) does not page."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.latency_evaluation_periods >= 1 && floor(var.latency_evaluation_periods) == var.latency_evaluation_periods
+    error_message = "latency_evaluation_periods must be a whole number >= 1."
+  }
+}
+
+variable "latency_datapoints_to_alarm" {
+  description = "How many of the api-latency alarm's evaluated periods must breach for ALARM (M of N); at most latency_evaluation_periods."
+  type        = number
+  default     = 3
+  nullable    = false
+
+  validation {
+    condition     = var.latency_datapoints_to_alarm >= 1 && floor(var.latency_datapoints_to_alarm) == var.latency_datapoints_to_alarm
+    error_message = "latency_datapoints_to_alarm must be a whole number >= 1."
+  }
+
+  validation {
+    condition     = var.latency_datapoints_to_alarm <= var.latency_evaluation_periods
+    error_message = "latency_datapoints_to_alarm must be at most latency_evaluation_periods."
   }
 }
 
