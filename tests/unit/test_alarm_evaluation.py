@@ -208,6 +208,7 @@ def test_a_faster_clock_shortens_the_periods_and_percentiles_are_evaluated(aws):
         ("p10", 100, False),
         ("p100", 1, False),
         ("Sum", 1, False),
+        ("p99", 0, False),  # no values: missing data, which treat_missing_data decides
     ],
 )
 def test_a_percentile_needs_as_many_samples_as_cloudwatch_documents(statistic, samples, low):

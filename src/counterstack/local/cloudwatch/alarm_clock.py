@@ -117,9 +117,9 @@ class AlarmClock:
             index = int((now - at) // period)
             if 0 <= index < count:
                 buckets[index].append(value)
-        if _ignores_low_samples(alarm) and 0 < len(buckets[0]):
-            if statistics.low_sample_count(statistic, len(buckets[0])):
-                return None  # too few requests for the percentile to mean anything: no change
+        newest = len(buckets[0])
+        if _ignores_low_samples(alarm) and statistics.low_sample_count(statistic, newest):
+            return None  # some requests, too few for the percentile to mean anything: no change
         datapoints = [statistics.compute(bucket, statistic) for bucket in buckets]
         outcome = evaluate(
             datapoints,

@@ -46,10 +46,10 @@ def compute(values: Sequence[float], statistic: str) -> float | None:
 
 
 def low_sample_count(statistic: str, samples: int) -> bool:
-    """Whether a period of `samples` values is too few for the percentile `statistic` to be
-    statistically significant, as CloudWatch counts it; never for the other statistics."""
+    """Whether a period of `samples` values (at least one) is too few for the percentile
+    `statistic` to be statistically significant; never for the other statistics."""
     match = PERCENTILE.match(statistic)
-    if match is None:
+    if match is None or samples == 0:  # a period without values is missing data, not a few
         return False
     fraction = Fraction(match["rank"]) / 100  # exact: 10/(1-0.99) is 1,000, not 1,000.0000001
     if fraction >= 1 or fraction <= 0:
