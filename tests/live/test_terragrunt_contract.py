@@ -8,6 +8,7 @@ import pytest
 
 from counterstack.paths import LIVE_DIR, REPO_ROOT
 from counterstack.seed import SEED_ORIGINS
+from counterstack.terragrunt.compose import compose_environment
 from counterstack.terragrunt.contract import check_tree
 from counterstack.terragrunt.contract_environment import REQUIRED_ENV_KEYS
 from counterstack.terragrunt.contract_root import LOCKFILE_TERRAFORM, terraform_floor
@@ -53,6 +54,13 @@ def reported(tree: Path, unit: str, key: str, fragment: str) -> None:
 def test_real_tree_has_no_contract_problems():
     problems = check_tree(REPO_ROOT)
     assert problems == [], rendered(problems)
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_duration_alarm_follows_the_functions_timeout(env):
+    """The alarms unit reads the lambda unit's timeout output, not the module's default."""
+    alarms = compose_environment(LIVE_DIR / env, root=REPO_ROOT)["module"]["alarms"]
+    assert alarms["function_timeout"] == "${module.lambda.timeout}"
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)

@@ -121,6 +121,9 @@ def test_alarms_watch_this_stacks_function_and_stage(stack):
     duration = stack.values['module.alarms.aws_cloudwatch_metric_alarm.this["lambda-duration"]']
     function = stack.values["module.lambda.aws_lambda_function.this"]
     assert duration["threshold"] == function["timeout"] * 1000 * 0.8  # one timeout for both
+    call = stack.configuration["root_module"]["module_calls"]["alarms"]
+    references = call["expressions"]["function_timeout"]["references"]
+    assert references == ["module.lambda.timeout", "module.lambda"]  # read from the function
     five = 'module.alarms.aws_cloudwatch_metric_alarm.this["api-5xx"]'
     assert stack.is_unknown(five, "dimensions")  # holds the API's id, known after apply
 

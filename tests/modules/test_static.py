@@ -43,7 +43,7 @@ CONTRACT = {
         },
         {
             "function_name", "arn", "invoke_arn", "role_arn", "log_group_name", "qualified_arn",
-            "version", "role_name", "log_group_arn",
+            "version", "role_name", "log_group_arn", "timeout",
         },
     ),
     "http-api": (
