@@ -2,9 +2,12 @@
 locals {
   environment = "dev"
   aws_region  = "eu-west-1"
-  # Pin the account (allowed_account_ids + state bucket name) by setting its 12-digit id here;
-  # empty means "the account of the current credentials" (dev only: prod refuses to run without).
-  aws_account_id = ""
+  # The dev account's 12-digit id: allowed_account_ids and the state bucket name follow it. While it
+  # is empty, every dev run on AWS stops at the root's account_guard, unless allow_any_account says
+  # dev may run in whatever account the credentials name (prod never may). The local account
+  # ignores both.
+  aws_account_id    = ""
+  allow_any_account = false
 
   table_name    = "visitor-counter-dev"
   function_name = "visitorCounter-dev"
