@@ -75,9 +75,7 @@ def test_seed_values(stack):
     route = stack.values['module.http_api.aws_apigatewayv2_route.this["GET /visitors"]']
     assert route["route_key"] == "GET /visitors"
     assert stack.values["module.http_api.aws_apigatewayv2_stage.this"]["name"] == "prod"
-    permission = stack.values[
-        f'module.http_api.aws_lambda_permission.this["{PREFIX}-visitor-counter"]'
-    ]
+    permission = stack.values['module.http_api.aws_lambda_permission.this["GET /visitors"]']
     assert permission["principal"] == "apigateway.amazonaws.com"
 
 

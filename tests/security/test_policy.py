@@ -320,13 +320,12 @@ def test_only_this_api_may_invoke_the_function(stack):
     api_id = plan.values[API]["id"]
     assert execution_arn == f"arn:aws:execute-api:{expected.region}:{account}:{api_id}"
     permissions = {a: v for a, v in plan.values.items() if ".aws_lambda_permission." in a}
-    assert list(permissions) == [
-        f'module.http_api.aws_lambda_permission.this["{expected.function}"]'
-    ]
+    assert list(permissions) == ['module.http_api.aws_lambda_permission.this["GET /visitors"]']
     for permission in permissions.values():
         assert permission["principal"] == "apigateway.amazonaws.com"
         assert permission["action"] == "lambda:InvokeFunction"
         assert permission["function_name"] == expected.function
-        assert permission["source_arn"] == f"{execution_arn}/*/*"
+        # The route only: its stage, method and path, not every stage and route of the API.
+        assert permission["source_arn"] == f"{execution_arn}/prod/GET/visitors"
         assert not permission.get("source_account")
         assert not permission.get("principal_org_id")
