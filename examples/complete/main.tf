@@ -67,6 +67,8 @@ module "alarms" {
   api_id           = module.http_api.api_id
   stage_name       = "prod"
   alarm_emails     = var.alarm_emails
-  create_4xx_alarm = var.create_4xx_alarm
-  tags             = local.tags
+  # An example stack: with no alarm_emails given, nobody is to be told.
+  allow_no_subscribers = true
+  create_4xx_alarm     = var.create_4xx_alarm
+  tags                 = local.tags
 }

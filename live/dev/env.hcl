@@ -41,9 +41,11 @@ locals {
   throttling_rate_limit          = 5
   log_retention_days             = 7
 
-  # Alarms (modules/alarms): who is told, by e-mail, when the counter breaks and recovers. Empty:
-  # nobody yet (subscribe later; each address confirms the mail AWS sends). The 4xx rate alarm
-  # tells of a bot flood hitting the stage's throttle (429s); off while the site is quiet.
+  # Alarms (modules/alarms): who is told, by e-mail, when the counter breaks and recovers (each
+  # address confirms the mail AWS sends); empty only with allow_no_subscribers = true. The 4xx
+  # rate alarm tells of a bot flood hitting the stage's throttle (429s); off while the site is quiet.
   alarm_emails     = []
   create_4xx_alarm = false
+  # Dev pages nobody: its alarms are for looking at, not for waking anyone.
+  allow_no_subscribers = true
 }

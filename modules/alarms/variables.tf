@@ -53,7 +53,7 @@ variable "stage_name" {
 }
 
 variable "alarm_emails" {
-  description = "E-mail addresses subscribed to the topic; each must confirm the subscription from the mail AWS sends. Empty: no subscription."
+  description = "E-mail addresses subscribed to the topic; each must confirm the subscription from the mail AWS sends. Empty only with allow_no_subscribers = true."
   type        = list(string)
   default     = []
   nullable    = false
@@ -62,6 +62,18 @@ variable "alarm_emails" {
     condition     = alltrue([for email in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
     error_message = "alarm_emails entries must be e-mail addresses (name@example.com)."
   }
+
+  validation {
+    condition     = length(var.alarm_emails) > 0 || var.allow_no_subscribers
+    error_message = "alarm_emails is empty, so nobody would be told when an alarm fires: give at least one address, or set allow_no_subscribers = true to say nobody is to be told (or that others subscribe to topic_arn)."
+  }
+}
+
+variable "allow_no_subscribers" {
+  description = "Whether an empty alarm_emails is meant: nobody is told by e-mail (other endpoints may subscribe to topic_arn). False refuses an empty alarm_emails at plan time."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "period" {

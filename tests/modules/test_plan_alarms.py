@@ -15,6 +15,7 @@ TOPIC = "aws_sns_topic.this"
 KEY = "aws_kms_key.this[0]"
 ACCOUNT = "123456789012"  # moto's account
 REQUIRED = {"name": "plan-test", "function_name": "plan-test-fn", "api_id": "a1b2c3d4e5"}
+NOBODY_TOLD = {**REQUIRED, "allow_no_subscribers": True}
 DEFAULT_ALARMS = ["api-5xx", "api-latency", "lambda-duration", "lambda-errors", "lambda-throttles"]
 COUNT_ALARMS = [kind for kind in DEFAULT_ALARMS if kind != "api-latency"]
 
@@ -28,7 +29,7 @@ def alarm(summary, kind):
 def planned(package_path: str) -> dict[str, Variant]:
     """This file's input sets (tests/modules/conftest.py plans every file's in one plan)."""
     return {
-        "minimal": (ALARMS, dict(**REQUIRED)),
+        "minimal": (ALARMS, dict(**NOBODY_TOLD)),
         "everything": (
             ALARMS,
             dict(
@@ -49,11 +50,11 @@ def planned(package_path: str) -> dict[str, Variant]:
                 tags={"Team": "web"},
             ),
         ),
-        "own-key": (ALARMS, dict(**REQUIRED, kms_master_key_id=OWN_KEY)),
+        "own-key": (ALARMS, dict(**NOBODY_TOLD, kms_master_key_id=OWN_KEY)),
         "latency-periods": (
             ALARMS,
             dict(
-                **REQUIRED,
+                **NOBODY_TOLD,
                 evaluation_periods=2,
                 datapoints_to_alarm=2,
                 latency_evaluation_periods=10,
@@ -249,13 +250,26 @@ INVALID = {
         "latency_datapoints_to_alarm",
     ),
     "aws-managed-key": ({"kms_master_key_id": "alias/aws/sns"}, "kms_master_key_id"),
+    "nobody-told": ({"alarm_emails": [], "allow_no_subscribers": False}, "alarm_emails"),
+    "nobody-told-by-default": ({"alarm_emails": [], "allow_no_subscribers": None}, "alarm_emails"),
 }
 
 
 @pytest.fixture(scope="module")
 def outcomes(judged):
     """Every case judged by one plan of the module's variables: its errors, "" if it passes."""
-    return judged(ALARMS, {case: {**REQUIRED, **inputs} for case, (inputs, _) in INVALID.items()})
+    cases = {case: {**NOBODY_TOLD, **inputs} for case, (inputs, _) in INVALID.items()}
+    cases = {
+        case: {k: v for k, v in inputs.items() if v is not None} for case, inputs in cases.items()
+    }
+    return judged(ALARMS, {**cases, "someone-told": {**REQUIRED, "alarm_emails": ["a@b.co"]}})
+
+
+def test_an_empty_subscriber_list_is_refused_naming_the_input_that_allows_it(outcomes):
+    """A topic nobody hears is a silent outage: refused at plan time unless said on purpose."""
+    (message,) = validation_messages(outcomes["nobody-told-by-default"])["alarm_emails"]
+    assert "allow_no_subscribers = true" in message
+    assert outcomes["someone-told"] == ""
 
 
 @pytest.mark.parametrize("case", INVALID)

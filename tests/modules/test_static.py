@@ -19,6 +19,7 @@ CONTRACT = {
     "alarms": (
         {
             "name", "function_name", "function_timeout", "api_id", "stage_name", "alarm_emails",
+            "allow_no_subscribers",
             "period", "evaluation_periods", "datapoints_to_alarm", "treat_missing_data",
             "errors_threshold", "throttles_threshold", "duration_threshold_percent",
             "api_5xx_threshold", "create_4xx_alarm", "api_4xx_rate_threshold",

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from counterstack.harness.plan import COPY_IGNORE, PlanSummary
-from counterstack.paths import EXAMPLE_COMPLETE, LIVE_DIR
+from counterstack.paths import EXAMPLE_COMPLETE, LIVE_DIR, REPO_ROOT
 from counterstack.seed import SEED_ORIGINS
 from counterstack.terragrunt.compose import compose_environment
 from counterstack.terragrunt.hcl import block, literal, load_hcl
+from counterstack.terragrunt.tree import copy_tree, with_alarm_subscriber
 
 pytestmark = pytest.mark.modules
 
@@ -131,7 +132,11 @@ def stack(request, stack_plan, package_path) -> tuple[PlanSummary, Expected]:
     def compose(folder: Path) -> Path:
         root = folder / "live" / "prod"
         root.mkdir(parents=True)
-        config = compose_environment(PROD_ENV, locals_values={"package_path": package_path})
+        # A copy whose prod alarms tell someone: the real prod refuses to plan with nobody to tell.
+        tree = with_alarm_subscriber(copy_tree(REPO_ROOT, folder / "tree"), "alarms@example.com")
+        config = compose_environment(
+            tree / "live" / "prod", locals_values={"package_path": package_path}, root=tree
+        )
         (root / "main.tf.json").write_text(json.dumps(config, indent=2))
         return root
 

@@ -38,5 +38,6 @@ inputs = {
   api_id           = dependency.http_api.outputs.api_id
   stage_name       = include.root.locals.env.stage_name
   alarm_emails     = include.root.locals.env.alarm_emails
+  allow_no_subscribers = include.root.locals.env.allow_no_subscribers
   create_4xx_alarm = include.root.locals.env.create_4xx_alarm
 }

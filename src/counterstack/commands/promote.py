@@ -4,7 +4,8 @@
 it to the GitHub job summary), and fails when a protected resource would be destroyed or replaced
 unless --allow-replace says so. `apply` applies exactly those saved plans, after the same check.
 `rehearse` runs both for dev and then prod against a local account, with the compose runner: the
-flow .ci/run exercises on every change.
+flow .ci/run exercises on every change. It rehearses a copy of the tree whose prod alarms tell
+REHEARSAL_SUBSCRIBER: the real prod refuses to plan while nobody is to be told.
 """
 
 import argparse
@@ -20,8 +21,10 @@ from counterstack.plan_json import load_plan
 from counterstack.promote import compose_runner, terragrunt_runner
 from counterstack.promote.environment import Environment, read_environment, require_account
 from counterstack.promote.review import refuse_unless_allowed, review_unit, summary_markdown
+from counterstack.terragrunt.tree import copy_tree, with_alarm_subscriber
 
 RUNNERS = {"terragrunt": terragrunt_runner, "compose": compose_runner}
+REHEARSAL_SUBSCRIBER = "rehearsal@example.com"  # the local account delivers no mail
 SUMMARY_FILE = "summary.md"
 
 
@@ -105,15 +108,18 @@ def run_apply(args: argparse.Namespace) -> int:
 def run_rehearse(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="cs-promote-") as temp:
         out_dir = args.out_dir or Path(temp)
+        tree = with_alarm_subscriber(
+            copy_tree(REPO_ROOT, Path(temp) / "tree"), REHEARSAL_SUBSCRIBER
+        )
         with local_target(region=DEFAULT_REGION) as target:
             os.environ[compose_runner.ENDPOINT_SWITCH] = str(target.endpoint)
             try:
                 for name in ("dev", "prod"):
-                    env = _environment(REPO_ROOT / "live" / name)
+                    env = _environment(tree / "live" / name)
                     print(f"==> {name}: saved plans in {out_dir / name}", flush=True)
                     plan(env, out_dir / name, "compose", allow_replace=False)
                     apply(env, out_dir / name, "compose", allow_replace=False)
-                env = _environment(REPO_ROOT / "live" / "prod")
+                env = _environment(tree / "live" / "prod")
                 print("==> prod again: the applied plans left nothing to do", flush=True)
                 again = plan(env, out_dir / "prod", "compose", allow_replace=False)
                 if "0 to add, 0 to change, 0 to destroy" not in again.splitlines()[0]:
