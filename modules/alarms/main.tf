@@ -18,69 +18,59 @@ locals {
   # Average is the error rate; Duration is worst-case (Maximum); Latency is a percentile.
   definitions = {
     "lambda-errors" = {
-      create              = true
-      description         = "The function ${var.function_name} raised errors (Lambda Errors, Sum >= ${var.errors_threshold})."
-      namespace           = "AWS/Lambda"
-      metric              = "Errors"
-      dimensions          = local.function_dimensions
-      statistic           = "Sum"
-      percentile          = null
-      comparison          = "GreaterThanOrEqualToThreshold"
-      threshold           = var.errors_threshold
-      evaluation_periods  = var.evaluation_periods
-      datapoints_to_alarm = var.datapoints_to_alarm
+      create      = true
+      description = "The function ${var.function_name} raised errors (Lambda Errors, Sum >= ${var.errors_threshold})."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = local.function_dimensions
+      statistic   = "Sum"
+      percentile  = null
+      comparison  = "GreaterThanOrEqualToThreshold"
+      threshold   = var.errors_threshold
     }
     "lambda-throttles" = {
-      create              = true
-      description         = "Lambda throttled ${var.function_name} (Throttles, Sum >= ${var.throttles_threshold}): concurrency is exhausted."
-      namespace           = "AWS/Lambda"
-      metric              = "Throttles"
-      dimensions          = local.function_dimensions
-      statistic           = "Sum"
-      percentile          = null
-      comparison          = "GreaterThanOrEqualToThreshold"
-      threshold           = var.throttles_threshold
-      evaluation_periods  = var.evaluation_periods
-      datapoints_to_alarm = var.datapoints_to_alarm
+      create      = true
+      description = "Lambda throttled ${var.function_name} (Throttles, Sum >= ${var.throttles_threshold}): concurrency is exhausted."
+      namespace   = "AWS/Lambda"
+      metric      = "Throttles"
+      dimensions  = local.function_dimensions
+      statistic   = "Sum"
+      percentile  = null
+      comparison  = "GreaterThanOrEqualToThreshold"
+      threshold   = var.throttles_threshold
     }
     "lambda-duration" = {
-      create              = true
-      description         = "An invocation of ${var.function_name} ran longer than ${var.duration_threshold_percent}% of its ${var.function_timeout} s timeout (Duration, Maximum)."
-      namespace           = "AWS/Lambda"
-      metric              = "Duration"
-      dimensions          = local.function_dimensions
-      statistic           = "Maximum"
-      percentile          = null
-      comparison          = "GreaterThanThreshold"
-      threshold           = var.function_timeout * 1000 * var.duration_threshold_percent / 100
-      evaluation_periods  = var.evaluation_periods
-      datapoints_to_alarm = var.datapoints_to_alarm
+      create      = true
+      description = "An invocation of ${var.function_name} ran longer than ${var.duration_threshold_percent}% of its ${var.function_timeout} s timeout (Duration, Maximum)."
+      namespace   = "AWS/Lambda"
+      metric      = "Duration"
+      dimensions  = local.function_dimensions
+      statistic   = "Maximum"
+      percentile  = null
+      comparison  = "GreaterThanThreshold"
+      threshold   = var.function_timeout * 1000 * var.duration_threshold_percent / 100
     }
     "api-5xx" = {
-      create              = true
-      description         = "The API ${var.api_id} stage ${var.stage_name} answered server errors (5xx, Sum >= ${var.api_5xx_threshold}): the counter is not counting."
-      namespace           = "AWS/ApiGateway"
-      metric              = "5xx"
-      dimensions          = local.stage_dimensions
-      statistic           = "Sum"
-      percentile          = null
-      comparison          = "GreaterThanOrEqualToThreshold"
-      threshold           = var.api_5xx_threshold
-      evaluation_periods  = var.evaluation_periods
-      datapoints_to_alarm = var.datapoints_to_alarm
+      create      = true
+      description = "The API ${var.api_id} stage ${var.stage_name} answered server errors (5xx, Sum >= ${var.api_5xx_threshold}): the counter is not counting."
+      namespace   = "AWS/ApiGateway"
+      metric      = "5xx"
+      dimensions  = local.stage_dimensions
+      statistic   = "Sum"
+      percentile  = null
+      comparison  = "GreaterThanOrEqualToThreshold"
+      threshold   = var.api_5xx_threshold
     }
     "api-4xx" = {
-      create              = var.create_4xx_alarm
-      description         = "More than ${var.api_4xx_rate_threshold * 100}% of the requests to ${var.api_id} stage ${var.stage_name} got a client error (4xx, Average); throttled requests (429) count."
-      namespace           = "AWS/ApiGateway"
-      metric              = "4xx"
-      dimensions          = local.stage_dimensions
-      statistic           = "Average"
-      percentile          = null
-      comparison          = "GreaterThanThreshold"
-      threshold           = var.api_4xx_rate_threshold
-      evaluation_periods  = var.evaluation_periods
-      datapoints_to_alarm = var.datapoints_to_alarm
+      create      = var.create_4xx_alarm
+      description = "More than ${var.api_4xx_rate_threshold * 100}% of the requests to ${var.api_id} stage ${var.stage_name} got a client error (4xx, Average); throttled requests (429) count."
+      namespace   = "AWS/ApiGateway"
+      metric      = "4xx"
+      dimensions  = local.stage_dimensions
+      statistic   = "Average"
+      percentile  = null
+      comparison  = "GreaterThanThreshold"
+      threshold   = var.api_4xx_rate_threshold
     }
     "api-latency" = {
       create      = var.create_latency_alarm
@@ -98,7 +88,10 @@ locals {
       datapoints_to_alarm = var.latency_datapoints_to_alarm
     }
   }
-  alarms = { for key, alarm in local.definitions : key => alarm if alarm.create }
+
+  # The count alarms share evaluation_periods and datapoints_to_alarm; an alarm may have its own.
+  shared_periods = { evaluation_periods = var.evaluation_periods, datapoints_to_alarm = var.datapoints_to_alarm }
+  alarms         = { for key, alarm in local.definitions : key => merge(local.shared_periods, alarm) if alarm.create }
 
   # CloudWatch publishes to an encrypted topic only with a key whose policy lets it: the AWS
   # managed key alias/aws/sns does not, so alarms on a topic encrypted with it never arrive.
