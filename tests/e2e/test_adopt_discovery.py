@@ -86,7 +86,7 @@ def test_every_seed_object_is_listed_as_import_with_its_import_id(clean, package
         'aws_apigatewayv2_integration.this["GET /visitors"]': integration,
         'aws_apigatewayv2_route.this["GET /visitors"]': route,
         "aws_apigatewayv2_stage.this": f"{api}/prod",
-        f'aws_lambda_permission.this["{FUNCTION}"]': f"{FUNCTION}/{hand.statement_id}",
+        'aws_lambda_permission.this["GET /visitors"]': f"{FUNCTION}/{hand.statement_id}",
     }
     assert found["aws_cloudwatch_log_group.access"]["action"] == "create"
     left_alone = [row for row in found.values() if row["action"] == "left alone"]
@@ -98,8 +98,8 @@ def test_every_seed_object_is_listed_as_import_with_its_import_id(clean, package
             "policy_name": "visitorCounterTableAccess",
         },
         "http-api": {
-            "permission_statement_ids": {FUNCTION: hand.statement_id},
-            "permission_source_arns": {FUNCTION: hand.source_arn},
+            "permission_statement_ids": {"GET /visitors": hand.statement_id},
+            "permission_source_arns": {"GET /visitors": hand.source_arn},
         },
     }
     assert written(env_dir / "live" / "prod") == {}, "a dry run wrote files"

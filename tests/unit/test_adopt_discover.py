@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from counterstack.adopt.discover import CONFLICT, IMPORT, LEFT_ALONE, discover
+from counterstack.adopt.discover import CONFLICT, CREATE, IMPORT, LEFT_ALONE, discover
 from counterstack.adopt.environment import Environment, Unit
 
 pytestmark = pytest.mark.unit
@@ -110,17 +110,17 @@ def test_a_statement_whose_principal_is_a_string_or_a_list_is_read():
         ),
     ]
     found = rows(discover(environment(http_api_unit()), account(policy)))
-    permission = found[f'aws_lambda_permission.this["{FUNCTION}"]']
+    permission = found['aws_lambda_permission.this["GET /x"]']
     assert (permission.action, permission.id) == (IMPORT, f"{FUNCTION}/ours")
     assert found["permission public"].action == LEFT_ALONE
 
 
 def test_region_and_partition_come_from_the_command_and_the_account():
-    source = f"arn:aws-cn:execute-api:cn-north-1:{ACCOUNT}:{API_ID}/*/*"
+    source = f"arn:aws-cn:execute-api:cn-north-1:{ACCOUNT}:{API_ID}/prod/GET/x"
     policy = [statement("ours", {"Service": "apigateway.amazonaws.com"}, source)]
     clients = account(policy, partition="aws-cn")
     adoption = discover(environment(http_api_unit()), clients, region="cn-north-1")
-    permission = rows(adoption)[f'aws_lambda_permission.this["{FUNCTION}"]']
+    permission = rows(adoption)['aws_lambda_permission.this["GET /x"]']
     assert (permission.action, permission.id) == (IMPORT, f"{FUNCTION}/ours")
     assert "permission_source_arns" not in adoption.inputs.get("http-api", {})  # the default form
 
@@ -141,8 +141,9 @@ def test_an_api_served_on_its_default_stage_is_a_conflict_naming_the_stage_name_
     assert "would change the URL" in stage.reason
 
 
-def test_identity_inputs_are_per_function():
-    """Two functions behind one API, each with the console's own statement: each keeps its id."""
+def test_identity_inputs_are_per_route():
+    """Two functions behind one API, each with the console's own statement: each route keeps its
+    function's id and source, keyed by route (the module makes one permission per route)."""
     route = {"function_name": FUNCTION, "invoke_arn": "arn"}
     other = {"function_name": "visitorStats", "invoke_arn": "arn"}
     unit = Unit(
@@ -166,8 +167,26 @@ def test_identity_inputs_are_per_function():
 
     adoption = discover(environment(unit), per_function)
     assert adoption.inputs["http-api"] == {
-        "permission_statement_ids": {FUNCTION: "lambda-1", "visitorStats": "lambda-2"},
-        "permission_source_arns": {FUNCTION: f"{arn}/*/*/x", "visitorStats": f"{arn}/*"},
+        "permission_statement_ids": {"GET /x": "lambda-1", "GET /stats": "lambda-2"},
+        "permission_source_arns": {"GET /x": f"{arn}/*/*/x", "GET /stats": f"{arn}/*"},
+    }
+
+
+def test_two_routes_of_one_function_never_adopt_the_same_statement():
+    """One console statement for the whole API: the first route adopts it, the other gets a new
+    permission of its own (one statement cannot be two Terraform resources)."""
+    route = {"function_name": FUNCTION, "invoke_arn": "arn"}
+    inputs = {"name": "visitor-counter", "routes": {"GET /a": route, "GET /b": route}}
+    arn = f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:{API_ID}"
+    policy = [statement("lambda-1", {"Service": "apigateway.amazonaws.com"}, f"{arn}/*/*")]
+    adoption = discover(environment(Unit("http-api", "http-api", inputs)), account(policy))
+    found = rows(adoption)
+    assert found['aws_lambda_permission.this["GET /a"]'].action == IMPORT
+    assert found['aws_lambda_permission.this["GET /b"]'].action == CREATE
+    assert "permission lambda-1" not in found  # adopted, so not also "left alone"
+    assert adoption.inputs["http-api"] == {
+        "permission_statement_ids": {"GET /a": "lambda-1"},
+        "permission_source_arns": {"GET /a": f"{arn}/*/*"},
     }
 
 

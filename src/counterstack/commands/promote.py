@@ -5,7 +5,8 @@ it to the GitHub job summary), and fails when a protected resource would be dest
 unless --allow-replace says so. `apply` applies exactly those saved plans, after the same check.
 `rehearse` runs both for dev and then prod against a local account, wave by wave (a unit is planned
 once what it depends on is applied), through the project's Terragrunt runner where `terragrunt` is
-not installed: the flow .ci/run exercises on every change.
+not installed: the flow .ci/run exercises on every change. It rehearses a copy of the tree whose
+prod alarms tell REHEARSAL_SUBSCRIBER: the real prod refuses to plan while nobody is to be told.
 """
 
 import argparse
@@ -24,7 +25,9 @@ from counterstack.promote import terragrunt_runner
 from counterstack.promote.environment import Environment, read_environment, require_account
 from counterstack.promote.review import refuse_unless_allowed, review_unit, summary_markdown
 from counterstack.terragrunt.run.guard import ENDPOINT_SWITCH
+from counterstack.terragrunt.tree import copy_tree, with_alarm_subscriber
 
+REHEARSAL_SUBSCRIBER = "rehearsal@example.com"  # the local account delivers no mail
 SUMMARY_FILE = "summary.md"
 # The rehearsal creates the local account's state buckets as Terragrunt's --backend-bootstrap does.
 BOOTSTRAP_ENV = "TG_BACKEND_BOOTSTRAP"
@@ -126,6 +129,9 @@ def run_apply(args: argparse.Namespace) -> int:
 def run_rehearse(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="cs-promote-") as temp:
         out_dir = args.out_dir or Path(temp)
+        tree = with_alarm_subscriber(
+            copy_tree(REPO_ROOT, Path(temp) / "tree"), REHEARSAL_SUBSCRIBER
+        )
         with local_target(region=DEFAULT_REGION) as target:
             rehearsal = {
                 ENDPOINT_SWITCH: str(target.endpoint),
@@ -136,7 +142,7 @@ def run_rehearse(args: argparse.Namespace) -> int:
             saved = {key: os.environ.get(key) for key in rehearsal}
             os.environ.update(rehearsal)
             try:
-                rehearse(out_dir)
+                rehearse(out_dir, tree)
             finally:
                 for key, value in saved.items():
                     if value is None:
@@ -146,13 +152,13 @@ def run_rehearse(args: argparse.Namespace) -> int:
     return 0
 
 
-def rehearse(out_dir: Path) -> None:
-    """Dev then prod promoted wave by wave; prod planned again must show no change."""
+def rehearse(out_dir: Path, tree: Path) -> None:
+    """Dev then prod of `tree` promoted wave by wave; prod planned again must show no change."""
     for name in ("dev", "prod"):
-        env = _environment(REPO_ROOT / "live" / name)
+        env = _environment(tree / "live" / name)
         print(f"==> {name}: saved plans in {out_dir / name}", flush=True)
         promote_in_waves(env, out_dir / name, allow_replace=False)
-    env = _environment(REPO_ROOT / "live" / "prod")
+    env = _environment(tree / "live" / "prod")
     print("==> prod again: the applied plans left nothing to do", flush=True)
     again = plan(env, out_dir / "prod-again", allow_replace=False)
     if "0 to add, 0 to change, 0 to destroy" not in again.splitlines()[0]:
