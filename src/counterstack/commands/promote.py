@@ -11,6 +11,7 @@ prod alarms tell REHEARSAL_SUBSCRIBER: the real prod refuses to plan while nobod
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -132,6 +133,8 @@ def run_rehearse(args: argparse.Namespace) -> int:
         tree = with_alarm_subscriber(
             copy_tree(REPO_ROOT, Path(temp) / "tree"), REHEARSAL_SUBSCRIBER
         )
+        # A repository of its own, so get_repo_root() is the copy (for Terragrunt and the runner).
+        subprocess.run(["git", "init", "-q", str(tree)], check=True)
         with local_target(region=DEFAULT_REGION) as target:
             rehearsal = {
                 ENDPOINT_SWITCH: str(target.endpoint),
