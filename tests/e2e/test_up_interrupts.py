@@ -28,7 +28,9 @@ from dataclasses import dataclass
 import pytest
 
 from counterstack.harness.inventory import list_resources
+from counterstack.harness.stack import stack_keys
 from counterstack.harness.target import Target, local_target
+from counterstack.paths import REPO_ROOT
 
 pytestmark = [
     pytest.mark.e2e,
@@ -186,10 +188,11 @@ def test_an_interrupted_up_destroys_its_stack(account, name_prefix, moment, sent
         if up.process.poll() is None:
             up.kill()
     output = up.output()
-    left = list_resources(account.client, f"{prefix}-")
+    left = [*list_resources(account.client, f"{prefix}-"), *stack_keys(account.client, prefix)]
+    swept = [line for line in up.transcript if line.startswith("==> sweeping")]
     print(
         f"{moment.name}, {sent.name}{' to the group' if to_group else ''}: exit {exit_code}, "
-        f"last line {up.transcript[-1]!r}, {len(left)} resource(s) left"
+        f"last line {up.transcript[-1]!r}, {len(left)} resource(s) left; {swept or 'no sweep'}"
     )
 
     assert left == [], output
@@ -204,3 +207,64 @@ def test_an_interrupted_up_destroys_its_stack(account, name_prefix, moment, sent
         # exited on it before the destroy started: the destroy found the lock released.
         stopped = up.transcript.index("==> terraform apply stopped on the interrupt (exit 1)")
         assert stopped < up.transcript.index("==> terraform destroy"), output
+
+
+INNER_TEST = """
+import os, time
+from pathlib import Path
+from counterstack.paths import EXAMPLE_COMPLETE
+
+def test_body_that_is_interrupted(stack_factory):
+    with stack_factory(EXAMPLE_COMPLETE):
+        Path(os.environ["IN_BODY_FILE"]).write_text("in the test body")
+        time.sleep(600)  # interrupted long before
+"""
+
+
+@pytest.mark.parametrize("in_body", [False, True], ids=["during-apply", "in-the-test-body"])
+def test_an_interrupted_test_run_destroys_its_stack(account, tmp_path, in_body):
+    """`pytest --target aws` interrupted by one SIGINT: its stack goes too, lock released."""
+    (tmp_path / "test_inner.py").write_text(INNER_TEST)
+    in_body_file = tmp_path / "in-body"
+    environment = {
+        **up_environment(account.endpoint),
+        "PYTHONPATH": str(REPO_ROOT / "tests"),  # `-p conftest`: the repo's fixtures
+        "IN_BODY_FILE": str(in_body_file),
+    }
+    command = [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider"]
+    before = set(list_resources(account.client, "ct-"))  # an earlier failed case's leftovers
+    session = subprocess.Popen(
+        [*command, "-q", "--target", "aws", str(tmp_path / "test_inner.py")],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+    # Its prefix is its own (ct- and a run id of its own): what is new under ct- is its.
+    def its_resources() -> set:
+        return set(list_resources(account.client, "ct-")) - before
+
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while not (in_body_file.exists() if in_body else its_resources()):
+            assert session.poll() is None, session.stdout.read()
+            assert time.monotonic() < deadline, "the moment did not come within the time-out"
+            time.sleep(0.05)
+        session.send_signal(signal.SIGINT)
+        output, _ = session.communicate(timeout=STOP_TIMEOUT_SECONDS)
+    finally:
+        if session.poll() is None:
+            os.killpg(session.pid, signal.SIGKILL)
+            session.wait()
+    left = its_resources()
+    print(
+        f"pytest interrupted {'in the body' if in_body else 'during apply'}: "
+        f"exit {session.returncode}, {len(left)} resource(s) left"
+    )
+
+    assert left == set(), output
+    assert session.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert "LeakError" not in output and "state lock" not in output, output

@@ -19,7 +19,7 @@ import tftest
 
 from counterstack.build import build_package
 from counterstack.harness import interrupts
-from counterstack.harness.inventory import Resource, list_resources
+from counterstack.harness.inventory import ClientFactory, Resource, list_resources
 from counterstack.harness.naming import validate_prefix
 from counterstack.harness.provider_process import SharedProvider
 from counterstack.harness.retry import is_transient, retry
@@ -272,21 +272,41 @@ def ephemeral_stack(
 def sweep_unrecorded(target: Target, prefix: str, say: Progress) -> None:
     """Delete what a stopped apply created but never recorded in its state.
 
-    Terraform's graceful stop cancels the provider's in-flight creates: a table whose create
-    call the account had already carried out is then missing from the state, and `destroy`
-    cannot see it (measured: a SIGINT mid-apply left the table so). The stack's prefix names
-    it; a KMS key that has no alias yet has no name to find it by.
+    Terraform's graceful stop cancels the provider's in-flight creates: a table or a key whose
+    create call the account had already carried out is then missing from the state, and
+    `destroy` cannot see it (measured: a SIGINT mid-apply left the table, or the KMS key, so).
+    The stack's prefix names the table; the key has no name until its alias exists, so it is
+    found by the stack's tag.
     """
     left = list_resources(target.client, f"{prefix}-")
-    if not left:
+    keys = stack_keys(target.client, prefix)
+    if not left and not keys:
         return
+    names = [str(resource) for resource in left] + [f"kms key {key}" for key in keys]
     say(
-        f"sweeping {len(left)} resource(s) the stopped apply created but Terraform had not "
-        f"recorded: {', '.join(str(resource) for resource in left)}"
+        f"sweeping {len(names)} resource(s) the stopped apply created but Terraform had not "
+        f"recorded: {', '.join(names)}"
     )
     for result in sweep(target.client, f"{prefix}-"):
         if result.outcome != "deleted":
             say(f"could not sweep {result.resource}: {result.outcome}")
+    for key in keys:  # KMS deletes a key after a waiting period of at least 7 days
+        target.client("kms").schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+
+
+def stack_keys(client: ClientFactory, prefix: str) -> list[str]:
+    """Ids of the customer KMS keys tagged as the stack's and not scheduled for deletion."""
+    kms = client("kms")
+    found = []
+    for page in kms.get_paginator("list_keys").paginate():
+        for key in page["Keys"]:
+            metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+            if metadata["KeyManager"] != "CUSTOMER" or metadata["KeyState"] == "PendingDeletion":
+                continue
+            tags = kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags", [])
+            if {"TagKey": EPHEMERAL_TAG, "TagValue": prefix} in tags:
+                found.append(key["KeyId"])
+    return found
 
 
 def _destroy_and_check(
