@@ -7,6 +7,10 @@ On the local target the account (moto, Lambda runtime, gateway) runs in a child 
 disappears with this one; the stack is still destroyed and leak-checked on the way out, as a test
 would, so `up` doubles as a demonstration of the harness. Its Terraform commands share one aws
 provider process (as a test worker's do), stopped by pid on the way out.
+
+One SIGINT or SIGTERM, to `up` or to its process group, at any moment, ends it the same way
+(see `harness.interrupts`): a running `terraform init` or `apply` stops as Terraform stops, the
+stack is destroyed and leak-checked, and the last line says what was torn down; exit 130 (143).
 """
 
 import argparse
