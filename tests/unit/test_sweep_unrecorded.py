@@ -5,7 +5,8 @@ import boto3
 import pytest
 
 from counterstack.harness.inventory import list_resources
-from counterstack.harness.stack import EPHEMERAL_TAG, stack_keys, sweep_unrecorded
+from counterstack.harness.mark import EPHEMERAL_TAG, tag_list
+from counterstack.harness.stack import stack_keys, sweep_unrecorded
 from counterstack.harness.target import Target
 
 pytestmark = pytest.mark.unit
@@ -17,13 +18,15 @@ def client(service: str):
     return boto3.client(service, region_name=REGION)
 
 
-def unrecorded(prefix: str) -> str:
-    """A table and a tagged key, as a cancelled create leaves them; the key's id."""
+def unrecorded(prefix: str, marked: bool = True) -> str:
+    """A table and a key, marked by the stack's default tags as a cancelled create leaves
+    them; the key's id."""
     client("dynamodb").create_table(
         TableName=f"{prefix}-visitors",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
+        Tags=tag_list(prefix) if marked else [],
     )
     tags = [{"TagKey": EPHEMERAL_TAG, "TagValue": prefix}]
     return client("kms").create_key(Tags=tags)["KeyMetadata"]["KeyId"]
@@ -52,3 +55,15 @@ def test_nothing_to_sweep_says_nothing(aws):
     said: list[str] = []
     sweep_unrecorded(Target("aws", REGION), "clean", said.append)
     assert said == []
+
+
+def test_an_unmarked_table_under_the_prefix_is_left_alone_and_named(aws):
+    unrecorded("handmade", marked=False)
+    said: list[str] = []
+
+    sweep_unrecorded(Target("aws", REGION), "handmade", said.append)
+
+    assert said[-1] == (
+        "could not sweep dynamodb table handmade-visitors: left alone: not made by a test run"
+    )
+    assert [r.name for r in list_resources(client, "handmade-")] == ["handmade-visitors"]

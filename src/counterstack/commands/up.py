@@ -71,7 +71,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=options.origin,
         action="append",
         dest="origins",
-        help="an allowed CORS origin; repeat for more (default: the seed's two)",
+        help="an allowed CORS origin; repeat for more (default: the website's own, "
+        f"{' and '.join(SEED_ORIGINS)})",
     )
     parser.add_argument(
         "--page-port",

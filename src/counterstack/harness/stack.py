@@ -20,6 +20,7 @@ import tftest
 from counterstack.build import build_package
 from counterstack.harness import interrupts
 from counterstack.harness.inventory import ClientFactory, Resource, list_resources
+from counterstack.harness.mark import EPHEMERAL_TAG
 from counterstack.harness.naming import validate_prefix
 from counterstack.harness.provider_process import SharedProvider
 from counterstack.harness.retry import is_transient, retry
@@ -30,7 +31,6 @@ from counterstack.terraform_cli import terraform_env
 
 TFVARS_FILE = "ephemeral.auto.tfvars.json"
 OVERRIDE_FILE = "ephemeral_override.tf"
-EPHEMERAL_TAG = "counterstack:ephemeral"
 COPY_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf", "*.tfplan")
 # A teardown's destroy is never sent an interrupt: it is what leaves the account clean.
 UNINTERRUPTED_COMMANDS = frozenset({"destroy"})
@@ -210,9 +210,10 @@ def assert_no_leaks(target: Target, prefix: str) -> None:
     left = list_resources(target.client, f"{prefix}-")
     if left:
         names = ", ".join(str(resource) for resource in left)
+        where = f"--endpoint {target.endpoint}" if target.endpoint else "--account-id <its id>"
         raise LeakError(
             f"{len(left)} resource(s) of stack {prefix} survived destroy: {names}; "
-            f"remove them with `counterstack sweep --prefix {prefix}-`"
+            f"remove them with `counterstack sweep --prefix {prefix}- {where} --delete`"
         )
 
 
