@@ -368,9 +368,11 @@ def test_readme_shows_every_line_up_prints():
     assert sample
     shown = sample[1].splitlines()
     up = PACKAGE / "commands" / "up.py"
-    printed = _printed_lines(up, "run") + [
-        "^" + re.escape(line.split("{")[0]).replace("\\ ", " ") for line in _alarm_labels(up)
-    ]
+    printed = (
+        _printed_lines(up, "run")
+        + _printed_lines(up, "deploy_and_serve")
+        + ["^" + re.escape(line.split("{")[0]).replace("\\ ", " ") for line in _alarm_labels(up)]
+    )
     stack = [p for p in _printed_lines(PACKAGE / "harness" / "stack.py", None) if ".*" not in p]
     aws_only = ("==> checking AWS credentials",)
     missing = [
