@@ -3,7 +3,7 @@
 # This file is *included* by units (include "root" { path = find_in_parent_folders("terragrunt.hcl") });
 # it is never a unit itself: it has no terraform.source, and `terragrunt run --all` is always run from
 # an environment folder (live/dev, live/prod), so discovery never reaches this folder.
-# Current Terragrunt docs call this file root.hcl; the layout card fixes the name terragrunt.hcl
+# Current Terragrunt docs call this file root.hcl; this project's layout keeps terragrunt.hcl
 # (see docs/terragrunt.md, "Why the root file is `terragrunt.hcl`").
 #
 # Switch: COUNTERSTACK_ENDPOINT=http://127.0.0.1:4566 points provider and backend at the offline

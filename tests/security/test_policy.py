@@ -91,7 +91,7 @@ EXAMPLE = Expected(
 
 
 def test_prod_expectations_are_the_seed_values():
-    """The env.hcl reader agrees with the design card, so the prod checks check prod."""
+    """The env.hcl reader agrees with the documented prod values, so the prod checks check prod."""
     assert prod_expected() == Expected(
         region="eu-west-1",
         table="visitor-counter",
