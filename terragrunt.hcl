@@ -3,7 +3,7 @@
 # This file is *included* by units (include "root" { path = find_in_parent_folders("terragrunt.hcl") });
 # it is never a unit itself: it has no terraform.source, and `terragrunt run --all` is always run from
 # an environment folder (live/dev, live/prod), so discovery never reaches this folder.
-# Current Terragrunt docs call this file root.hcl; the layout card fixes the name terragrunt.hcl
+# Current Terragrunt docs call this file root.hcl; this project's layout keeps terragrunt.hcl
 # (see docs/terragrunt.md, "Why the root file is `terragrunt.hcl`").
 #
 # Switch: COUNTERSTACK_ENDPOINT=http://127.0.0.1:4566 points provider and backend at the offline
@@ -44,15 +44,16 @@ locals {
     ])
   )
 
-  # A protected environment names its account in env.hcl: without it, credentials of another
-  # account (dev's) could apply it, and its state bucket name would follow them. Terragrunt
-  # evaluates every local before it runs anything, so the run stops here with this one line.
-  # (Local mode is exempt: the local account is the only one there.)
+  # Every environment names its account in env.hcl: without it, credentials of another account
+  # could apply it, and its state bucket name would follow them. A non-protected one (dev) may
+  # instead say `allow_any_account = true`: the credentials' account, whichever it is; prod never.
+  # Terragrunt evaluates every local before it runs anything, so the run stops here with this one
+  # line. (Local mode is exempt: the local account is the only one there.)
   account_guard = [
     for environment in [local.env.environment] : run_cmd(
       "sh", "-c",
-      "echo 'live/${environment}/env.hcl: aws_account_id is empty: set the ${environment} account id (12 digits) before planning ${environment}' >&2; exit 1",
-    ) if !local.is_local && environment == "prod" && local.env.aws_account_id == ""
+      "echo 'live/${environment}/env.hcl: aws_account_id is empty: set the ${environment} account id (12 digits) before planning ${environment}${environment == "prod" ? "" : ", or allow_any_account = true to use the account of the credentials"}' >&2; exit 1",
+    ) if !local.is_local && local.env.aws_account_id == "" && (environment == "prod" || !try(local.env.allow_any_account, false))
   ]
 
   # Provider settings that only exist in local mode. Every endpoint the stack (and the provider's own
@@ -144,7 +145,7 @@ generate "provider" {
 provider "aws" {
   region = "${local.env.aws_region}"
   # Only the account whose state bucket this unit uses (env.hcl's, the local one, or the
-  # credentials' own when dev pins none): credentials of any other account are refused.
+  # credentials' own when dev allows any account): credentials of any other account are refused.
   allowed_account_ids = ["${local.account_id}"]
 %{if local.is_local~}
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import conformance_summary
 import pytest
-from retried_attempts import (  # the hooks that print the lost-answer retries of a run
+from retried_attempts import (  # the hooks that print (under CI: fail) a run's lost answers
+    add_lost_answer_option,
+    pytest_runtest_setup,  # noqa: F401
     pytest_sessionfinish,  # noqa: F401
     pytest_terminal_summary,  # noqa: F401
     pytest_testnodedown,  # noqa: F401
@@ -66,6 +68,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=SEED_ORIGINS[0],
         help="an origin the deployment under --smoke-url allows (default: %(default)s)",
     )
+    add_lost_answer_option(group)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -195,7 +198,7 @@ def target(request: pytest.FixtureRequest) -> Iterator[Target]:
                 return
             with local_target() as local:
                 yield local
-                record_retried_attempts(request.config, local.endpoint)
+                record_retried_attempts(request.config, local.endpoint, "target")
             return
         except CounterStackError as error:
             stash[TARGET_ERROR] = str(error)
@@ -291,7 +294,7 @@ def aws_endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
 
     with local_aws_server() as url:
         yield url
-        record_retried_attempts(request.config, url)
+        record_retried_attempts(request.config, url, "aws_endpoint")
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,15 @@ Fixtures that stop an account call `record_retried_attempts()` first; tests/conf
 the hooks. Each xdist worker hands its figures to the controller, which prints one line: the
 total (0 on a healthy run), then each worker's count and the operations retried, then the latest
 lost ones by invocation id (grep a provider log or a capture for it).
+
+The local accounts answer every request they are sent, so a lost answer there is a transport bug
+the SDK retried over: under CI (`CI=true`, as GitHub sets it) or with `--fail-on-lost-answers`
+the run fails, naming the count and the tests that shared the account. Only local accounts are
+recorded: on `--target aws` a retry is AWS's business and nothing is counted.
 """
 
 import json
+import os
 
 import pytest
 import requests
@@ -18,18 +24,53 @@ from counterstack.local.client import HEALTH_PATH
 RECORDED = pytest.StashKey[list]()  # this process's accounts: counts by operation, recent ones
 BY_WORKER = pytest.StashKey[dict]()  # xdist controller: worker id -> that worker's merged record
 WORKER_OUTPUT_KEY = "counterstack_retried_attempts"
+USERS = pytest.StashKey[dict]()  # account fixture -> node ids of this process's tests using it
+ACCOUNT_FIXTURES = ("target", "aws_endpoint")  # the session fixtures that start a local account
+FAIL_OPTION = "--fail-on-lost-answers"
 
 
-def record_retried_attempts(config: pytest.Config, endpoint: str) -> None:
-    """Keep the account's lost-answer retries (by operation, and the latest) before it stops."""
+def add_lost_answer_option(group) -> None:
+    group.addoption(
+        FAIL_OPTION,
+        action="store_true",
+        help="fail the run when a local account saw a lost answer (on by default under CI=true)",
+    )
+
+
+def fails_on_lost_answers(config: pytest.Config) -> bool:
+    return bool(config.getoption(FAIL_OPTION, False)) or os.environ.get("CI", "").lower() in (
+        "true",
+        "1",
+    )
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Remember which tests used which account: a lost answer is then named with them."""
+    for fixture in ACCOUNT_FIXTURES:
+        if fixture in getattr(item, "fixturenames", ()):
+            item.config.stash.setdefault(USERS, {}).setdefault(fixture, []).append(item.nodeid)
+
+
+def record_retried_attempts(config: pytest.Config, endpoint: str, fixture: str) -> None:
+    """Keep a local account's lost-answer retries (by operation, and the latest) before it
+    stops, with the tests that used it through `fixture`."""
     try:
         health = requests.get(endpoint + HEALTH_PATH, timeout=10).json()
     except (requests.RequestException, ValueError):
         return  # an account that no longer answers has nothing to report
+    by_operation = health.get("retried_attempts_by_operation", {})
     config.stash.setdefault(RECORDED, []).append(
         {
-            "by_operation": health.get("retried_attempts_by_operation", {}),
+            "by_operation": by_operation,
             "recent": health.get("retried_attempts_recent", []),
+            "lost": [
+                {
+                    "count": sum(by_operation.values()),
+                    "tests": list(config.stash.get(USERS, {}).get(fixture, [])),
+                }
+            ]
+            if by_operation
+            else [],
         }
     )
 
@@ -37,11 +78,36 @@ def record_retried_attempts(config: pytest.Config, endpoint: str) -> None:
 def _merged(recorded: list[dict]) -> dict:
     by_operation: dict[str, int] = {}
     recent: list[dict] = []
+    lost: list[dict] = []
     for record in recorded:
         for operation, count in record["by_operation"].items():
             by_operation[operation] = by_operation.get(operation, 0) + count
         recent += record["recent"]
-    return {"by_operation": by_operation, "recent": recent}
+        lost += record.get("lost", [])
+    return {"by_operation": by_operation, "recent": recent, "lost": lost}
+
+
+def _by_worker(config: pytest.Config) -> dict[str, dict]:
+    by_worker = config.stash.get(BY_WORKER, {})
+    if not by_worker and RECORDED in config.stash:
+        by_worker = {"main": _merged(config.stash[RECORDED])}
+    return by_worker
+
+
+def lost_answer_failure(by_worker: dict[str, dict]) -> str | None:
+    """The failure to report for these figures: the count, and each account's tests."""
+    accounts = [(worker, lost) for worker, r in sorted(by_worker.items()) for lost in r["lost"]]
+    total = sum(lost["count"] for _, lost in accounts)
+    if not total:
+        return None
+    lines = [f"{total} lost answer(s) on the local account: a transport bug the SDK retried over"]
+    for worker, lost in accounts:
+        lines.append(f"  {worker}: {lost['count']}, on the account these tests shared:")
+        lines += [f"    {nodeid}" for nodeid in lost["tests"]]
+    return "\n".join(lines)
+
+
+FAILURE = pytest.StashKey[str]()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -50,6 +116,12 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         workeroutput[WORKER_OUTPUT_KEY] = json.dumps(
             _merged(session.config.stash.get(RECORDED, []))
         )
+        return
+    failure = lost_answer_failure(_by_worker(session.config))
+    if failure and fails_on_lost_answers(session.config):
+        session.config.stash[FAILURE] = failure
+        if session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -64,9 +136,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
     """The total, each worker's count and the operations retried; then the latest lost ones."""
     if hasattr(config, "workeroutput"):
         return  # a worker: the controller prints
-    by_worker = config.stash.get(BY_WORKER, {})
-    if not by_worker and RECORDED in config.stash:
-        by_worker = {"main": _merged(config.stash[RECORDED])}
+    by_worker = _by_worker(config)
     if not by_worker:
         return  # no local account ran
     counts = {worker: record["by_operation"] for worker, record in sorted(by_worker.items())}
@@ -87,3 +157,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
                 f"{lost['attempt']} (earlier attempt: "
                 + (f"answered {earlier})" if earlier else "never answered)")
             )
+    if FAILURE in config.stash:
+        terminalreporter.write_line(
+            f"FAILED ({FAIL_OPTION}, or CI=true): {config.stash[FAILURE]}", red=True
+        )

@@ -4,7 +4,7 @@ locals {
 
   tags = merge({ Stack = var.name_prefix }, var.tags)
 
-  # One value for the function and for the alarm that fires near it.
+  # The function's timeout; the alarms read it back from the lambda module (its timeout output).
   function_timeout = 10
 }
 
@@ -63,11 +63,13 @@ module "alarms" {
 
   name             = var.name_prefix
   function_name    = module.lambda.function_name
-  function_timeout = local.function_timeout
+  function_timeout = module.lambda.timeout
   api_id           = module.http_api.api_id
   stage_name       = "prod"
   alarm_emails     = var.alarm_emails
-  create_4xx_alarm = var.create_4xx_alarm
+  # An example stack: with no alarm_emails given, nobody is to be told.
+  allow_no_subscribers = true
+  create_4xx_alarm     = var.create_4xx_alarm
   # The tests and `counterstack up` pass one key per account: a new key costs ~12 s of the
   # provider's waiters on every apply. Null (the default): the module makes its own.
   kms_master_key_id = var.alarms_kms_master_key_id

@@ -23,7 +23,13 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-COUNTER_KEY = {"id": {"S": "visitors"}}
+# Where the count lives: the item whose key `id` is COUNTER_KEY, in its attribute COUNTER_ATTRIBUTE
+# (both from the environment, defaulting to the seed's item). An adopted table may count elsewhere.
+KEY_ATTRIBUTE = "id"
+DEFAULT_COUNTER_KEY = "visitors"
+DEFAULT_COUNTER_ATTRIBUTE = "count"
+# DynamoDB's limits: a partition key value of 1-2048 bytes, an attribute name of 1-255 bytes.
+MAX_KEY_BYTES, MAX_ATTRIBUTE_BYTES = 2048, 255
 ROUTE_PATH = "/visitors"
 ROUTE_METHOD = "GET"
 RETRY_AFTER_SECONDS = "1"
@@ -60,6 +66,10 @@ class BadRequest(Exception):
     """The event is not an HTTP API payload 2.0 request."""
 
 
+class BadSetting(Exception):
+    """An environment variable the function reads holds a value it cannot use."""
+
+
 @lru_cache(maxsize=1)
 def dynamodb_client() -> Any:
     """One client per container: created on first use, reused by warm invocations."""
@@ -82,9 +92,13 @@ def handler(event: Any, context: Any) -> dict:
     table_name = os.environ.get("TABLE_NAME")
     if not table_name:
         return _failure(500, "Internal Server Error", request_id, "TABLE_NAME is not set")
+    try:
+        key, attribute = counter_location(os.environ)
+    except BadSetting as error:
+        return _failure(500, "Internal Server Error", request_id, str(error))
 
     try:
-        count = increment(table_name)
+        count = increment(table_name, key, attribute)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "Unknown")
         if code in UNAVAILABLE_ERROR_CODES:
@@ -97,17 +111,38 @@ def handler(event: Any, context: Any) -> dict:
     return _response(200, {"count": count})
 
 
-def increment(table_name: str) -> int:
+def counter_location(environ: Any) -> tuple[str, str]:
+    """(key, attribute) of the counter: COUNTER_KEY and COUNTER_ATTRIBUTE, else the seed's item.
+
+    BadSetting for a value DynamoDB would refuse, so the operator reads which setting is wrong
+    instead of a ValidationException from the table.
+    """
+    key = environ.get("COUNTER_KEY", DEFAULT_COUNTER_KEY)
+    attribute = environ.get("COUNTER_ATTRIBUTE", DEFAULT_COUNTER_ATTRIBUTE)
+    for name, value, limit in (
+        ("COUNTER_KEY", key, MAX_KEY_BYTES),
+        ("COUNTER_ATTRIBUTE", attribute, MAX_ATTRIBUTE_BYTES),
+    ):
+        if not value.strip() or len(value.encode("utf-8")) > limit:
+            raise BadSetting(f"{name} must be 1-{limit} bytes and not blank, got {value!r:.80}")
+    if attribute == KEY_ATTRIBUTE:
+        raise BadSetting(f"COUNTER_ATTRIBUTE cannot be the table's key attribute {KEY_ATTRIBUTE!r}")
+    return key, attribute
+
+
+def increment(
+    table_name: str, key: str = DEFAULT_COUNTER_KEY, attribute: str = DEFAULT_COUNTER_ATTRIBUTE
+) -> int:
     """Atomically add 1 to the counter (creating it at 1) and return the new value."""
     result = dynamodb_client().update_item(
         TableName=table_name,
-        Key=COUNTER_KEY,
+        Key={KEY_ATTRIBUTE: {"S": key}},
         UpdateExpression="ADD #count :one",
-        ExpressionAttributeNames={"#count": "count"},
+        ExpressionAttributeNames={"#count": attribute},
         ExpressionAttributeValues={":one": {"N": "1"}},
         ReturnValues="UPDATED_NEW",
     )
-    return int(result["Attributes"]["count"]["N"])
+    return int(result["Attributes"][attribute]["N"])
 
 
 def _method_and_path(event: Any) -> tuple[str, str]:

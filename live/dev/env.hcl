@@ -2,9 +2,12 @@
 locals {
   environment = "dev"
   aws_region  = "eu-west-1"
-  # Pin the account (allowed_account_ids + state bucket name) by setting its 12-digit id here;
-  # empty means "the account of the current credentials" (dev only: prod refuses to run without).
-  aws_account_id = ""
+  # The dev account's 12-digit id: allowed_account_ids and the state bucket name follow it. While it
+  # is empty, every dev run on AWS stops at the root's account_guard, unless allow_any_account says
+  # dev may run in whatever account the credentials name (prod never may). The local account
+  # ignores both.
+  aws_account_id    = ""
+  allow_any_account = false
 
   table_name    = "visitor-counter-dev"
   function_name = "visitorCounter-dev"
@@ -38,9 +41,11 @@ locals {
   throttling_rate_limit          = 5
   log_retention_days             = 7
 
-  # Alarms (modules/alarms): who is told, by e-mail, when the counter breaks and recovers. Empty:
-  # nobody yet (subscribe later; each address confirms the mail AWS sends). The 4xx rate alarm
-  # tells of a bot flood hitting the stage's throttle (429s); off while the site is quiet.
+  # Alarms (modules/alarms): who is told, by e-mail, when the counter breaks and recovers (each
+  # address confirms the mail AWS sends); empty only with allow_no_subscribers = true. The 4xx
+  # rate alarm tells of a bot flood hitting the stage's throttle (429s); off while the site is quiet.
   alarm_emails     = []
   create_4xx_alarm = false
+  # Dev pages nobody: its alarms are for looking at, not for waking anyone.
+  allow_no_subscribers = true
 }

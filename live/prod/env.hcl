@@ -36,9 +36,11 @@ locals {
   throttling_rate_limit          = 10
   log_retention_days             = 30
 
-  # Alarms (modules/alarms): who is told, by e-mail, when the counter breaks and recovers. Empty:
-  # nobody yet (subscribe later; each address confirms the mail AWS sends). The 4xx rate alarm
-  # tells of a bot flood hitting the stage's throttle (429s); off while the site is quiet.
+  # Alarms (modules/alarms): who is told, by e-mail, when the counter breaks and recovers (each
+  # address confirms the mail AWS sends); empty only with allow_no_subscribers = true. The 4xx
+  # rate alarm tells of a bot flood hitting the stage's throttle (429s); off while the site is quiet.
   alarm_emails     = []
   create_4xx_alarm = false
+  # Prod refuses to plan with nobody to tell: set alarm_emails (or, knowingly, true here).
+  allow_no_subscribers = false
 }

@@ -82,9 +82,16 @@ locals {
       percentile  = "p99"
       comparison  = "GreaterThanThreshold"
       threshold   = var.latency_p99_threshold
+      # One cold start is the p99 of a quiet minute: the latency alarm needs M of N periods of its
+      # own and ignores periods with too few requests for a p99 to mean anything.
+      evaluation_periods  = var.latency_evaluation_periods
+      datapoints_to_alarm = var.latency_datapoints_to_alarm
     }
   }
-  alarms = { for key, alarm in local.definitions : key => alarm if alarm.create }
+
+  # The count alarms share evaluation_periods and datapoints_to_alarm; an alarm may have its own.
+  shared_periods = { evaluation_periods = var.evaluation_periods, datapoints_to_alarm = var.datapoints_to_alarm }
+  alarms         = { for key, alarm in local.definitions : key => merge(local.shared_periods, alarm) if alarm.create }
 
   # CloudWatch publishes to an encrypted topic only with a key whose policy lets it: the AWS
   # managed key alias/aws/sns does not, so alarms on a topic encrypted with it never arrive.
@@ -195,9 +202,13 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   comparison_operator = each.value.comparison
   threshold           = each.value.threshold
   period              = var.period
-  evaluation_periods  = var.evaluation_periods
-  datapoints_to_alarm = var.datapoints_to_alarm
+  evaluation_periods  = each.value.evaluation_periods
+  datapoints_to_alarm = each.value.datapoints_to_alarm
   treat_missing_data  = var.treat_missing_data
+
+  # Percentile alarms only: a period with fewer samples than CloudWatch needs for the percentile
+  # (1,000 for p99) leaves the state as it is instead of deciding on a handful of requests.
+  evaluate_low_sample_count_percentiles = each.value.percentile != null ? "ignore" : null
 
   # The owner hears when it breaks and when it recovers.
   alarm_actions = [aws_sns_topic.this.arn]

@@ -53,7 +53,7 @@ variable "stage_name" {
 }
 
 variable "alarm_emails" {
-  description = "E-mail addresses subscribed to the topic; each must confirm the subscription from the mail AWS sends. Empty: no subscription."
+  description = "E-mail addresses subscribed to the topic; each must confirm the subscription from the mail AWS sends. Empty only with allow_no_subscribers = true."
   type        = list(string)
   default     = []
   nullable    = false
@@ -62,6 +62,18 @@ variable "alarm_emails" {
     condition     = alltrue([for email in var.alarm_emails : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", email))])
     error_message = "alarm_emails entries must be e-mail addresses (name@example.com)."
   }
+
+  validation {
+    condition     = length(var.alarm_emails) > 0 || var.allow_no_subscribers
+    error_message = "alarm_emails is empty, so nobody would be told when an alarm fires: give at least one address, or set allow_no_subscribers = true to say nobody is to be told (or that others subscribe to topic_arn)."
+  }
+}
+
+variable "allow_no_subscribers" {
+  description = "Whether an empty alarm_emails is meant: nobody is told by e-mail (other endpoints may subscribe to topic_arn). False refuses an empty alarm_emails at plan time."
+  type        = bool
+  default     = false
+  nullable    = false
 }
 
 variable "period" {
@@ -77,7 +89,7 @@ variable "period" {
 }
 
 variable "evaluation_periods" {
-  description = "Number of most recent periods every alarm evaluates."
+  description = "Number of most recent periods every alarm but api-latency evaluates (api-latency has latency_evaluation_periods)."
   type        = number
   default     = 1
   nullable    = false
@@ -89,7 +101,7 @@ variable "evaluation_periods" {
 }
 
 variable "datapoints_to_alarm" {
-  description = "How many of the evaluated periods must breach for ALARM (M of N); at most evaluation_periods."
+  description = "How many of the evaluated periods must breach for ALARM (M of N), for every alarm but api-latency; at most evaluation_periods."
   type        = number
   default     = 1
   nullable    = false
@@ -200,6 +212,35 @@ variable "latency_p99_threshold" {
   validation {
     condition     = var.latency_p99_threshold > 0
     error_message = "latency_p99_threshold must be greater than 0 milliseconds."
+  }
+}
+
+variable "latency_evaluation_periods" {
+  description = "Number of most recent periods the api-latency alarm evaluates; its own, so one slow minute (a cold start) does not page."
+  type        = number
+  default     = 5
+  nullable    = false
+
+  validation {
+    condition     = var.latency_evaluation_periods >= 1 && floor(var.latency_evaluation_periods) == var.latency_evaluation_periods
+    error_message = "latency_evaluation_periods must be a whole number >= 1."
+  }
+}
+
+variable "latency_datapoints_to_alarm" {
+  description = "How many of the api-latency alarm's evaluated periods must breach for ALARM (M of N); at most latency_evaluation_periods."
+  type        = number
+  default     = 3
+  nullable    = false
+
+  validation {
+    condition     = var.latency_datapoints_to_alarm >= 1 && floor(var.latency_datapoints_to_alarm) == var.latency_datapoints_to_alarm
+    error_message = "latency_datapoints_to_alarm must be a whole number >= 1."
+  }
+
+  validation {
+    condition     = var.latency_datapoints_to_alarm <= var.latency_evaluation_periods
+    error_message = "latency_datapoints_to_alarm must be at most latency_evaluation_periods."
   }
 }
 

@@ -8,7 +8,14 @@ locals {
     : sort(distinct(concat(local.route_methods, ["OPTIONS"])))
   )
 
-  function_names = toset([for route in var.routes : route.function_name])
+  # What follows the stage in the source ARN of each route's invocations: METHOD/path, with ANY
+  # and every {param} or {proxy+} segment a wildcard.
+  route_source_paths = {
+    for key in keys(var.routes) : key => key == "$default" ? "$default" : join("/", [
+      split(" ", key)[0] == "ANY" ? "*" : split(" ", key)[0],
+      trimprefix(replace(split(" ", key)[1], "/\\{[^}]+\\}/", "*"), "/"),
+    ])
+  }
 
   access_log_format = jsonencode({
     requestId          = "$context.requestId"
@@ -98,14 +105,23 @@ resource "aws_apigatewayv2_stage" "this" {
   depends_on = [aws_apigatewayv2_route.this]
 }
 
+# One permission per route, scoped to what API Gateway presents when that route invokes its function:
+# <execution_arn>/<stage>/<METHOD>/<path> (ANY and path parameters as wildcards; the $default
+# route's is <stage>/$default). Each has its own statement id, so a replacement (a new route
+# path, a new stage, the wider per-function permission of earlier versions moved onto a route) is
+# created before the old statement is removed: no request is refused while it changes.
 resource "aws_lambda_permission" "this" {
-  for_each = local.function_names
+  for_each = var.routes
 
   # Every argument forces replacement: an adopted permission keeps its statement id and source ARN
-  # (per function when they differ: the maps win over the single values).
-  statement_id  = coalesce(lookup(var.permission_statement_ids, each.value, null), var.permission_statement_id, substr("AllowInvokeFromHttpApi-${var.name}", 0, 100))
+  # (per route when they differ: the maps win over the single values).
+  statement_id  = coalesce(lookup(var.permission_statement_ids, each.key, null), var.permission_statement_id, "${substr("AllowInvokeFromHttpApi-${var.name}", 0, 91)}-${substr(sha1(each.key), 0, 8)}")
   action        = "lambda:InvokeFunction"
-  function_name = each.value
+  function_name = each.value.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = coalesce(lookup(var.permission_source_arns, each.value, null), var.permission_source_arn, "${aws_apigatewayv2_api.this.execution_arn}/*/*")
+  source_arn    = coalesce(lookup(var.permission_source_arns, each.key, null), var.permission_source_arn, "${aws_apigatewayv2_api.this.execution_arn}/${var.stage_name}/${local.route_source_paths[each.key]}")
+
+  lifecycle {
+    create_before_destroy = true
+  }
 }

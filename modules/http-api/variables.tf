@@ -124,7 +124,7 @@ variable "access_log_kms_key_arn" {
 }
 
 variable "permission_statement_id" {
-  description = "Statement id of the Lambda invoke permission; null gives `AllowInvokeFromHttpApi-<name>` (at most 100 characters). Set it to adopt an existing permission (e.g. the console's `lambda-<uuid>`)."
+  description = "Statement id of the Lambda invoke permission when the API has one route; null gives `AllowInvokeFromHttpApi-<name>-<8 hex digits of the route key's SHA-1>` (at most 100 characters). Set it to adopt an existing permission (e.g. the console's `lambda-<uuid>`)."
   type        = string
   default     = null
 
@@ -132,10 +132,15 @@ variable "permission_statement_id" {
     condition     = var.permission_statement_id == null || can(regex("^[A-Za-z0-9_-]{1,100}$", var.permission_statement_id))
     error_message = "permission_statement_id must be null or 1-100 characters of letters, digits, '-' or '_'."
   }
+
+  validation {
+    condition     = var.permission_statement_id == null || length(var.routes) == 1
+    error_message = "permission_statement_id names one permission and routes has several (one permission each): give each route's id in permission_statement_ids instead."
+  }
 }
 
 variable "permission_source_arn" {
-  description = "Source ARN of the Lambda invoke permission; null gives `<execution_arn>/*/*` (any stage, method and path). Set it to adopt an existing permission, e.g. `arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/*/visitors`."
+  description = "Source ARN of the Lambda invoke permission of every route not in permission_source_arns; null gives each route its own, `<execution_arn>/<stage>/<METHOD>/<path>` (ANY and path parameters as `*`). Set it to adopt an existing permission, e.g. `arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/*/*/visitors`."
   type        = string
   default     = null
 
@@ -146,7 +151,7 @@ variable "permission_source_arn" {
 }
 
 variable "permission_statement_ids" {
-  description = "Statement id of each function's invoke permission, by function name; a function not listed gets `permission_statement_id` (or its default). Set it to adopt permissions whose ids differ per function."
+  description = "Statement id of each route's invoke permission, by route key (\"GET /visitors\"); a route not listed gets `permission_statement_id` (or its default). Set it to adopt existing permissions."
   type        = map(string)
   default     = {}
   nullable    = false
@@ -155,10 +160,15 @@ variable "permission_statement_ids" {
     condition     = alltrue([for id in values(var.permission_statement_ids) : can(regex("^[A-Za-z0-9_-]{1,100}$", id))])
     error_message = "permission_statement_ids values must be 1-100 characters of letters, digits, '-' or '_'."
   }
+
+  validation {
+    condition     = alltrue([for key in keys(var.permission_statement_ids) : contains(keys(var.routes), key)])
+    error_message = "permission_statement_ids keys must be route keys of routes (\"GET /visitors\"): each route has its own permission."
+  }
 }
 
 variable "permission_source_arns" {
-  description = "Source ARN of each function's invoke permission, by function name; a function not listed gets `permission_source_arn` (or its default). Set it to adopt permissions whose source ARNs differ per function."
+  description = "Source ARN of each route's invoke permission, by route key (\"GET /visitors\"); a route not listed gets `permission_source_arn` (or its own default). Set it to adopt existing permissions."
   type        = map(string)
   default     = {}
   nullable    = false
@@ -166,6 +176,11 @@ variable "permission_source_arns" {
   validation {
     condition     = alltrue([for arn in values(var.permission_source_arns) : can(regex("^arn:aws[a-z-]*:execute-api:[a-z0-9-]+:[0-9]{12}:[a-z0-9]+/.+$", arn))])
     error_message = "permission_source_arns values must be execute-api ARNs (arn:aws:execute-api:<region>:<account>:<api_id>/<stage>/<method>/<path>)."
+  }
+
+  validation {
+    condition     = alltrue([for key in keys(var.permission_source_arns) : contains(keys(var.routes), key)])
+    error_message = "permission_source_arns keys must be route keys of routes (\"GET /visitors\"): each route has its own permission."
   }
 }
 

@@ -42,3 +42,8 @@ output "log_group_arn" {
   description = "ARN of the function's CloudWatch log group (subscription filters, metric filters)."
   value       = aws_cloudwatch_log_group.this.arn
 }
+
+output "timeout" {
+  description = "Timeout of one invocation, in seconds (the alarms module's function_timeout: its Duration alarm fires near it)."
+  value       = aws_lambda_function.this.timeout
+}

@@ -6,6 +6,7 @@ every plan. Entries are therefore sorted, dated 1980-01-01, mode 0644, and store
 deflate output may differ between zlib builds, and the package is a few kilobytes.
 """
 
+import contextlib
 import hashlib
 import zipfile
 from dataclasses import dataclass
@@ -48,13 +49,21 @@ def build_package(output: Path = DEFAULT_PACKAGE, source: Path = LAMBDA_SOURCE) 
         output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise CounterStackError(f"cannot create {output.parent}: {error.strerror}") from error
+    entries = [
+        (path.relative_to(source).as_posix(), path.read_bytes()) for path in package_files(source)
+    ]
     temporary = output.with_name(output.name + ".tmp")
-    with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
-        for path in package_files(source):
-            info = zipfile.ZipInfo(f"{source.name}/{path.relative_to(source).as_posix()}")
-            info.date_time = FIXED_DATE
-            info.external_attr = FILE_MODE
-            info.create_system = UNIX
-            archive.writestr(info, path.read_bytes())
-    temporary.replace(output)  # readers never see a half-written zip
+    try:
+        with zipfile.ZipFile(temporary, "w", compression=zipfile.ZIP_STORED) as archive:
+            for name, data in entries:
+                info = zipfile.ZipInfo(f"{source.name}/{name}")
+                info.date_time = FIXED_DATE
+                info.external_attr = FILE_MODE
+                info.create_system = UNIX
+                archive.writestr(info, data)
+        temporary.replace(output)  # readers never see a half-written zip
+    except OSError as error:  # a folder that refuses files (read-only, /proc, a full disk)
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise CounterStackError(f"cannot write {output}: {error.strerror or error}") from error
     return Package(path=output, sha256=hashlib.sha256(output.read_bytes()).hexdigest())

@@ -70,3 +70,30 @@ def changed_attributes(change: dict[str, Any]) -> list[str]:
     unknown = change.get("after_unknown") or {}
     keys = set(before) | set(after)
     return sorted(k for k in keys if before.get(k) != after.get(k) or unknown.get(k) is True)
+
+
+UNKNOWN = "(known after apply)"
+SENSITIVE = "(sensitive)"
+
+
+def attribute_changes(change: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """(name, before, after) of each attribute `changed_attributes` names, as the plan shows it:
+    an unknown value is UNKNOWN, a sensitive one SENSITIVE (never its value)."""
+    before, after = change.get("before") or {}, change.get("after") or {}
+    unknown = change.get("after_unknown") or {}
+    hidden_before = change.get("before_sensitive") or {}
+    hidden_after = change.get("after_sensitive") or {}
+    if not isinstance(hidden_before, dict):
+        hidden_before = {}
+    if not isinstance(hidden_after, dict):
+        hidden_after = {}
+    found = []
+    for name in changed_attributes(change):
+        old = SENSITIVE if hidden_before.get(name) is True else before.get(name)
+        new = after.get(name)
+        if unknown.get(name) is True:
+            new = UNKNOWN
+        elif hidden_after.get(name) is True:
+            new = SENSITIVE
+        found.append((name, old, new))
+    return found

@@ -10,12 +10,14 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
+from counterstack.harness.mark import tag_list, tag_map
 from counterstack.local.awslambda.runtime import FunctionSpec
 from counterstack.local.client import ACCOUNT_ID, AccountClient
 from counterstack.seed import LAMBDA_TRUST_POLICY
@@ -23,7 +25,7 @@ from counterstack.seed import LAMBDA_TRUST_POLICY
 REGION = "eu-west-1"
 # A function that reports what it saw, and misbehaves on request: the runtime's test subject.
 PROBE_SOURCE = """
-import json, os, sys, time
+import glob, json, os, sys, time
 
 PREFIXES = ("AWS_", "PROBE_", "_HANDLER", "LAMBDA_")
 
@@ -38,6 +40,10 @@ def handler(event, context):
     action = command.get("action")
     if action == "sleep":
         time.sleep(float(command.get("seconds", 10)))
+        if command.get("mark"):  # a file that says the handler got past its sleep
+            open(command["mark"], "w").close()
+    if action == "wait":  # a rendezvous through files (local workers share the test's disk)
+        return wait_for_files(command)
     if action == "raise":
         raise ValueError("probe failed on purpose")
     if action == "exit":
@@ -54,6 +60,17 @@ def handler(event, context):
         "request_id": context.aws_request_id,
         "cwd": os.getcwd(),
     }
+
+def wait_for_files(command):
+    \"\"\"Create `here`, then wait until `count` files match `until` (`seconds` at most: a
+    bound for the failing case only).\"\"\"
+    open(command["here"], "w").close()
+    deadline = time.monotonic() + float(command.get("seconds", 50))
+    while len(glob.glob(command["until"])) < command.get("count", 1):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    return {"pid": os.getpid(), "seen": len(glob.glob(command["until"]))}
 """
 
 
@@ -90,6 +107,7 @@ class Deployer:
                     Role=extra.pop("Role", self.role_arn),
                     Handler=handler,
                     Code={"ZipFile": code},
+                    Tags=tag_map(name),  # a test run's: the nightly sweep takes it if a run dies
                     **extra,
                 )
                 break
@@ -109,6 +127,7 @@ class Deployer:
             KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
+            Tags=tag_list(name),
         )
         self.created.append(("table", name))
         client.get_waiter("table_exists").wait(TableName=name)
@@ -117,7 +136,7 @@ class Deployer:
     def log_group(self, name: str) -> str:
         """A log group; returns its ARN (what an access-log destination names)."""
         client = self.account.client("logs")
-        client.create_log_group(logGroupName=name)
+        client.create_log_group(logGroupName=name, tags=tag_map(name))
         self.created.append(("log_group", name))
         found = client.describe_log_groups(logGroupNamePrefix=name)["logGroups"]
         return next(group["arn"] for group in found if group["logGroupName"] == name)
@@ -135,7 +154,7 @@ class Deployer:
     ) -> dict:
         """An HTTP API whose routes all proxy to one function; returns ids and the execution ARN."""
         client = self.account.client("apigatewayv2")
-        created = client.create_api(Name=name, ProtocolType="HTTP", **api)
+        created = client.create_api(Name=name, ProtocolType="HTTP", Tags=tag_map(name), **api)
         api_id = created["ApiId"]
         self.created.append(("api", api_id))
         integration = client.create_integration(
@@ -241,7 +260,9 @@ def _path_of(route_key: str) -> str:
 def create_execution_role(account: AccountClient, name: str, statements: list[dict]) -> str:
     """A Lambda execution role whose one inline policy holds `statements`; returns its ARN."""
     iam = account.client("iam")
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY)
+    role = iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY, Tags=tag_list(name)
+    )
     arn = role["Role"]["Arn"]
     policy = {"Version": "2012-10-17", "Statement": statements}
     iam.put_role_policy(RoleName=name, PolicyName=name, PolicyDocument=json.dumps(policy))
@@ -261,6 +282,24 @@ def invoke(account: AccountClient, function: str, event: Any, **extra: Any) -> t
     )
     payload = response["Payload"].read()
     return response, json.loads(payload) if payload else None
+
+
+def wait_for_file(path: Path, seconds: float = 60) -> None:
+    """Until a worker creates `path` (an event it signals); the bound is for the failing case,
+    where the invocation never started."""
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} never appeared"
+        time.sleep(0.01)
+
+
+def process_gone(pid: int) -> bool:
+    """True when no process `pid` exists (killed and reaped by its parent)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 FILLER_DESCRIPTORS = 1100  # enough to push the next descriptors past select()'s 1024

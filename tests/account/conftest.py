@@ -5,8 +5,9 @@ worker, in a child process, shared with the e2e fixtures through `target`) or a 
 behind the same helpers (clients, execute-api URLs). Tests that claim AWS behaviour use it, so
 the nightly run checks the emulator against AWS. `local_account` is for tests that check the
 local account itself; they are marked `local_only(reason=...)` and skipped on `--target aws`.
-Tests give their resources unique `ct-` names (the nightly sweeper's prefix) and `deploy`
-deletes what it created after each test and proves it.
+Tests give their resources unique `ct-` names (the nightly sweeper's prefix), made with the mark
+of a test run (`harness.mark`), and `deploy` deletes what it created after each test and proves
+it.
 """
 
 import uuid
@@ -22,6 +23,7 @@ from account_helpers import (
 )
 
 from counterstack.build import build_package
+from counterstack.harness.mark import tag_list
 from counterstack.harness.target import Target
 from counterstack.local.client import AccountClient
 from counterstack.seed import LAMBDA_TRUST_POLICY
@@ -67,7 +69,9 @@ def role_arn(account: AccountClient) -> Iterator[str]:
     """One execution role for the session's functions, deleted at the end."""
     iam = account.client("iam")
     name = f"ct-account-tests-{uuid.uuid4().hex[:6]}"
-    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY)
+    role = iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY, Tags=tag_list(name)
+    )
     arn = role["Role"]["Arn"]
     try:
         yield arn

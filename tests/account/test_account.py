@@ -5,7 +5,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -102,39 +101,55 @@ def test_cli_account_reports_a_taken_port():
     assert f"port {port} is in use: stop the other process or pass --port" in output
 
 
+# The account's own process is the workers' parent: there, the moment reset() or stop() returns,
+# a worker it killed and reaped is gone (os.kill raises), and one left running or unreaped (a
+# zombie) is still there. No waiting: the order of events is the proof.
 STOP_SCRIPT = """
-import json, sys, time
+import json, os
 from account_helpers import PROBE_SOURCE, zip_source
 from counterstack.seed import LAMBDA_TRUST_POLICY
 from counterstack.local import LocalAccount
 
+def gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
 account = LocalAccount(port=0).start()
-role = account.client("iam").create_role(RoleName="r", AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY)
-account.client("lambda").create_function(
-    FunctionName="f", Runtime="python3.12", Role=role["Role"]["Arn"], Handler="probe.handler",
-    Code={"ZipFile": zip_source({"probe.py": PROBE_SOURCE})},
-)
-payload = json.loads(account.client("lambda").invoke(FunctionName="f")["Payload"].read())
-assert account.worker_count() == 1
+def function():
+    role = account.client("iam").create_role(
+        RoleName="r", AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY
+    )
+    account.client("lambda").create_function(
+        FunctionName="f", Runtime="python3.12", Role=role["Role"]["Arn"], Handler="probe.handler",
+        Code={"ZipFile": zip_source({"probe.py": PROBE_SOURCE})},
+    )
+    answer = account.client("lambda").invoke(FunctionName="f")["Payload"].read()
+    assert account.worker_count() == 1
+    return json.loads(answer)["pid"]
+
+before_reset = function()
 account.reset()
 assert account.worker_count() == 0 and account.inventory()["lambda_functions"] == []
-account.client("lambda")  # still serving after a reset
+print("reset", before_reset, gone(before_reset))
+before_stop = function()  # still serving after a reset
 account.stop()
-print(payload["pid"])
+print("stop", before_stop, gone(before_stop))
 """
 
 
 def test_stop_and_reset_kill_the_workers(tmp_path):
-    """Workers die with the account: after stop (and reset) the worker process is gone."""
+    """Workers die with the account: once reset() or stop() returns, the worker process is gone."""
     env = {**os.environ, "PYTHONPATH": os.path.dirname(__file__)}
     result = subprocess.run(
         [sys.executable, "-c", STOP_SCRIPT], capture_output=True, text=True, env=env, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    pid = int(result.stdout.strip().splitlines()[-1])
-    time.sleep(0.2)
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    reported = [line.split() for line in result.stdout.splitlines()[-2:]]
+    assert [(step, found) for step, _, found in reported] == [("reset", "True"), ("stop", "True")]
+    assert reported[0][1] != reported[1][1], "the function after reset ran in a new worker"
 
 
 def test_provider_override_points_every_service_here():

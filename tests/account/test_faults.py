@@ -41,13 +41,16 @@ TIMEOUT = 30
 HANDLER_SDK_ATTEMPTS = 2
 FUNCTION_TIMEOUT = 10  # modules/lambda's default: room for the SDK's throttling backoff
 
-# Sleeps 3 s when asked (`?sleep=1`), past its 1 s timeout; answers its pid otherwise.
+# Sleeps 3 s when asked (`?sleep=<file>`), past its 1 s timeout, then creates that file;
+# answers its pid otherwise.
 SLOW_SOURCE = """
 import json, os, time
 
 def handler(event, context):
-    if (event.get("queryStringParameters") or {}).get("sleep"):
+    mark = (event.get("queryStringParameters") or {}).get("sleep")
+    if mark:
         time.sleep(3)
+        open(mark, "w").close()
     return {"statusCode": 200, "headers": {"content-type": "application/json"},
             "body": json.dumps({"pid": os.getpid()})}
 """
@@ -262,8 +265,10 @@ def test_non_retryable_dynamodb_error_is_a_500_without_retry_after(local_account
 
 # -- a function past its timeout ---------------------------------------------------------------
 def test_function_past_its_timeout_is_a_500_in_bounded_time_and_the_next_call_works(
-    local_account, deploy, unique
+    local_account, deploy, unique, tmp_path
 ):
+    """The 500 comes at the function's timeout, not after its handler's sleep: when it arrives
+    the handler has not finished (it would have left a file)."""
     function = deploy.function(
         unique("slow"), zip_source({"slow.py": SLOW_SOURCE}), handler="slow.handler", Timeout=1
     )
@@ -271,12 +276,15 @@ def test_function_past_its_timeout_is_a_500_in_bounded_time_and_the_next_call_wo
     warm = requests.get(url, timeout=TIMEOUT)
     assert warm.status_code == 200, warm.text
 
+    finished = tmp_path / "slept"
     started = time.monotonic()
-    timed_out = requests.get(url + "?sleep=1", timeout=TIMEOUT)
+    timed_out = requests.get(url, params={"sleep": str(finished)}, timeout=TIMEOUT)
     elapsed = time.monotonic() - started
     assert timed_out.status_code == 500
     assert timed_out.json() == {"message": "Internal Server Error"}
-    assert 1.0 <= elapsed < 2.5, f"answered after {elapsed:.2f}s (timeout 1 s, handler sleeps 3 s)"
+    assert not finished.exists(), f"the 500 waited for the handler's sleep ({elapsed:.2f}s)"
+    # A lower bound only: load can make the answer later, never earlier than the timeout.
+    assert elapsed >= 1.0, f"answered after {elapsed:.2f}s, before the 1 s timeout"
 
     after = requests.get(url, timeout=TIMEOUT)
     assert after.status_code == 200, after.text

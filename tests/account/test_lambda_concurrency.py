@@ -1,5 +1,10 @@
 """Concurrency and quotas as Lambda has them: reservations, the account quota, its minimum.
 
+What AWS can check runs on the `account` fixture of either target (a reservation of 0 works on a
+new account whose quota is 10, so the nightly job checks it on AWS too); what needs the local
+account's quota control or its workers is `local_only`. Expected values are AWS's, written here
+as the docs give them, never the account's own constants.
+
 https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html ("You can reserve up
 to the Unreserved account concurrency value minus 100")
 https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html ("If the Lambda API
@@ -7,33 +12,32 @@ rejects the invocation request, API Gateway returns a 500 error code")
 """
 
 import json
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from account_helpers import probe_spec
+from account_helpers import invoke, probe_spec, wait_for_file
 from botocore.exceptions import ClientError
 
 from counterstack.errors import CounterStackError
 from counterstack.local.awslambda.account_settings import QUOTA_PATH
-from counterstack.local.awslambda.concurrency import (
-    ACCOUNT_LIMIT,
-    QUOTA_ENV,
-    RESERVED_LIMIT,
-    ConcurrencyLimits,
-    quota_from_env,
-)
+from counterstack.local.awslambda.concurrency import QUOTA_ENV, ConcurrencyLimits, quota_from_env
 from counterstack.local.awslambda.runtime import LambdaRuntime, Throttled
 
-pytestmark = [
-    pytest.mark.account,
-    pytest.mark.local_only(
-        reason="sets the local account's concurrency quota through its own endpoint"
-    ),
-]
+pytestmark = pytest.mark.account
 
-SLEEP = {"action": "sleep", "seconds": 2}
+# https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html, Errors: "TooManyRequestsException
+# The request throughput limit was exceeded." "HTTP Status Code: 429". Its Reason is one of
+# "ConcurrentInvocationLimitExceeded | FunctionInvocationRateLimitExceeded |
+# ReservedFunctionConcurrentInvocationLimitExceeded | ReservedFunctionInvocationRateLimitExceeded |
+# CallerRateLimitExceeded | ConcurrentSnapshotCreateLimitExceeded" (API_TooManyRequestsException):
+# past a function's reservation, the reserved-function one; past the shared pool, the account one.
+THROTTLED = "TooManyRequestsException"
+RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
+ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
+QUOTA_CONTROL = "sets the local account's concurrency quota through its own endpoint"
+WORKERS = "holds a local worker open through a file on the test's disk"
+IN_PROCESS = "drives the local runtime's concurrency limits in this process"
 
 
 def refusal(minimum: int) -> str:
@@ -70,46 +74,62 @@ def reserved_elsewhere(account, except_function: str) -> int:
     return total
 
 
-def test_past_reserved_concurrency_an_invoke_fails_at_once(local_account, probe, monkeypatch):
-    """Reserved concurrency 1, two overlapping invocations: one runs, one gets 429 — no queue."""
+def test_reserved_concurrency_zero_throttles(account, probe):
+    """Reserved concurrency 0 stops every invocation at once: 429, the reservation's reason."""
     name = probe["FunctionName"]
-    local_account.client("lambda").put_function_concurrency(
-        FunctionName=name, ReservedConcurrentExecutions=1
-    )
-
-    # One attempt per call: botocore retries TooManyRequestsException with backoff, and on a
-    # loaded machine a retry lands after the first invocation ended and runs (as on AWS too).
-    # Clients made first and a barrier, so the two invocations overlap.
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    clients = [local_account.client("lambda") for _ in range(2)]
-    start_together = threading.Barrier(2)
-
-    def attempt(client) -> str:
-        start_together.wait(timeout=30)
-        try:
-            client.invoke(FunctionName=name, Payload=json.dumps(SLEEP).encode())
-        except ClientError as error:
-            assert error.response["Error"]["Code"] == "TooManyRequestsException"
-            return error.response["Reason"]
-        return "ran"
-
-    with ThreadPoolExecutor(2) as pool:
-        outcomes = sorted(pool.map(attempt, clients))
-    assert outcomes == sorted(["ran", RESERVED_LIMIT])
+    client = account.client("lambda")
+    client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError) as caught:
+        invoke(account, name, {})
+    assert caught.value.response["Error"]["Code"] == THROTTLED
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert caught.value.response["Reason"] == RESERVED_LIMIT
 
 
-def test_a_throttled_function_answers_500_through_the_gateway(local_account, deploy, probe, unique):
+def test_a_throttled_function_answers_500_through_the_gateway(account, deploy, probe, unique):
     """HTTP API: Lambda refusing the invocation (429) is an integration failure, a 500."""
     name = probe["FunctionName"]
-    local_account.client("lambda").put_function_concurrency(
+    account.client("lambda").put_function_concurrency(
         FunctionName=name, ReservedConcurrentExecutions=0
     )
     api = deploy.http_api(unique("throttled-fn"), probe["FunctionArn"])
-    response = requests.get(api["url"](), timeout=30)
+    response = account.eventually(
+        lambda: requests.get(api["url"](), timeout=30), lambda answer: answer.status_code == 500
+    )
     assert response.status_code == 500
     assert response.json() == {"message": "Internal Server Error"}
 
 
+@pytest.mark.local_only(reason=WORKERS)
+def test_past_reserved_concurrency_an_invoke_fails_at_once(
+    local_account, deploy, probe_zip, unique, tmp_path, monkeypatch
+):
+    """Reserved concurrency 1: while one invocation is inside the handler (it said so and waits
+    for the test), the next gets 429 at once — no queue; the held one then runs to its end."""
+    name = unique("reserved")
+    deploy.function(name, probe_zip, Timeout=60)
+    local_account.client("lambda").put_function_concurrency(
+        FunctionName=name, ReservedConcurrentExecutions=1
+    )
+    started, release = tmp_path / "started", tmp_path / "release"
+    hold = {"action": "wait", "here": str(started), "until": str(release)}
+    # One attempt per call: botocore retries TooManyRequestsException with backoff.
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(invoke, local_account, name, hold)
+        try:
+            wait_for_file(started)  # the slot is taken: the held invocation is running
+            with pytest.raises(ClientError) as caught:
+                invoke(local_account, name, {})
+        finally:
+            release.touch()
+        _, payload = held.result(timeout=120)
+    assert caught.value.response["Error"]["Code"] == THROTTLED
+    assert caught.value.response["Reason"] == RESERVED_LIMIT
+    assert payload["seen"] == 1  # it ran until released, not to its own deadline
+
+
+@pytest.mark.local_only(reason=QUOTA_CONTROL)
 def test_a_quota_of_10_refuses_any_reservation(local_account, probe, quota):
     """A new account's quota of 10 leaves nothing to reserve: the minimum is the whole quota."""
     quota(10)
@@ -126,6 +146,7 @@ def test_a_quota_of_10_refuses_any_reservation(local_account, probe, quota):
     assert limits["UnreservedConcurrentExecutions"] == max(0, 10 - others)
 
 
+@pytest.mark.local_only(reason=QUOTA_CONTROL)
 def test_the_default_quota_keeps_100_unreserved(local_account, probe, quota):
     """On 1,000, reservations may leave exactly 100 unreserved, never 99."""
     quota(1000)
@@ -144,29 +165,34 @@ def test_the_default_quota_keeps_100_unreserved(local_account, probe, quota):
         client.delete_function_concurrency(FunctionName=name)
 
 
-def test_unreserved_functions_share_what_the_quota_leaves():
-    """Past the unreserved pool (quota minus reservations) an invocation fails at once."""
+@pytest.mark.local_only(reason=IN_PROCESS)
+def test_unreserved_functions_share_what_the_quota_leaves(tmp_path):
+    """Past the unreserved pool (quota minus reservations) an invocation fails at once: while
+    one holds the only slot (inside its handler, waiting for the test), the next is refused."""
     runtime = LambdaRuntime("http://127.0.0.1:9")  # the probe makes no SDK call
     runtime.concurrency.quota = 1
     spec = probe_spec("pool-probe")
-
-    def attempt(_: int) -> str:
-        try:
-            invocation = runtime.invoke(spec, json.dumps(SLEEP).encode())
-        except Throttled as error:
-            return error.reason
-        assert invocation.error is None, invocation.payload
-        return "ran"
-
+    started, release = tmp_path / "started", tmp_path / "release"
+    hold = {"action": "wait", "here": str(started), "until": str(release)}
     try:
-        with ThreadPoolExecutor(2) as pool:
-            outcomes = sorted(pool.map(attempt, range(2)))
+        with ThreadPoolExecutor(1) as pool:
+            held = pool.submit(runtime.invoke, spec, json.dumps(hold).encode())
+            try:
+                wait_for_file(started)
+                with pytest.raises(Throttled) as caught:
+                    runtime.invoke(spec, json.dumps({}).encode())
+            finally:
+                release.touch()
+            invocation = held.result(timeout=120)
     finally:
         runtime.close()
-    assert outcomes == sorted(["ran", ACCOUNT_LIMIT])
+    assert caught.value.reason == ACCOUNT_LIMIT
+    assert invocation.error is None, invocation.payload
+    assert json.loads(invocation.payload)["seen"] == 1
     assert runtime.worker_count() == 0
 
 
+@pytest.mark.local_only(reason=IN_PROCESS)
 def test_limits_count_in_flight_invocations_only():
     """A slot is given back when the invocation ends, even when it failed."""
     limits = ConcurrencyLimits(quota=10)
@@ -180,6 +206,7 @@ def test_limits_count_in_flight_invocations_only():
         pass  # the failed one gave its slot back
 
 
+@pytest.mark.local_only(reason=QUOTA_CONTROL)
 def test_a_bad_quota_is_a_clear_error(local_account, monkeypatch):
     """The quota variable and the control endpoint name what is wrong and what to send."""
     monkeypatch.setenv(QUOTA_ENV, "ten")

@@ -1,23 +1,23 @@
 """A function's SDK calls are allowed only by its execution role's policies, as on AWS.
 
-The runtime signs the function's calls with a session of its execution role; the account checks
-the role's inline and attached policies for each call (Terraform's `test` key stays admin).
+Allow and deny by the role run on the `account` fixture, so the nightly job checks them on AWS
+(where a new role's policies take a while to apply: `account.eventually`). The runtime signs the
+function's calls with a session of its execution role; the account checks the role's inline and
+attached policies for each call (Terraform's `test` key stays admin).
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html
 """
 
 import base64
+import contextlib
 import json
 
 import pytest
 from account_helpers import invoke
+from botocore.exceptions import ClientError
 
-pytestmark = [
-    pytest.mark.account,
-    pytest.mark.local_only(
-        reason="checks the local account's IAM enforcement and the denials it logs"
-    ),
-]
+pytestmark = pytest.mark.account
+LOCAL_KEY = "the local account's own `test` key and its log delivery"
 
 GET_VISITORS = {
     "version": "2.0",
@@ -34,9 +34,9 @@ UNRELATED = {
 
 
 @pytest.fixture
-def counter_stack(local_account, deploy, counter_zip, unique, execution_role):
+def counter_stack(account, deploy, counter_zip, unique, execution_role):
     """deploy(statements) -> (function name, table ARN): the counter, its table, its role."""
-    dynamodb = local_account.client("dynamodb")
+    dynamodb = account.client("dynamodb")
     tables: list[str] = []
 
     def make(statements_for) -> tuple[str, str]:
@@ -60,10 +60,16 @@ def counter_stack(local_account, deploy, counter_zip, unique, execution_role):
 
     yield make
     for name in tables:
-        local_account.client("lambda").delete_function(FunctionName=name)
+        with contextlib.suppress(ClientError):  # `deploy` may have deleted it already
+            account.client("lambda").delete_function(FunctionName=name)
         dynamodb.delete_table(TableName=name)
 
 
+# https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html gives the
+# message's form: "User: <principal> is not authorized to perform: <action> on resource:
+# <resource> because no identity-based policy allows the <action> action", and for a deny
+# "... with an explicit deny in an identity-based policy". Lambda names the session after the
+# function (lambda-intro-execution-role.html).
 def denial(account, role: str, session: str, action: str, resource: str) -> str:
     """AWS's AccessDeniedException message for an identity policy that does not allow."""
     return (
@@ -73,16 +79,22 @@ def denial(account, role: str, session: str, action: str, resource: str) -> str:
     )
 
 
-def count(account, name: str) -> tuple[dict, str]:
-    response, payload = invoke(account, name, GET_VISITORS, LogType="Tail")
-    return payload, base64.b64decode(response["LogResult"]).decode()
+def count(account, name: str, status: int = 200) -> tuple[dict, str]:
+    """Invoke the counter until it answers `status` (at once locally; on AWS once the role's
+    policies apply); its payload and the tail of its log."""
+
+    def attempt() -> tuple[dict, str]:
+        response, payload = invoke(account, name, GET_VISITORS, LogType="Tail")
+        return payload, base64.b64decode(response["LogResult"]).decode()
+
+    return account.eventually(attempt, lambda answer: answer[0]["statusCode"] == status)
 
 
-def test_the_right_policy_lets_the_counter_count(local_account, counter_stack):
+def test_the_right_policy_lets_the_counter_count(account, counter_stack):
     name, _ = counter_stack(
         lambda table: [{"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": table}]
     )
-    payload, _ = count(local_account, name)
+    payload, _ = count(account, name)
     assert payload["statusCode"] == 200, payload
     assert json.loads(payload["body"]) == {"count": 1}
 
@@ -107,24 +119,24 @@ def test_the_right_policy_lets_the_counter_count(local_account, counter_stack):
     ],
 )
 def test_a_policy_without_update_item_on_the_table_is_denied(
-    local_account, counter_stack, statements_for
+    account, counter_stack, statements_for
 ):
     """The handler's UpdateItem gets AccessDeniedException: the caller 500, the log the reason."""
     name, table_arn = counter_stack(statements_for)
-    payload, log = count(local_account, name)
+    payload, log = count(account, name, status=500)
     assert payload["statusCode"] == 500
     assert "DynamoDB AccessDeniedException" in log
-    assert denial(local_account, name, name, "dynamodb:UpdateItem", table_arn) in log
+    assert denial(account, name, name, "dynamodb:UpdateItem", table_arn) in log
 
 
-def test_an_explicit_deny_wins_over_an_allow(local_account, counter_stack):
+def test_an_explicit_deny_wins_over_an_allow(account, counter_stack):
     name, table_arn = counter_stack(
         lambda table: [
             {"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"},
             {"Effect": "Deny", "Action": "dynamodb:UpdateItem", "Resource": table},
         ]
     )
-    payload, log = count(local_account, name)
+    payload, log = count(account, name, status=500)
     assert payload["statusCode"] == 500
     assert (
         f"not authorized to perform: dynamodb:UpdateItem on resource: {table_arn} with an "
@@ -132,9 +144,9 @@ def test_an_explicit_deny_wins_over_an_allow(local_account, counter_stack):
     ) in log
 
 
-def test_attached_managed_policies_count(local_account, counter_stack, unique):
+def test_attached_managed_policies_count(account, counter_stack, unique):
     """A managed policy attached to the role allows as an inline one does."""
-    iam = local_account.client("iam")
+    iam = account.client("iam")
     name, table_arn = counter_stack(lambda table: [UNRELATED])
     policy_arn = iam.create_policy(
         PolicyName=unique("managed"),
@@ -150,7 +162,7 @@ def test_attached_managed_policies_count(local_account, counter_stack, unique):
     try:
         iam.attach_role_policy(RoleName=name, PolicyArn=policy_arn)
         try:
-            payload, _ = count(local_account, name)
+            payload, _ = count(account, name)
         finally:
             iam.detach_role_policy(RoleName=name, PolicyArn=policy_arn)
     finally:
@@ -158,6 +170,7 @@ def test_attached_managed_policies_count(local_account, counter_stack, unique):
     assert payload["statusCode"] == 200, payload
 
 
+@pytest.mark.local_only(reason=LOCAL_KEY)
 def test_function_logs_need_the_roles_logs_permission(local_account, counter_stack):
     """Lambda writes the function's log with its role: without logs:PutLogEvents, none."""
     name, _ = counter_stack(
@@ -173,6 +186,7 @@ def test_function_logs_need_the_roles_logs_permission(local_account, counter_sta
         logs.delete_log_group(logGroupName=group)
 
 
+@pytest.mark.local_only(reason=LOCAL_KEY)
 def test_the_accounts_own_key_keeps_admin_rights(local_account, counter_stack):
     """Terraform's and the tests' `test` key is the account's admin, as before."""
     name, _ = counter_stack(lambda table: [UNRELATED])

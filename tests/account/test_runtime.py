@@ -7,7 +7,6 @@ https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configur
 
 import base64
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -17,6 +16,7 @@ from account_helpers import (
     descriptors_past_select_limit,
     invoke,
     probe_spec,
+    process_gone,
     zip_source,
 )
 from botocore.exceptions import ClientError
@@ -94,14 +94,18 @@ def test_unhandled_exception_is_reported_as_lambda_does(account, probe):
 
 @pytest.mark.local_only(reason="worker processes are the local runtime's")
 def test_timeout_kills_the_worker_and_the_next_invocation_gets_a_new_one(
-    local_account, deploy, probe_zip, unique
+    local_account, deploy, probe_zip, unique, tmp_path
 ):
+    """The answer comes at the timeout, not after the handler's 30 s sleep: when it arrives the
+    handler never got past its sleep (no mark) and its worker is already gone."""
     name = unique("slow")
     deploy.function(name, probe_zip, Timeout=1)
-    _, first = invoke(local_account, name, {})
-    started = time.monotonic()
-    response, payload = invoke(local_account, name, {"action": "sleep", "seconds": 30})
-    assert time.monotonic() - started < 5
+    _, first = invoke(local_account, name, {})  # the warm worker the next invocation reuses
+    finished = tmp_path / "slept"
+    sleep = {"action": "sleep", "seconds": 30, "mark": str(finished)}
+    response, payload = invoke(local_account, name, sleep)
+    assert not finished.exists(), "the answer waited for the handler's sleep"
+    assert process_gone(first["pid"]), "the timed-out worker still runs"
     assert response["FunctionError"] == "Unhandled"
     assert payload["errorType"] == "Sandbox.Timedout"
     assert "Task timed out after 1.00 seconds" in payload["errorMessage"]
@@ -147,29 +151,21 @@ def test_new_code_gets_a_new_worker(local_account, probe):
 
 
 @pytest.mark.local_only(reason="worker processes are the local runtime's")
-def test_concurrent_invocations_run_in_parallel(local_account, probe):
-    name = probe["FunctionName"]
-    invoke(local_account, name, {})  # one warm worker; the others start cold
+def test_concurrent_invocations_run_in_parallel(local_account, deploy, probe_zip, unique, tmp_path):
+    """Three invocations meet inside the handler: each waits until all three are there, which
+    only workers running side by side can do (one at a time, the first would wait alone)."""
+    name = unique("parallel")
+    deploy.function(name, probe_zip, Timeout=60)
+    meet = lambda n: {  # noqa: E731
+        "action": "wait",
+        "here": str(tmp_path / f"here-{n}"),
+        "until": str(tmp_path / "here-*"),
+        "count": 3,
+    }
     with ThreadPoolExecutor(3) as pool:
-        list(pool.map(lambda _: invoke(local_account, name, {}), range(3)))  # warm three
-        started = time.monotonic()
-        results = list(
-            pool.map(
-                lambda _: invoke(local_account, name, {"action": "sleep", "seconds": 1}), range(3)
-            )
-        )
-    assert time.monotonic() - started < 2.5  # three one-second sleeps, side by side
-    assert len({payload["pid"] for _, payload in results}) == 3
-
-
-def test_reserved_concurrency_zero_throttles(account, probe):
-    """Reserved concurrency 0 stops every invocation: 429 TooManyRequestsException."""
-    name = probe["FunctionName"]
-    client = account.client("lambda")
-    client.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
-    with pytest.raises(ClientError) as caught:
-        invoke(account, name, {})
-    assert caught.value.response["Error"]["Code"] == "TooManyRequestsException"
+        results = list(pool.map(lambda n: invoke(local_account, name, meet(n))[1], range(3)))
+    assert [result["seen"] for result in results] == [3, 3, 3], results
+    assert len({result["pid"] for result in results}) == 3
 
 
 def test_invocation_types_event_and_dry_run(account, probe):

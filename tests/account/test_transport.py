@@ -19,8 +19,9 @@ from counterstack.harness.plan import local_aws_server
 from counterstack.local.client import HEALTH_PATH
 from counterstack.local.transport.server import EVICT_IDLE_AFTER_SECONDS, EVICT_IDLE_AT
 
-pytestmark = pytest.mark.account
 SERVER = "checks the local account's HTTP server on its own socket"
+# Every test here starts or talks to local servers: on --target aws they would test nothing of AWS.
+pytestmark = [pytest.mark.account, pytest.mark.local_only(reason=SERVER)]
 
 LATE_BODY = b"x" * 64
 
@@ -54,7 +55,6 @@ def read_answer(sock: socket.socket) -> bytes:
     return head
 
 
-@pytest.mark.local_only(reason=SERVER)
 def test_a_late_body_gets_its_answer_and_the_connection_stays_open(local_account):
     """werkzeug answered before the body arrived, closed, and the late body drew a TCP RST (a known
     way to lose answers); the account now answers a whole request and keeps the connection
@@ -74,7 +74,6 @@ def test_a_late_body_gets_its_answer_and_the_connection_stays_open(local_account
             assert b"connection: close" not in head.lower(), head
 
 
-@pytest.mark.local_only(reason=SERVER)
 def test_idle_connections_piling_up_are_closed_oldest_first(local_account):
     """A client that keeps its responses alive keeps a socket per request: waitress stopped
     accepting at its connection limit and the next request hung (the 1,000-GET load test)."""

@@ -4,7 +4,10 @@
 Terraform root. `compose_prod` turns a copy of the tree's live/prod, after `counterstack adopt
 --write`, into one Terraform root with the root-level import blocks, pointed at the test's account.
 The names come from `SeedNames`: the seed's own on a local account of the test's own, `ct-...`
-names on `--target aws`, so the nightly run imports real objects with the ids adopt writes.
+names on `--target aws`, so the nightly run imports real objects with the ids adopt writes. There
+the objects are made with the mark of a test run (`harness.mark`), so the nightly sweep takes
+them if a run dies; once adopted they carry the live tree's tags instead, so the test's cleanup
+marks what is left under its own prefix again before it sweeps.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from terraform_runner import TerraformRunner
 
 from counterstack.adopt.plan_gate import gate
 from counterstack.harness.inventory import list_resources
+from counterstack.harness.mark import mark, tag_list, tag_map
 from counterstack.harness.sweep import sweep
 from counterstack.harness.target import Target, selected_target_name
 from counterstack.local.client import RemoteAccount
@@ -38,7 +42,6 @@ SEED_ROOT = Path(__file__).with_name("seed_root")
 REGION = "eu-west-1"  # live/prod/env.hcl
 TABLE, FUNCTION, API = "visitor-counter", "visitorCounter", "visitor-counter"
 ORIGINS = ["https://selimcelem.com", "https://www.selimcelem.com"]
-COUNTER_KEY = {"id": {"S": "visitors"}}
 SEED_PREFIX = "visitor"  # every seed name starts with it (visitor-counter, visitorCounter...)
 TIMEOUT = 300
 # What the root terragrunt.hcl's generated provider tags everything with in prod.
@@ -69,11 +72,21 @@ class SeedNames:
     api: str = API
     prefix: str = SEED_PREFIX  # every name starts with it: the sweep of a failed run's leftovers
     console_policy: str = "AWSLambdaBasicExecutionRole-"  # the console's managed policy names
+    mark: str | None = None  # the test run's mark on what it builds (on an account it shares)
 
     @classmethod
     def prefixed(cls, prefix: str) -> SeedNames:
-        """Names of the test's own (`ct-...`), for an account the test does not own."""
-        return cls(f"{prefix}-table", f"{prefix}-fn", f"{prefix}-api", prefix, f"{prefix}-basic-")
+        """Names of the test's own (`ct-...`), for an account the test does not own: marked."""
+        return cls(
+            f"{prefix}-table", f"{prefix}-fn", f"{prefix}-api", prefix, f"{prefix}-basic-", prefix
+        )
+
+    def tag_map(self) -> dict[str, str]:
+        """The mark as tags (none for the seed's own names, built as its owner built them)."""
+        return tag_map(self.mark) if self.mark else {}
+
+    def tag_list(self) -> list[dict[str, str]]:
+        return tag_list(self.mark) if self.mark else []
 
     def tfvars(self) -> dict[str, str]:
         """The seed root's name variables."""
@@ -103,14 +116,27 @@ def endpoint_args(target: Target) -> list[str]:
     return ["--endpoint", target.endpoint] if target.endpoint else []
 
 
-def put_count(client: Any, count: int, names: SeedNames = SEED) -> None:
-    item = {**COUNTER_KEY, "count": {"N": str(count)}}
-    client("dynamodb").put_item(TableName=names.table, Item=item)
+def put_count(
+    client: Any,
+    count: int,
+    names: SeedNames = SEED,
+    key: str = "visitors",
+    attribute: str = "count",
+) -> None:
+    """The table holds `count` in item `id = key`, `attribute`, and nothing else: a stack made by
+    hand may have counted anywhere (the handler's default place is visitors, count)."""
+    dynamodb = client("dynamodb")
+    for item in dynamodb.scan(TableName=names.table, ConsistentRead=True)["Items"]:
+        dynamodb.delete_item(TableName=names.table, Key={"id": item["id"]})
+    item = {"id": {"S": key}, attribute: {"N": str(count)}}
+    dynamodb.put_item(TableName=names.table, Item=item)
 
 
 def create_lambda_log_group(client: Any, names: SeedNames = SEED) -> None:
     """The log group Lambda makes on a first invoke (no retention); the local runtime does not."""
-    client("logs").create_log_group(logGroupName=f"/aws/lambda/{names.function}")
+    client("logs").create_log_group(
+        logGroupName=f"/aws/lambda/{names.function}", tags=names.tag_map()
+    )
 
 
 @dataclass(frozen=True)
@@ -130,10 +156,14 @@ def build_by_hand(client: Any, package: Path, names: SeedNames = SEED) -> ByHand
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
+        Tags=names.tag_list(),
     )
     role_name = f"{names.function}-role-{uuid.uuid4().hex[:8]}"
     role = iam.create_role(
-        RoleName=role_name, Path="/service-role/", AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY
+        RoleName=role_name,
+        Path="/service-role/",
+        AssumeRolePolicyDocument=LAMBDA_TRUST_POLICY,
+        Tags=names.tag_list(),
     )["Role"]
     # The Lambda console attaches its own basic-execution policy (AWS's managed
     # AWSLambdaBasicExecutionRole where that exists; the local account has no AWS-managed set).
@@ -178,12 +208,14 @@ def build_by_hand(client: Any, package: Path, names: SeedNames = SEED) -> ByHand
         Handler="visitor_counter.handler.handler",
         Code={"ZipFile": Path(package).read_bytes()},
         Environment={"Variables": {"TABLE_NAME": names.table}},
+        Tags=names.tag_map(),
     )
     create_lambda_log_group(client, names)
     api = apigw.create_api(
         Name=names.api,
         ProtocolType="HTTP",
         CorsConfiguration={"AllowOrigins": ORIGINS, "AllowMethods": ["GET"]},
+        Tags=names.tag_map(),
     )
     integration = apigw.create_integration(
         ApiId=api["ApiId"],
@@ -252,13 +284,25 @@ def remove_console_policies(client: Any, names: SeedNames = SEED) -> None:
             iam.delete_policy(PolicyArn=policy["Arn"])
 
 
+def mark_again(client: Any, names: SeedNames = SEED) -> None:
+    """Adopted objects carry the live tree's tags, not the mark: every object named with the
+    test's prefix (its own: a unique `ct-` prefix, or the seed's names on its own account) gets
+    it back, so the sweep takes it."""
+    for resource in list_resources(client, names.prefix):
+        if resource.kind == "kms alias" and not resource.id:
+            continue
+        mark(client, resource, names.mark or names.prefix)
+
+
 def remove_leftovers(client: Any, names: SeedNames = SEED) -> None:
-    """Anything a failed run left: console policies, then every object named with the prefix."""
+    """Anything a failed run left: console policies, then every object named with the prefix,
+    marked again as the test's own."""
     remove_console_policies(client, names)
     try:
         client("dynamodb").update_table(TableName=names.table, DeletionProtectionEnabled=False)
     except client("dynamodb").exceptions.ResourceNotFoundException:
         pass
+    mark_again(client, names)
     sweep(client, names.prefix, None, dry_run=False)
 
 
@@ -301,9 +345,11 @@ def adopt_and_prove(
     target = tf.target
     env_dir = tree / "live" / "prod"
     use_names(tree, names)
-    listed = counterstack("adopt", str(env_dir), *endpoint_args(target), "--json")
+    # The dry run plans the adoption in a scratch copy: the in-place changes, with their values.
+    listed = counterstack("adopt", str(env_dir), *endpoint_args(target), "--json", "--plan")
     assert listed.returncode == 0, listed.stderr
     adoption = json.loads(listed.stdout)
+    assert not list(env_dir.rglob("imports.tf")), "the dry run wrote files"
     written = counterstack("adopt", str(env_dir), *endpoint_args(target), "--write")
     assert written.returncode == 0, written.stderr
     root = compose_prod(tree, target, package)
@@ -325,6 +371,21 @@ def adopt_and_prove(
             if row["action"] == "create"
         }
         assert set(report.creates) == created  # only what did not exist is added
+        previewed = adoption["plan"]
+        assert previewed["summary"] == report.summary
+        listed_changes = {
+            (change["address"], change["attribute"]) for change in previewed["changes"]
+        }
+        assert listed_changes == {
+            (address, name) for address, names in report.updates.items() for name in names
+        }, "the dry run listed other in-place changes than the apply's plan makes"
+        print(
+            "\ndry run's in-place changes:\n"
+            + "\n".join(
+                f"  ~ {c['address']}: {c['attribute']}: {c['before']} -> {c['after']}"
+                for c in previewed["changes"]
+            )
+        )
         checked = counterstack("adopt", "--check-plan", str(root / "plan.json"))
         assert checked.returncode == 0, checked.stderr
         assert checked.stdout.splitlines()[0] == report.summary

@@ -1,6 +1,7 @@
 """Issue 11, end to end, variant (b): a stack made by hand with console-style names, holding
-count 41, is adopted into live/prod with nothing replaced (`adopt_helpers.adopt_and_prove` says
-how); test_adopt_flat_root.py is variant (a)."""
+count 41 in a place of its own (item id = "hits", attribute n), is adopted into live/prod with
+nothing replaced and goes on counting there (`adopt_helpers.adopt_and_prove` says how);
+test_adopt_flat_root.py is variant (a)."""
 
 from __future__ import annotations
 
@@ -15,25 +16,46 @@ from adopt_helpers import (
     teardown,
 )
 
+from counterstack.harness.inventory import list_resources
+from counterstack.harness.mark import mark_of
 from counterstack.paths import REPO_ROOT
-from counterstack.terragrunt.tree import copy_tree
+from counterstack.terragrunt.tree import copy_tree, with_alarm_subscriber
 
 # One variant a module: xdist runs the two on different workers.
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+MADE_BY_HAND = ("dynamodb table", "iam role", "lambda function", "log group", "http api")
 
 
 def test_console_made_stack_is_adopted_keeping_count_and_api(
     seed_account, seed_tf, seed_names, package, tmp_path
 ):
-    tree = copy_tree(REPO_ROOT, tmp_path / "tree")
+    # Prod refuses to plan with nobody to tell its alarms: the copy names someone.
+    tree = with_alarm_subscriber(copy_tree(REPO_ROOT, tmp_path / "tree"), "alarms@example.com")
     hand = None
     left: dict = {}
     try:
         hand = build_by_hand(seed_account.client, package, seed_names)
+        if seed_names.mark:  # on an account it shares: the run's mark, so a crash gets swept
+            made = list_resources(seed_account.client, seed_names.prefix)
+            marks = {(r.kind, mark_of(seed_account.client, r)) for r in made}
+            assert marks == {(kind, seed_names.mark) for kind in MADE_BY_HAND}, marks
         assert get_visitors(seed_account, hand.api_id).json() == {"count": 1}  # it serves as built
-        put_count(seed_account.client, 41, seed_names)
+        # The hand-made function counted in its own place: adopt finds it (the only number in the
+        # table), the adopted function goes on counting there (adopt_and_prove: 41, then 42).
+        put_count(seed_account.client, 41, seed_names, key="hits", attribute="n")
         summary = adopt_and_prove(seed_tf, tree, hand.api_id, package, seed_names)
         assert summary.endswith("0 to destroy")
+        function = seed_account.client("lambda").get_function(FunctionName=seed_names.function)
+        variables = function["Configuration"]["Environment"]["Variables"]
+        assert variables == {
+            "TABLE_NAME": seed_names.table,
+            "COUNTER_KEY": "hits",
+            "COUNTER_ATTRIBUTE": "n",
+        }
+        item = seed_account.client("dynamodb").get_item(
+            TableName=seed_names.table, Key={"id": {"S": "hits"}}, ConsistentRead=True
+        )["Item"]
+        assert item["n"] == {"N": "42"}
         role = seed_account.client("iam").get_role(RoleName=hand.role_name)["Role"]
         assert role["Path"] == "/service-role/"
         attached = seed_account.client("iam").list_attached_role_policies(RoleName=hand.role_name)

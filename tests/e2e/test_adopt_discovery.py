@@ -7,6 +7,7 @@ No Terraform runs here: the seed's objects are made with boto3 in this module's 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from adopt_helpers import (
     build_by_hand,
     counterstack,
     inventory,
+    put_count,
     remove_leftovers,
 )
 
@@ -84,7 +86,7 @@ def test_every_seed_object_is_listed_as_import_with_its_import_id(clean, package
         'aws_apigatewayv2_integration.this["GET /visitors"]': integration,
         'aws_apigatewayv2_route.this["GET /visitors"]': route,
         "aws_apigatewayv2_stage.this": f"{api}/prod",
-        f'aws_lambda_permission.this["{FUNCTION}"]': f"{FUNCTION}/{hand.statement_id}",
+        'aws_lambda_permission.this["GET /visitors"]': f"{FUNCTION}/{hand.statement_id}",
     }
     assert found["aws_cloudwatch_log_group.access"]["action"] == "create"
     left_alone = [row for row in found.values() if row["action"] == "left alone"]
@@ -96,8 +98,8 @@ def test_every_seed_object_is_listed_as_import_with_its_import_id(clean, package
             "policy_name": "visitorCounterTableAccess",
         },
         "http-api": {
-            "permission_statement_ids": {FUNCTION: hand.statement_id},
-            "permission_source_arns": {FUNCTION: hand.source_arn},
+            "permission_statement_ids": {"GET /visitors": hand.statement_id},
+            "permission_source_arns": {"GET /visitors": hand.source_arn},
         },
     }
     assert written(env_dir / "live" / "prod") == {}, "a dry run wrote files"
@@ -190,3 +192,48 @@ def test_a_role_other_functions_use_is_a_conflict(clean, package, tmp_path):
     assert f"role {hand.role_name} is also the execution role of visitorCounterReport" in (
         result.stderr
     )
+
+
+def test_a_count_kept_elsewhere_is_found_or_refused_until_the_options_choose(
+    clean, package, tmp_path
+):
+    """adopt reads the table: the only number there is where the adopted function counts; two
+    numbers are a refusal naming both and the options, and nothing is written until one is
+    chosen."""
+    build_by_hand(clean.client, package)
+    env_dir = copy_tree(REPO_ROOT, tmp_path) / "live" / "prod"
+    put_count(clean.client, 41, key="hits", attribute="n")
+    found = adopt(clean, env_dir, "--write")
+    assert found.returncode == 0, found.stderr
+    rows_printed = [re.split(r"\s{2,}", line) for line in found.stdout.splitlines()]
+    assert [
+        "lambda",
+        "counter",
+        'visitor-counter: id = "hits", attribute n (41)',
+        "counter",
+        "the only number in visitor-counter",
+    ] in rows_printed
+    assert (
+        'input lambda.environment_variables = {"COUNTER_KEY": "hits", "COUNTER_ATTRIBUTE": "n"}'
+        in found.stdout.splitlines()
+    )
+    assert (
+        'environment_variables = { "COUNTER_KEY" = "hits", "COUNTER_ATTRIBUTE" = "n" }'
+        in written(env_dir)["adopted.hcl"]
+    )
+
+    env_dir = copy_tree(REPO_ROOT, tmp_path / "second") / "live" / "prod"
+    clean.client("dynamodb").put_item(
+        TableName=TABLE, Item={"id": {"S": "pages"}, "views": {"N": "7"}}
+    )
+    refused = adopt(clean, env_dir, "--write")
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1, refused.stderr  # one line, no traceback
+    for candidate in ('id = "hits", attribute n (41)', 'id = "pages", attribute views (7)'):
+        assert candidate in refused.stderr
+    assert "--counter-key ID --counter-attribute NAME" in refused.stderr
+    assert written(env_dir) == {}, "a refused adoption wrote files"
+
+    chosen = adopt(clean, env_dir, "--write", "--counter-key", "hits", "--counter-attribute", "n")
+    assert chosen.returncode == 0, chosen.stderr
+    assert '"COUNTER_KEY" = "hits"' in written(env_dir)["adopted.hcl"]

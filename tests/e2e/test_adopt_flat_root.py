@@ -20,7 +20,7 @@ from adopt_helpers import (
 
 from counterstack.local.provider import provider_override
 from counterstack.paths import REPO_ROOT
-from counterstack.terragrunt.tree import copy_tree
+from counterstack.terragrunt.tree import copy_tree, with_alarm_subscriber
 
 # One variant a module: xdist runs the two on different workers.
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -35,9 +35,12 @@ def test_flat_root_is_forgotten_then_adopted_keeping_count_and_api(
     if seed_account.endpoint:  # on AWS the root's own provider block, through the default chain
         # fake credentials; seed_tf gives Terraform the account as AWS_ENDPOINT_URL
         (seed / "local_override.tf").write_text(provider_override(None, REGION))
+    elif seed_names.mark:  # on an account it shares, what the root makes carries the run's mark
+        (seed / "mark_override.tf").write_text(seed_account.provider_override(seed_names.tag_map()))
     tfvars = {"package_path": str(package), **seed_names.tfvars()}
     (seed / "seed.auto.tfvars.json").write_text(json.dumps(tfvars))
-    tree = copy_tree(REPO_ROOT, tmp_path / "tree")
+    # Prod refuses to plan with nobody to tell its alarms: the copy names someone.
+    tree = with_alarm_subscriber(copy_tree(REPO_ROOT, tmp_path / "tree"), "alarms@example.com")
     left: dict = {}
     try:
         seed_tf.ok(seed, "init", "-input=false")

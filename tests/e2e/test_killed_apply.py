@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
@@ -46,10 +47,43 @@ def test_apply_killed_midway_is_swept_clean(target, name_prefix, tmp_path):
         os.killpg(apply.pid, signal.SIGKILL)
         apply.wait()
     assert apply.returncode == -signal.SIGKILL
-    time.sleep(0.5)  # calls terraform had already sent still complete on the server side
+    wait_for_group_exit(apply.pid)  # the provider too: nothing of the run can send a call now
 
-    results = sweep(target.client, f"{prefix}-")
+    # A call the provider had sent before it died may still complete on the server side after a
+    # sweep listed: sweep again until a listing finds nothing (each round deletes what it finds;
+    # a kind the sweep misses stays listed through every round and fails the test).
+    results = []
+    for _ in range(SWEEP_ROUNDS):
+        results += sweep(target.client, f"{prefix}-")
+        if not list_resources(target.client, f"{prefix}-"):
+            break
 
     assert results, "the killed apply left nothing to sweep: the fault was not exercised"
     assert [r.outcome for r in results] == ["deleted"] * len(results)
     assert list_resources(target.client, f"{prefix}-") == []
+
+
+SWEEP_ROUNDS = 3
+GROUP_EXIT_SECONDS = 60  # a bound for the failing case: SIGKILLed processes end at once
+
+
+def live_members(group: int) -> list[int]:
+    """The processes of `group` that still run (Linux /proc); a zombie sends no call."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended while listed
+            continue
+        state, pgrp = fields[0], int(fields[2])
+        if pgrp == group and state != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
+def wait_for_group_exit(group: int) -> None:
+    """Until no process of the killed process group runs: an event, the bound is for failure."""
+    deadline = time.monotonic() + GROUP_EXIT_SECONDS
+    while members := live_members(group):
+        assert time.monotonic() < deadline, f"process group {group} outlived SIGKILL: {members}"
+        time.sleep(0.05)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from counterstack.hcl_syntax import hcl_string
+from counterstack.hcl_syntax import hcl_string, hcl_value
 from counterstack.terraform_cli import terraform_env
 from counterstack.terragrunt.compose import CompositionError, compose_environment, compose_imports
 from counterstack.terragrunt.contract import check_tree
@@ -79,6 +79,23 @@ def test_adopted_inputs_reach_only_their_units_of_their_environment(tree: Path):
     assert "role_name" not in prod["dynamodb"]
     dev = compose_environment(tree / "live" / "dev", locals_values=LOCALS, root=tree)["module"]
     assert "role_name" not in dev["lambda"]
+    assert check_tree(tree) == []
+
+
+def test_adopted_counter_settings_reach_the_function_and_table_name_stays_the_tables(tree: Path):
+    """`adopt --write` names where an adopted table counts (COUNTER_KEY, COUNTER_ATTRIBUTE) in
+    the lambda unit's map; the unit merges them under its TABLE_NAME, which no file can move."""
+    table = "${module.dynamodb.name}"
+    plain = compose_environment(tree / "live" / "prod", locals_values=LOCALS, root=tree)["module"]
+    assert plain["lambda"]["environment_variables"] == {"TABLE_NAME": table}  # unchanged plans
+    counter = {"COUNTER_ATTRIBUTE": "n", "COUNTER_KEY": "hits", "TABLE_NAME": "elsewhere"}
+    (tree / "live" / "prod" / "adopted.hcl").write_text(
+        'locals {\n  inputs = {\n    "lambda" = {\n      environment_variables = '
+        + hcl_value(counter)
+        + "\n    }\n  }\n}\n"
+    )
+    prod = compose_environment(tree / "live" / "prod", locals_values=LOCALS, root=tree)["module"]
+    assert prod["lambda"]["environment_variables"] == {**counter, "TABLE_NAME": table}
     assert check_tree(tree) == []
 
 

@@ -1,4 +1,5 @@
-"""The root's guards: the Terragrunt release mise.toml installs, and prod only with its account.
+"""The root's guards: the Terragrunt release mise.toml installs; prod only with its account, dev
+with its account or an explicit allow_any_account.
 
 The account guard is a filtered for-expression: Terragrunt calls its `run_cmd` (which prints the
 one line and fails) only when the filter lets it through. Terraform evaluates the same filter here
@@ -35,6 +36,10 @@ PROD_LINE = (
     "live/prod/env.hcl: aws_account_id is empty: set the prod account id (12 digits) "
     "before planning prod"
 )
+DEV_LINE = (
+    "live/dev/env.hcl: aws_account_id is empty: set the dev account id (12 digits) "
+    "before planning dev, or allow_any_account = true to use the account of the credentials"
+)
 
 
 def test_terragrunt_constraint_admits_the_release_mise_installs_and_no_other_major():
@@ -46,21 +51,31 @@ def test_terragrunt_constraint_admits_the_release_mise_installs_and_no_other_maj
 
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
-def test_the_account_guard_stops_prod_on_aws_without_an_account_id_only(tmp_path: Path):
+def test_the_account_guard_stops_an_environment_on_aws_without_its_account_id(tmp_path: Path):
+    """Prod always needs its id; dev too, unless its env.hcl allows any account explicitly."""
     match = GUARD.search(ROOT.read_text())
     assert match, "terragrunt.hcl: account_guard is not the filtered run_cmd this test reads"
-    cases = {
-        "prod_aws_unpinned": ("prod", False, ""),
-        "prod_aws_pinned": ("prod", False, "111122223333"),
-        "prod_local_unpinned": ("prod", True, ""),
-        "dev_aws_unpinned": ("dev", False, ""),
+    cases = {  # environment, local mode, account id, allow_any_account (None: not in env.hcl)
+        "prod_aws_unpinned": ("prod", False, "", None),
+        "prod_aws_unpinned_allowing_any": ("prod", False, "", True),
+        "prod_aws_pinned": ("prod", False, "111122223333", None),
+        "prod_local_unpinned": ("prod", True, "", None),
+        "dev_aws_unpinned": ("dev", False, "", False),
+        "dev_aws_unpinned_unsaid": ("dev", False, "", None),
+        "dev_aws_unpinned_allowing_any": ("dev", False, "", True),
+        "dev_aws_pinned": ("dev", False, "111122223333", False),
+        "dev_local_unpinned": ("dev", True, "", False),
     }
     outputs = []
-    for name, (environment, is_local, account_id) in cases.items():
+    for name, (environment, is_local, account_id, allow_any) in cases.items():
         condition = (
             match["condition"]
             .replace("local.is_local", hcl_value(is_local))
             .replace("local.env.aws_account_id", hcl_value(account_id))
+            .replace(
+                "try(local.env.allow_any_account, false)",
+                hcl_value(False if allow_any is None else allow_any),
+            )
         )
         outputs.append(
             f'output "{name}" {{\n  value = [for environment in [{hcl_value(environment)}] : '
@@ -77,10 +92,22 @@ def test_the_account_guard_stops_prod_on_aws_without_an_account_id_only(tmp_path
     values = {name: output["value"] for name, output in json.loads(shown.stdout).items()}
     assert values == {
         "prod_aws_unpinned": [PROD_LINE],
+        "prod_aws_unpinned_allowing_any": [PROD_LINE],
         "prod_aws_pinned": [],
         "prod_local_unpinned": [],
-        "dev_aws_unpinned": [],
+        "dev_aws_unpinned": [DEV_LINE],
+        "dev_aws_unpinned_unsaid": [DEV_LINE],
+        "dev_aws_unpinned_allowing_any": [],
+        "dev_aws_pinned": [],
+        "dev_local_unpinned": [],
     }
+
+
+def test_dev_names_its_account_or_says_it_may_run_in_any():
+    """An empty id with no explicit allow_any_account would stop dev; the tree says which it is."""
+    env = load_hcl(REPO_ROOT / "live" / "dev" / "env.hcl")["locals"][0]
+    account_id, allow_any = literal(env["aws_account_id"]), literal(env.get("allow_any_account"))
+    assert re.fullmatch(r"[0-9]{12}", account_id) or allow_any in (True, False), env
 
 
 @pytest.mark.skipif(shutil.which("terragrunt") is None, reason="terragrunt not on PATH")

@@ -8,10 +8,12 @@ import pytest
 
 from counterstack.paths import LIVE_DIR, REPO_ROOT
 from counterstack.seed import SEED_ORIGINS
+from counterstack.terragrunt.compose import compose_environment
 from counterstack.terragrunt.contract import check_tree
 from counterstack.terragrunt.contract_environment import REQUIRED_ENV_KEYS
 from counterstack.terragrunt.contract_root import LOCKFILE_TERRAFORM, terraform_floor
 from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
+from counterstack.terragrunt.tree import with_alarm_subscriber
 
 pytestmark = pytest.mark.live
 
@@ -56,6 +58,29 @@ def test_real_tree_has_no_contract_problems():
 
 
 @pytest.mark.parametrize("env", ENVIRONMENTS)
+def test_the_duration_alarm_follows_the_functions_timeout(env):
+    """The alarms unit reads the lambda unit's timeout output, not the module's default."""
+    alarms = compose_environment(LIVE_DIR / env, root=REPO_ROOT)["module"]["alarms"]
+    assert alarms["function_timeout"] == "${module.lambda.timeout}"
+
+
+def test_prod_with_nobody_to_tell_is_refused_and_dev_says_nobody_is_on_purpose():
+    """The alarms module refuses alarm_emails = [] unless allow_no_subscribers (its plan tests):
+    prod passes both as env.hcl has them, so an empty list stops prod's plan; dev allows it."""
+    prod = compose_environment(LIVE_DIR / "prod", root=REPO_ROOT)["module"]["alarms"]
+    dev = compose_environment(LIVE_DIR / "dev", root=REPO_ROOT)["module"]["alarms"]
+    assert prod["allow_no_subscribers"] is False
+    assert (dev["alarm_emails"], dev["allow_no_subscribers"]) == ([], True)
+
+
+def test_a_copy_for_tests_and_rehearsals_tells_someone_in_prod_only(tree: Path):
+    with_alarm_subscriber(tree, "alarms@example.com")
+    prod = compose_environment(tree / "live" / "prod", root=tree)["module"]["alarms"]
+    dev = compose_environment(tree / "live" / "dev", root=tree)["module"]["alarms"]
+    assert (prod["alarm_emails"], dev["alarm_emails"]) == (["alarms@example.com"], [])
+
+
+@pytest.mark.parametrize("env", ENVIRONMENTS)
 def test_every_environment_has_the_four_units_and_no_unit_at_its_own_level(env):
     assert sorted(p.parent.name for p in (LIVE_DIR / env).glob("*/terragrunt.hcl")) == sorted(UNITS)
     assert not (LIVE_DIR / env / "terragrunt.hcl").exists()
@@ -67,7 +92,11 @@ def test_lambda_unit_ships_the_handler_with_exactly_one_permission(env):
     doc = unit_doc(env, "lambda")
     inputs = doc["inputs"]
     assert literal(inputs["handler"]) == "visitor_counter.handler.handler"
-    assert inputs["environment_variables"] == {"TABLE_NAME": "${dependency.dynamodb.outputs.name}"}
+    # TABLE_NAME over adopted.hcl's counter settings (test_adopted_inputs.py evaluates it)
+    assert inputs["environment_variables"] == (
+        '${merge(lookup(include.root.locals.unit_adopted_inputs, "environment_variables", {}), '
+        "{TABLE_NAME = dependency.dynamodb.outputs.name})}"
+    )
     assert inputs["policy_statements"] == [
         {
             "actions": ['"dynamodb:UpdateItem"'],

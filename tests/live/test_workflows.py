@@ -154,14 +154,33 @@ def stub_tools(tmp_path: Path):
 @pytest.mark.parametrize("pytest_exit", [0, 1])
 def test_nightly_scripts_sweep_even_when_the_tests_fail(stub_tools, script, selection, pytest_exit):
     install, calls = stub_tools
-    result = subprocess.run(
-        [str(REPO_ROOT / script)], env=install(pytest_exit), capture_output=True, text=True
-    )
+    env = {**install(pytest_exit), "NIGHTLY_ACCOUNT_ID": "210987654321"}
+    result = subprocess.run([str(REPO_ROOT / script)], env=env, capture_output=True, text=True)
     assert result.returncode == pytest_exit, result.stderr
     ran = calls.read_text().splitlines()
     assert ran[0].startswith(selection)
     assert "--target aws" in ran[0]
-    assert ran[1:] == ["counterstack sweep --prefix ct- --older-than 2h"]
+    assert ran[1:] == [
+        "counterstack sweep --prefix ct- --older-than 2h --account-id 210987654321 --delete"
+    ]
+
+
+@pytest.mark.parametrize("script", ["scripts/nightly-e2e", "scripts/nightly-account"])
+def test_nightly_scripts_need_the_account_the_sweep_may_clean(stub_tools, script):
+    """Without it the sweep could not run: the job fails at once, before the tests, saying so."""
+    install, calls = stub_tools
+    env = {k: v for k, v in install(0).items() if k != "NIGHTLY_ACCOUNT_ID"}
+    result = subprocess.run([str(REPO_ROOT / script)], env=env, capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "NIGHTLY_ACCOUNT_ID" in result.stderr
+    assert not calls.exists()
+
+
+def test_nightly_jobs_name_the_account_the_sweep_may_clean():
+    jobs = load("nightly.yml")["jobs"]
+    for job, script in NIGHTLY_SCRIPTS.items():
+        step = next(s for s in jobs[job]["steps"] if s.get("run") == script)
+        assert step["env"]["NIGHTLY_ACCOUNT_ID"] == "${{ vars.NIGHTLY_ACCOUNT_ID }}"
 
 
 # --- nightly drift: a read-only plan of live/prod that names what drifted ------------------------

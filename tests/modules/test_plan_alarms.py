@@ -15,7 +15,9 @@ TOPIC = "aws_sns_topic.this"
 KEY = "aws_kms_key.this[0]"
 ACCOUNT = "123456789012"  # moto's account
 REQUIRED = {"name": "plan-test", "function_name": "plan-test-fn", "api_id": "a1b2c3d4e5"}
+NOBODY_TOLD = {**REQUIRED, "allow_no_subscribers": True}
 DEFAULT_ALARMS = ["api-5xx", "api-latency", "lambda-duration", "lambda-errors", "lambda-throttles"]
+COUNT_ALARMS = [kind for kind in DEFAULT_ALARMS if kind != "api-latency"]
 
 OWN_KEY = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10"
 
@@ -27,7 +29,7 @@ def alarm(summary, kind):
 def planned(package_path: str) -> dict[str, Variant]:
     """This file's input sets (tests/modules/conftest.py plans every file's in one plan)."""
     return {
-        "minimal": (ALARMS, dict(**REQUIRED)),
+        "minimal": (ALARMS, dict(**NOBODY_TOLD)),
         "everything": (
             ALARMS,
             dict(
@@ -48,7 +50,17 @@ def planned(package_path: str) -> dict[str, Variant]:
                 tags={"Team": "web"},
             ),
         ),
-        "own-key": (ALARMS, dict(**REQUIRED, kms_master_key_id=OWN_KEY)),
+        "own-key": (ALARMS, dict(**NOBODY_TOLD, kms_master_key_id=OWN_KEY)),
+        "latency-periods": (
+            ALARMS,
+            dict(
+                **NOBODY_TOLD,
+                evaluation_periods=2,
+                datapoints_to_alarm=2,
+                latency_evaluation_periods=10,
+                latency_datapoints_to_alarm=4,
+            ),
+        ),
     }
 
 
@@ -86,11 +98,34 @@ def test_every_alarm_notifies_the_topic_on_alarm_and_on_ok(minimal):
 
 
 def test_defaults_are_one_minute_one_datapoint_and_a_quiet_site_is_fine(minimal):
-    for kind in DEFAULT_ALARMS:
+    for kind in COUNT_ALARMS:
         values = alarm(minimal, kind)
         settings = (values["period"], values["evaluation_periods"], values["datapoints_to_alarm"])
         assert settings == (60, 1, 1), kind
-        assert values["treat_missing_data"] == "notBreaching", kind
+        assert values.get("evaluate_low_sample_count_percentiles") is None, kind  # unknown: unset
+    for kind in DEFAULT_ALARMS:
+        assert alarm(minimal, kind)["treat_missing_data"] == "notBreaching", kind
+
+
+def test_one_slow_minute_of_a_quiet_site_does_not_page(minimal):
+    """p99 of a minute with one request is that request (a cold start): the latency alarm needs
+    3 of 5 minutes, and a minute with fewer samples than a p99 needs leaves its state alone."""
+    latency = alarm(minimal, "api-latency")
+    assert (latency["period"], latency["evaluation_periods"], latency["datapoints_to_alarm"]) == (
+        60,
+        5,
+        3,
+    )
+    assert latency["evaluate_low_sample_count_percentiles"] == "ignore"
+
+
+def test_the_latency_alarm_has_periods_of_its_own(plans):
+    summary = plans["latency-periods"]
+    latency = alarm(summary, "api-latency")
+    assert (latency["evaluation_periods"], latency["datapoints_to_alarm"]) == (10, 4)
+    for kind in COUNT_ALARMS:
+        values = alarm(summary, kind)
+        assert (values["evaluation_periods"], values["datapoints_to_alarm"]) == (2, 2), kind
 
 
 @pytest.mark.parametrize(
@@ -207,14 +242,34 @@ INVALID = {
     "5xx-zero": ({"api_5xx_threshold": 0}, "api_5xx_threshold"),
     "4xx-percent": ({"api_4xx_rate_threshold": 5}, "api_4xx_rate_threshold"),
     "latency-zero": ({"latency_p99_threshold": 0}, "latency_p99_threshold"),
+    "latency-periods-zero": ({"latency_evaluation_periods": 0}, "latency_evaluation_periods"),
+    "latency-periods-half": ({"latency_evaluation_periods": 2.5}, "latency_evaluation_periods"),
+    "latency-datapoints-zero": ({"latency_datapoints_to_alarm": 0}, "latency_datapoints_to_alarm"),
+    "latency-datapoints-over": (
+        {"latency_evaluation_periods": 2, "latency_datapoints_to_alarm": 3},
+        "latency_datapoints_to_alarm",
+    ),
     "aws-managed-key": ({"kms_master_key_id": "alias/aws/sns"}, "kms_master_key_id"),
+    "nobody-told": ({"alarm_emails": [], "allow_no_subscribers": False}, "alarm_emails"),
+    "nobody-told-by-default": ({"alarm_emails": [], "allow_no_subscribers": None}, "alarm_emails"),
 }
 
 
 @pytest.fixture(scope="module")
 def outcomes(judged):
     """Every case judged by one plan of the module's variables: its errors, "" if it passes."""
-    return judged(ALARMS, {case: {**REQUIRED, **inputs} for case, (inputs, _) in INVALID.items()})
+    cases = {case: {**NOBODY_TOLD, **inputs} for case, (inputs, _) in INVALID.items()}
+    cases = {
+        case: {k: v for k, v in inputs.items() if v is not None} for case, inputs in cases.items()
+    }
+    return judged(ALARMS, {**cases, "someone-told": {**REQUIRED, "alarm_emails": ["a@b.co"]}})
+
+
+def test_an_empty_subscriber_list_is_refused_naming_the_input_that_allows_it(outcomes):
+    """A topic nobody hears is a silent outage: refused at plan time unless said on purpose."""
+    (message,) = validation_messages(outcomes["nobody-told-by-default"])["alarm_emails"]
+    assert "allow_no_subscribers = true" in message
+    assert outcomes["someone-told"] == ""
 
 
 @pytest.mark.parametrize("case", INVALID)

@@ -50,7 +50,7 @@ def test_readme_usage_blocks_compose_into_a_stack(
         "http://localhost:3000",
         "https://guestbook.example.com",
     ]
-    permission = 'module.visitors_api.aws_lambda_permission.this["guestbook-visitor-counter"]'
+    permission = 'module.visitors_api.aws_lambda_permission.this["GET /visitors"]'
     assert stack.values[permission]["principal"] == "apigateway.amazonaws.com"
     for address, values in stack.values.items():
         if "tags" in values:

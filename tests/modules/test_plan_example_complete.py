@@ -75,9 +75,7 @@ def test_seed_values(stack):
     route = stack.values['module.http_api.aws_apigatewayv2_route.this["GET /visitors"]']
     assert route["route_key"] == "GET /visitors"
     assert stack.values["module.http_api.aws_apigatewayv2_stage.this"]["name"] == "prod"
-    permission = stack.values[
-        f'module.http_api.aws_lambda_permission.this["{PREFIX}-visitor-counter"]'
-    ]
+    permission = stack.values['module.http_api.aws_lambda_permission.this["GET /visitors"]']
     assert permission["principal"] == "apigateway.amazonaws.com"
 
 
@@ -121,6 +119,9 @@ def test_alarms_watch_this_stacks_function_and_stage(stack):
     duration = stack.values['module.alarms.aws_cloudwatch_metric_alarm.this["lambda-duration"]']
     function = stack.values["module.lambda.aws_lambda_function.this"]
     assert duration["threshold"] == function["timeout"] * 1000 * 0.8  # one timeout for both
+    call = stack.configuration["root_module"]["module_calls"]["alarms"]
+    references = call["expressions"]["function_timeout"]["references"]
+    assert references == ["module.lambda.timeout", "module.lambda"]  # read from the function
     five = 'module.alarms.aws_cloudwatch_metric_alarm.this["api-5xx"]'
     assert stack.is_unknown(five, "dimensions")  # holds the API's id, known after apply
 

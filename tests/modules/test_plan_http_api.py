@@ -1,13 +1,18 @@
 """modules/http-api: given routes and origins, the plan holds API, stage, logs, permissions."""
 
+import hashlib
 import json
+import os
+import subprocess
 
 import pytest
 
-from counterstack.harness.plan import validation_messages
+from counterstack.harness.plan import prepare_copy, validation_messages
 from counterstack.harness.plan_batch import Variant
+from counterstack.harness.provider_process import reattached
 from counterstack.paths import MODULES_DIR
 from counterstack.seed import SEED_ORIGINS
+from counterstack.terraform_cli import terraform_env
 
 pytestmark = pytest.mark.modules
 
@@ -64,14 +69,14 @@ def planned(package_path: str) -> dict[str, Variant]:
                 permission_source_arn=ADOPTED_SOURCE_ARN,
             ),
         ),
-        "adopted-per-function": (
+        "adopted-per-route": (
             HTTP_API,
             dict(
                 name="plan-test-api",
                 routes=VALID_ROUTES,
                 permission_statement_id="shared-id",
-                permission_statement_ids={"plan-test-fn": "lambda-per-function"},
-                permission_source_arns={"plan-test-fn": ADOPTED_SOURCE_ARN},
+                permission_statement_ids={"GET /visitors": "lambda-per-route"},
+                permission_source_arns={"GET /visitors": ADOPTED_SOURCE_ARN},
             ),
         ),
         "default-route": (
@@ -160,40 +165,92 @@ def test_access_log_group_is_named_after_the_api_with_retention(minimal):
     assert minimal.values[ACCESS_LOGS]["retention_in_days"] == 14
 
 
+PERMISSION = 'aws_lambda_permission.this["GET /visitors"]'
+
+
+def default_statement_id(api_name: str, route_key: str) -> str:
+    """The module's default: one statement per route, so a replacement can exist beside it."""
+    digest = hashlib.sha1(route_key.encode()).hexdigest()[:8]
+    return f"AllowInvokeFromHttpApi-{api_name}"[:91] + f"-{digest}"
+
+
 def test_api_gateway_may_invoke_the_function_from_this_api_only(minimal):
-    permission = minimal.values['aws_lambda_permission.this["plan-test-fn"]']
+    permission = minimal.values[PERMISSION]
     assert permission["function_name"] == "plan-test-fn"
     assert permission["principal"] == "apigateway.amazonaws.com"
     assert permission["action"] == "lambda:InvokeFunction"
-    address = 'aws_lambda_permission.this["plan-test-fn"]'
-    assert minimal.is_unknown(address, "source_arn")
+    assert minimal.is_unknown(PERMISSION, "source_arn")  # holds the API's execution ARN
     expression = minimal.configuration["root_module"]["resources"]
     (config,) = [r for r in expression if r["address"] == "aws_lambda_permission.this"]
-    assert (
-        "aws_apigatewayv2_api.this.execution_arn"
-        in (config["expressions"]["source_arn"]["references"])
-    )
+    references = config["expressions"]["source_arn"]["references"]
+    assert "aws_apigatewayv2_api.this.execution_arn" in references
+    assert {"var.stage_name", "local.route_source_paths"} <= set(references)  # scoped to the route
 
 
-def test_default_statement_id_is_named_after_the_api(minimal):
-    permission = minimal.values['aws_lambda_permission.this["plan-test-fn"]']
-    assert permission["statement_id"] == "AllowInvokeFromHttpApi-plan-test-api"
+def test_default_statement_id_is_named_after_the_api_and_the_route(minimal):
+    permission = minimal.values[PERMISSION]
+    assert permission["statement_id"] == default_statement_id("plan-test-api", "GET /visitors")
 
 
 def test_adopted_permission_keeps_its_statement_id_and_source_arn(plans):
     """The console's permission is planned as it is: every argument would force a replacement."""
     summary = plans["adopted"]
-    permission = summary.values['aws_lambda_permission.this["plan-test-fn"]']
+    permission = summary.values[PERMISSION]
     assert permission["statement_id"] == "lambda-0b5e1c1e-8f3a-4c1e-9d55-3c1f2e7a9b10"
     assert permission["source_arn"] == ADOPTED_SOURCE_ARN
 
 
-def test_per_function_identity_wins_over_the_single_values(plans):
-    """Adopted permissions whose ids differ per function: each function's entry is planned."""
-    summary = plans["adopted-per-function"]
-    permission = summary.values['aws_lambda_permission.this["plan-test-fn"]']
-    assert permission["statement_id"] == "lambda-per-function"
+def test_per_route_identity_wins_over_the_single_values(plans):
+    """Adopted permissions whose ids differ per route: each route's entry is planned."""
+    summary = plans["adopted-per-route"]
+    permission = summary.values[PERMISSION]
+    assert permission["statement_id"] == "lambda-per-route"
     assert permission["source_arn"] == ADOPTED_SOURCE_ARN
+
+
+SOURCE_ROUTES = {
+    "GET /visitors": "GET/visitors",
+    "POST /visitors/{id}": "POST/visitors/*",
+    "ANY /items/{proxy+}": "*/items/*",
+    "GET /": "GET/",
+    "$default": "$default",
+}
+
+
+@pytest.fixture(scope="module")
+def source_paths(tmp_path_factory, plan_provider) -> dict[str, str]:
+    """What follows `<execution_arn>/` in each route's permission, as Terraform evaluates the
+    module's expression (the execution ARN itself is only known after apply)."""
+    copy = prepare_copy(HTTP_API, tmp_path_factory.mktemp("source-paths"))
+    routes = {key: route("fn") for key in SOURCE_ROUTES}
+    variables = {"name": "plan-test-api", "stage_name": "live", "routes": routes}
+    (copy / "terraform.tfvars.json").write_text(json.dumps(variables))
+    expression = (
+        'jsonencode({for k, p in local.route_source_paths : k => "${var.stage_name}/${p}"})'
+    )
+    with reattached(plan_provider) as reattach:
+        env = {**os.environ, **terraform_env(), **reattach}
+        for args, given in (
+            (["init", "-backend=false", "-input=false"], None),
+            (["console"], expression),
+        ):
+            run = subprocess.run(
+                ["terraform", *args],
+                cwd=copy,
+                env=env,
+                input=given,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert run.returncode == 0, run.stdout + run.stderr
+    return json.loads(json.loads(run.stdout.strip()))
+
+
+@pytest.mark.parametrize(("route_key", "path"), SOURCE_ROUTES.items())
+def test_each_permission_is_scoped_to_its_stage_method_and_path(source_paths, route_key, path):
+    """What API Gateway presents for this route and no other: ANY and path parameters match any."""
+    assert source_paths[route_key] == f"live/{path}"
 
 
 def test_outputs(minimal):
@@ -205,14 +262,24 @@ def test_outputs(minimal):
     ]
 
 
-def test_several_routes_one_permission_per_function(several):
+def test_several_routes_one_permission_per_route_each_its_own_statement(several):
     assert several.counts["aws_apigatewayv2_route"] == 3
     assert several.counts["aws_apigatewayv2_integration"] == 3
-    permissions = sorted(a for a in several.values if a.startswith("aws_lambda_permission"))
-    assert permissions == [
-        'aws_lambda_permission.this["fn-a"]',
-        'aws_lambda_permission.this["fn-b"]',
-    ]
+    permissions = {
+        address.split('"')[1]: values
+        for address, values in several.values.items()
+        if address.startswith("aws_lambda_permission")
+    }
+    assert {key: values["function_name"] for key, values in permissions.items()} == {
+        "DELETE /items/{proxy+}": "fn-b",
+        "GET /visitors": "fn-a",
+        "POST /visitors/{id}": "fn-a",
+    }
+    # Two statements on fn-a: distinct ids, or the second would replace the first.
+    assert {key: values["statement_id"] for key, values in permissions.items()} == {
+        key: default_statement_id("plan-test-multi", key) for key in permissions
+    }
+    assert len({values["statement_id"] for values in permissions.values()}) == 3
     route_keys = sorted(
         v["route_key"] for a, v in several.values.items() if a.startswith("aws_apigatewayv2_route")
     )
@@ -266,6 +333,21 @@ INVALID = {
     "retention-unaccepted": ({"access_log_retention_days": 2}, "access_log_retention_days"),
     "statement-id-space": ({"permission_statement_id": "allow api"}, "permission_statement_id"),
     "statement-id-too-long": ({"permission_statement_id": "s" * 101}, "permission_statement_id"),
+    "statement-id-for-two-routes": (
+        {
+            "routes": {"GET /a": route("fn"), "GET /b": route("fn")},
+            "permission_statement_id": "one-id",
+        },
+        "permission_statement_id",
+    ),
+    "statement-ids-by-function": (
+        {"permission_statement_ids": {"plan-test-fn": "lambda-1"}},
+        "permission_statement_ids",
+    ),
+    "source-arns-by-function": (
+        {"permission_source_arns": {"plan-test-fn": ADOPTED_SOURCE_ARN}},
+        "permission_source_arns",
+    ),
     "source-arn-lambda": (
         {"permission_source_arn": "arn:aws:lambda:eu-west-1:123456789012:function:fn"},
         "permission_source_arn",

@@ -57,6 +57,7 @@ def planned(package_path: str) -> dict[str, Variant]:
                 runtime="python3.13",
                 log_retention_days=3,
                 reserved_concurrent_executions=None,
+                timeout=25,
             ),
         ),
     }
@@ -151,6 +152,12 @@ def test_outputs(minimal):
     for name in ("arn", "invoke_arn", "role_arn"):
         assert minimal.output_is_unknown(name)
     assert minimal.is_unknown(FUNCTION, "invoke_arn")
+
+
+def test_the_timeout_output_is_the_functions_so_alarms_can_follow_it(plans):
+    """The alarms module's Duration alarm fires near the timeout: it reads this output."""
+    assert plans["minimal"].outputs["timeout"] == 10
+    assert plans["bare"].outputs["timeout"] == 25
 
 
 def test_adopted_role_keeps_its_name_path_and_policy_name(plans, package_path):

@@ -16,11 +16,12 @@ from counterstack.build import build_package
 from counterstack.harness.plan import PlanSummary, plan_summary
 from counterstack.paths import REPO_ROOT
 from counterstack.terragrunt.compose import compose_environment
-from counterstack.terragrunt.tree import copy_tree
+from counterstack.terragrunt.tree import copy_tree, with_alarm_subscriber
 
 pytestmark = [pytest.mark.modules, pytest.mark.slow]  # two plans of prod: a regression check
 
 FUNCTION = "module.lambda.aws_lambda_function.this"
+SUBSCRIBER = "alarms@example.com"  # prod refuses to plan with nobody to tell
 STAGE = "module.http_api.aws_apigatewayv2_stage.this"
 
 
@@ -43,7 +44,7 @@ def plans(
     base = tmp_path_factory.mktemp("checkouts")
     return [
         plan_prod(
-            copy_tree(REPO_ROOT, base / path),
+            with_alarm_subscriber(copy_tree(REPO_ROOT, base / path), SUBSCRIBER),
             tmp_path_factory.mktemp(f"checkout{n}"),
             aws_endpoint,
             plan_provider,

@@ -19,10 +19,12 @@ CONTRACT = {
     "alarms": (
         {
             "name", "function_name", "function_timeout", "api_id", "stage_name", "alarm_emails",
+            "allow_no_subscribers",
             "period", "evaluation_periods", "datapoints_to_alarm", "treat_missing_data",
             "errors_threshold", "throttles_threshold", "duration_threshold_percent",
             "api_5xx_threshold", "create_4xx_alarm", "api_4xx_rate_threshold",
-            "create_latency_alarm", "latency_p99_threshold", "kms_master_key_id", "tags",
+            "create_latency_alarm", "latency_p99_threshold", "latency_evaluation_periods",
+            "latency_datapoints_to_alarm", "kms_master_key_id", "tags",
         },
         {"topic_arn", "topic_name", "alarm_names", "alarm_arns", "kms_key_arn"},
     ),
@@ -42,7 +44,7 @@ CONTRACT = {
         },
         {
             "function_name", "arn", "invoke_arn", "role_arn", "log_group_name", "qualified_arn",
-            "version", "role_name", "log_group_arn",
+            "version", "role_name", "log_group_arn", "timeout",
         },
     ),
     "http-api": (

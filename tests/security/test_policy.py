@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 
 from counterstack.harness.plan import COPY_IGNORE, PlanSummary
-from counterstack.paths import EXAMPLE_COMPLETE, LIVE_DIR
+from counterstack.paths import EXAMPLE_COMPLETE, LIVE_DIR, REPO_ROOT
 from counterstack.seed import SEED_ORIGINS
 from counterstack.terragrunt.compose import compose_environment
 from counterstack.terragrunt.hcl import block, literal, load_hcl
+from counterstack.terragrunt.tree import copy_tree, with_alarm_subscriber
 
 pytestmark = pytest.mark.modules
 
@@ -90,7 +91,7 @@ EXAMPLE = Expected(
 
 
 def test_prod_expectations_are_the_seed_values():
-    """The env.hcl reader agrees with the design card, so the prod checks check prod."""
+    """The env.hcl reader agrees with the documented prod values, so the prod checks check prod."""
     assert prod_expected() == Expected(
         region="eu-west-1",
         table="visitor-counter",
@@ -131,7 +132,11 @@ def stack(request, stack_plan, package_path) -> tuple[PlanSummary, Expected]:
     def compose(folder: Path) -> Path:
         root = folder / "live" / "prod"
         root.mkdir(parents=True)
-        config = compose_environment(PROD_ENV, locals_values={"package_path": package_path})
+        # A copy whose prod alarms tell someone: the real prod refuses to plan with nobody to tell.
+        tree = with_alarm_subscriber(copy_tree(REPO_ROOT, folder / "tree"), "alarms@example.com")
+        config = compose_environment(
+            tree / "live" / "prod", locals_values={"package_path": package_path}, root=tree
+        )
         (root / "main.tf.json").write_text(json.dumps(config, indent=2))
         return root
 
@@ -320,13 +325,12 @@ def test_only_this_api_may_invoke_the_function(stack):
     api_id = plan.values[API]["id"]
     assert execution_arn == f"arn:aws:execute-api:{expected.region}:{account}:{api_id}"
     permissions = {a: v for a, v in plan.values.items() if ".aws_lambda_permission." in a}
-    assert list(permissions) == [
-        f'module.http_api.aws_lambda_permission.this["{expected.function}"]'
-    ]
+    assert list(permissions) == ['module.http_api.aws_lambda_permission.this["GET /visitors"]']
     for permission in permissions.values():
         assert permission["principal"] == "apigateway.amazonaws.com"
         assert permission["action"] == "lambda:InvokeFunction"
         assert permission["function_name"] == expected.function
-        assert permission["source_arn"] == f"{execution_arn}/*/*"
+        # The route only: its stage, method and path, not every stage and route of the API.
+        assert permission["source_arn"] == f"{execution_arn}/prod/GET/visitors"
         assert not permission.get("source_account")
         assert not permission.get("principal_org_id")

@@ -5,7 +5,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conformance_data import UNSUPPORTED, equal, require_data, table_rows
+from conformance_data import (
+    UNSUPPORTED,
+    equal,
+    require_data,
+    skip_module_without_data,
+    table_rows,
+)
 
 from counterstack.terragrunt.codegen import (
     backend_config,
@@ -18,6 +24,7 @@ from counterstack.terragrunt.errors import ParentFileNotFoundError
 from counterstack.terragrunt.expressions import EvaluationError
 
 pytestmark = pytest.mark.live
+skip_module_without_data()
 
 
 def rows(name: str) -> list[Any]:

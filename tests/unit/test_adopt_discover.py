@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from counterstack.adopt.discover import CONFLICT, IMPORT, LEFT_ALONE, discover
+from counterstack.adopt.discover import CONFLICT, CREATE, IMPORT, LEFT_ALONE, discover
 from counterstack.adopt.environment import Environment, Unit
 
 pytestmark = pytest.mark.unit
@@ -110,17 +110,17 @@ def test_a_statement_whose_principal_is_a_string_or_a_list_is_read():
         ),
     ]
     found = rows(discover(environment(http_api_unit()), account(policy)))
-    permission = found[f'aws_lambda_permission.this["{FUNCTION}"]']
+    permission = found['aws_lambda_permission.this["GET /x"]']
     assert (permission.action, permission.id) == (IMPORT, f"{FUNCTION}/ours")
     assert found["permission public"].action == LEFT_ALONE
 
 
 def test_region_and_partition_come_from_the_command_and_the_account():
-    source = f"arn:aws-cn:execute-api:cn-north-1:{ACCOUNT}:{API_ID}/*/*"
+    source = f"arn:aws-cn:execute-api:cn-north-1:{ACCOUNT}:{API_ID}/prod/GET/x"
     policy = [statement("ours", {"Service": "apigateway.amazonaws.com"}, source)]
     clients = account(policy, partition="aws-cn")
     adoption = discover(environment(http_api_unit()), clients, region="cn-north-1")
-    permission = rows(adoption)[f'aws_lambda_permission.this["{FUNCTION}"]']
+    permission = rows(adoption)['aws_lambda_permission.this["GET /x"]']
     assert (permission.action, permission.id) == (IMPORT, f"{FUNCTION}/ours")
     assert "permission_source_arns" not in adoption.inputs.get("http-api", {})  # the default form
 
@@ -141,8 +141,9 @@ def test_an_api_served_on_its_default_stage_is_a_conflict_naming_the_stage_name_
     assert "would change the URL" in stage.reason
 
 
-def test_identity_inputs_are_per_function():
-    """Two functions behind one API, each with the console's own statement: each keeps its id."""
+def test_identity_inputs_are_per_route():
+    """Two functions behind one API, each with the console's own statement: each route keeps its
+    function's id and source, keyed by route (the module makes one permission per route)."""
     route = {"function_name": FUNCTION, "invoke_arn": "arn"}
     other = {"function_name": "visitorStats", "invoke_arn": "arn"}
     unit = Unit(
@@ -166,8 +167,26 @@ def test_identity_inputs_are_per_function():
 
     adoption = discover(environment(unit), per_function)
     assert adoption.inputs["http-api"] == {
-        "permission_statement_ids": {FUNCTION: "lambda-1", "visitorStats": "lambda-2"},
-        "permission_source_arns": {FUNCTION: f"{arn}/*/*/x", "visitorStats": f"{arn}/*"},
+        "permission_statement_ids": {"GET /x": "lambda-1", "GET /stats": "lambda-2"},
+        "permission_source_arns": {"GET /x": f"{arn}/*/*/x", "GET /stats": f"{arn}/*"},
+    }
+
+
+def test_two_routes_of_one_function_never_adopt_the_same_statement():
+    """One console statement for the whole API: the first route adopts it, the other gets a new
+    permission of its own (one statement cannot be two Terraform resources)."""
+    route = {"function_name": FUNCTION, "invoke_arn": "arn"}
+    inputs = {"name": "visitor-counter", "routes": {"GET /a": route, "GET /b": route}}
+    arn = f"arn:aws:execute-api:eu-west-1:{ACCOUNT}:{API_ID}"
+    policy = [statement("lambda-1", {"Service": "apigateway.amazonaws.com"}, f"{arn}/*/*")]
+    adoption = discover(environment(Unit("http-api", "http-api", inputs)), account(policy))
+    found = rows(adoption)
+    assert found['aws_lambda_permission.this["GET /a"]'].action == IMPORT
+    assert found['aws_lambda_permission.this["GET /b"]'].action == CREATE
+    assert "permission lambda-1" not in found  # adopted, so not also "left alone"
+    assert adoption.inputs["http-api"] == {
+        "permission_statement_ids": {"GET /a": "lambda-1"},
+        "permission_source_arns": {"GET /a": f"{arn}/*/*"},
     }
 
 
@@ -179,3 +198,147 @@ class PolicyByFunction:
 
     def get_policy(self, FunctionName: str) -> dict:
         return {"Policy": json.dumps({"Statement": self.policies[FunctionName]})}
+
+
+# --- where the adopted table keeps its count --------------------------------------------------
+
+TABLE = "visitor-counter"
+STRING_ID = {"AttributeName": "id", "AttributeType": "S"}
+
+
+class FakeTable:
+    """DynamoDB answering for one table keyed `id` (S) that holds `items`."""
+
+    def __init__(self, items: list[dict]) -> None:
+        self.items = items
+
+    def describe_table(self, **_: Any) -> dict:
+        key = {"AttributeName": "id", "KeyType": "HASH"}
+        return {"Table": {"KeySchema": [key], "AttributeDefinitions": [STRING_ID]}}
+
+    def get_item(self, TableName: str, Key: dict, **_: Any) -> dict:
+        assert TableName == TABLE
+        found = [item for item in self.items if item["id"] == Key["id"]]
+        return {"Item": found[0]} if found else {}
+
+    def scan(self, TableName: str, Limit: int, **_: Any) -> dict:
+        assert TableName == TABLE
+        page = {"Items": self.items[:Limit]}
+        if len(self.items) > Limit:
+            page["LastEvaluatedKey"] = {"id": self.items[Limit - 1]["id"]}
+        return page
+
+
+def item(key: str, **attributes: Any) -> dict:
+    """An item as DynamoDB answers it: ints are numbers, anything else a string."""
+    return {"id": {"S": key}} | {
+        name: {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
+        for name, value in attributes.items()
+    }
+
+
+def counter_adoption(items: list[dict], variables: dict | None = None, **options: Any):
+    """discover() of the seed's table and function, the table holding `items` and the live
+    function's environment `variables`."""
+    clients = account()
+    configuration = {"Role": f"arn:aws:iam::{ACCOUNT}:role/{ROLE}"}
+    if variables is not None:
+        configuration["Environment"] = {"Variables": variables}
+    lam = FakeClient(
+        get_function={"Configuration": configuration}, list_functions={"Functions": []}
+    )
+    fakes = {"dynamodb": FakeTable(items), "lambda": lam}
+    units = (
+        Unit("dynamodb", "dynamodb", {"name": TABLE}),
+        Unit("lambda", "lambda", {"function_name": FUNCTION}),
+    )
+    return discover(environment(*units), lambda s: fakes.get(s) or clients(s), **options)
+
+
+def counter_row(adoption):
+    return rows(adoption)["counter"]
+
+
+def test_the_seeds_item_with_a_number_is_where_counting_goes_on():
+    adoption = counter_adoption([item("visitors", count=41), item("hits", n=7)])
+    row = counter_row(adoption)
+    assert (row.unit, row.action) == ("lambda", "counter")
+    assert row.id == f'{TABLE}: id = "visitors", attribute count (41)'
+    assert "environment_variables" not in adoption.inputs.get("lambda", {})
+
+
+def test_the_only_number_in_the_table_becomes_the_functions_counter():
+    """A console function counted in id = "hits", attribute n: the adopted one goes on there."""
+    adoption = counter_adoption([item("hits", n=41, note="by hand")])
+    assert counter_row(adoption).id == f'{TABLE}: id = "hits", attribute n (41)'
+    assert adoption.inputs["lambda"]["environment_variables"] == {
+        "COUNTER_KEY": "hits",
+        "COUNTER_ATTRIBUTE": "n",
+    }
+    assert adoption.conflicts == []
+
+
+def test_a_table_of_25_items_is_read_whole_and_26_are_too_many():
+    labels = [item(f"page{i:02}", title="t") for i in range(24)]
+    found = counter_adoption([*labels, item("hits", n=41)])
+    assert counter_row(found).id == f'{TABLE}: id = "hits", attribute n (41)'
+    (refused,) = counter_adoption([*labels, item("x", title="t"), item("hits", n=41)]).conflicts
+    assert "holds more than 25 items" in refused.reason
+
+
+def test_an_empty_table_counts_from_one_in_the_default_place():
+    adoption = counter_adoption([])
+    assert counter_row(adoption).id == f'{TABLE}: id = "visitors", attribute count'
+    assert adoption.conflicts == []
+    assert "environment_variables" not in adoption.inputs["lambda"]
+
+
+@pytest.mark.parametrize(
+    ("items", "found"),
+    [
+        ([item("hits", n=41), item("pages", n=9)], 'holds 2 numbers: id = "hits", attribute n'),
+        ([item("hits", n=41, m=2)], 'holds 2 numbers: id = "hits", attribute m (2); id = "hits"'),
+        ([item("visitors", count="41")], "holds no numbers; name"),
+        ([item(f"k{i:02}", n=i) for i in range(26)], "holds more than 25 items: "),
+    ],
+    ids=["two items", "two attributes", "no number", "too many items"],
+)
+def test_a_count_that_cannot_be_told_is_a_conflict_naming_candidates_and_options(items, found):
+    adoption = counter_adoption(items)
+    (conflict,) = adoption.conflicts
+    assert (conflict.unit, conflict.address) == ("lambda", "counter")
+    assert conflict.reason.startswith(
+        f'table {TABLE} has no item id = "visitors" with a numeric count and '
+    )
+    assert found in conflict.reason
+    assert conflict.reason.endswith(
+        "name the item and attribute that hold the count with "
+        "--counter-key ID --counter-attribute NAME"
+    )
+    assert "environment_variables" not in adoption.inputs.get("lambda", {})
+
+
+def test_the_options_choose_the_counter_and_refuse_one_that_holds_no_whole_number():
+    items = [item("hits", n=41), item("pages", n=9, label="x")]
+    chosen = counter_adoption(items, counter=("pages", "n"))
+    assert counter_row(chosen).id == f'{TABLE}: id = "pages", attribute n (9)'
+    assert chosen.inputs["lambda"]["environment_variables"]["COUNTER_KEY"] == "pages"
+    fresh = counter_adoption(items, counter=("new", "total"))  # not there yet: starts at 1
+    assert counter_row(fresh).id == f'{TABLE}: id = "new", attribute total'
+    (refused,) = counter_adoption(items, counter=("pages", "label")).conflicts
+    assert 'id = "pages", attribute label holds a value of type S, not a whole number' in (
+        refused.reason
+    )
+
+
+def test_a_function_adopted_before_keeps_the_counter_its_environment_names():
+    """Re-running `adopt --write` after the apply finds the place the operator chose again."""
+    items = [item("hits", n=42), item("pages", n=9)]
+    adoption = counter_adoption(items, {"TABLE_NAME": TABLE, "COUNTER_KEY": "hits",
+                                        "COUNTER_ATTRIBUTE": "n"})  # fmt: skip
+    assert adoption.conflicts == []
+    assert counter_row(adoption).reason == f"the environment of {FUNCTION}"
+    assert adoption.inputs["lambda"]["environment_variables"] == {
+        "COUNTER_KEY": "hits",
+        "COUNTER_ATTRIBUTE": "n",
+    }

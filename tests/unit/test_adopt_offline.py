@@ -9,6 +9,7 @@ import pytest
 from counterstack.adopt.account import account_clients
 from counterstack.adopt.discover import CREATE, IMPORT, Adoption, Row
 from counterstack.adopt.plan_gate import PlanGateError, check_plan, gate
+from counterstack.adopt.preview import Preview, in_place_changes
 from counterstack.adopt.removed import removed_addresses, render_removed
 from counterstack.adopt.write import render_adopted, write_adoption
 from counterstack.errors import CounterStackError
@@ -278,3 +279,61 @@ def test_adopt_without_credentials_fails_before_any_lookup(monkeypatch, tmp_path
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(CounterStackError, match="needs AWS credentials from the default chain"):
         account_clients("eu-west-1")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--counter-key", "", "must be 1-2048 bytes and not blank"),
+        ("--counter-key", "k" * 2049, "must be 1-2048 bytes and not blank"),
+        ("--counter-attribute", " ", "must be 1-255 bytes and not blank"),
+        ("--counter-attribute", "id", "cannot be the table's key attribute id"),
+    ],
+)
+def test_a_counter_the_handler_would_refuse_is_one_line_before_any_lookup(option, value, message):
+    """The handler answers 500 for these settings: adopt refuses to write them."""
+    result = subprocess.run(
+        [sys.executable, "-m", "counterstack.cli", "adopt", "live/prod", option, value],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith(f"argument {option}: {message}")
+    assert "Traceback" not in result.stderr and result.stdout == ""
+
+
+def test_the_dry_runs_plan_lists_each_in_place_change_with_its_values():
+    """What the apply changes on the live stack, value by value: CORS origins, the function's
+    code and settings; unknown and sensitive values named, never shown."""
+    cors = [{"allow_origins": ["https://a.example"], "max_age": 0}]
+    plan = {
+        "resource_changes": [
+            change("module.http_api.aws_apigatewayv2_api.this", ["update"], True,
+                   {"name": "api", "cors_configuration": cors},
+                   {"name": "api", "cors_configuration": [
+                       {"allow_origins": ["https://a.example", "https://b.example"], "max_age": 0}
+                   ]}),
+            change("module.lambda.aws_lambda_function.this", ["update"], True,
+                   {"timeout": 3, "source_code_hash": "old=", "last_modified": "t0", "kms": "k1"},
+                   {"timeout": 10, "source_code_hash": "new=", "last_modified": None,
+                    "kms": "k2"}),
+            change("module.http_api.aws_cloudwatch_log_group.access", ["create"], False, None,
+                   {"name": "/aws/apigateway/api"}),
+        ]
+    }  # fmt: skip
+    function = plan["resource_changes"][1]["change"]
+    function["after_unknown"] = {"last_modified": True}
+    function["after_sensitive"] = {"kms": True}
+    changes = in_place_changes(plan)
+    lines = Preview(check_plan(plan), changes).lines()
+    assert lines == [
+        "the adoption plan: 2 to import, 2 to change, 1 to add, 0 to destroy",
+        "  ~ module.http_api.aws_apigatewayv2_api.this: cors_configuration: "
+        '[{"allow_origins": ["https://a.example"], "max_age": 0}] -> '
+        '[{"allow_origins": ["https://a.example", "https://b.example"], "max_age": 0}]',
+        '  ~ module.lambda.aws_lambda_function.this: kms: "k1" -> (sensitive)',
+        '  ~ module.lambda.aws_lambda_function.this: last_modified: "t0" -> (known after apply)',
+        '  ~ module.lambda.aws_lambda_function.this: source_code_hash: "old=" -> "new="',
+        "  ~ module.lambda.aws_lambda_function.this: timeout: 3 -> 10",
+    ]

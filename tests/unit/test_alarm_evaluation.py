@@ -197,6 +197,47 @@ def test_a_faster_clock_shortens_the_periods_and_percentiles_are_evaluated(aws):
     assert AlarmClock(speedup=1).tick(now + 10) == [("p99", "INSUFFICIENT_DATA", "ALARM")]
 
 
+@pytest.mark.parametrize(
+    ("statistic", "samples", "low"),
+    [
+        ("p99", 999, True),  # 10 / (1 - 0.99) = 1,000, exactly
+        ("p99", 1000, False),
+        ("p50", 19, True),
+        ("p50", 20, False),
+        ("p10", 99, True),  # below p50: 10 / p
+        ("p10", 100, False),
+        ("p100", 1, False),
+        ("Sum", 1, False),
+        ("p99", 0, False),  # no values: missing data, which treat_missing_data decides
+    ],
+)
+def test_a_percentile_needs_as_many_samples_as_cloudwatch_documents(statistic, samples, low):
+    assert statistics.low_sample_count(statistic, samples) is low
+
+
+def put_5xx_values(aws, values, at):
+    """Many datapoints of the stage's 5xx at one moment (one PutMetricData call)."""
+    datum = {"MetricName": "5xx", "Unit": "Count", "Timestamp": at, "Dimensions": STAGE_DIMENSIONS}
+    aws["cloudwatch"].put_metric_data(
+        Namespace="AWS/ApiGateway", MetricData=[{**datum, "Value": v} for v in values]
+    )
+
+
+def test_a_p99_alarm_that_ignores_low_samples_waits_for_enough_of_them(aws):
+    """One slow request is the p99 of its minute: only the alarm that evaluates low sample counts
+    fires on it; the one that ignores them fires once a minute holds the 1,000 a p99 needs."""
+    p99 = dict(ExtendedStatistic="p99", Threshold=0.5, ComparisonOperator="GreaterThanThreshold")
+    put_5xx_alarm(aws, "evaluating", **p99)
+    put_5xx_alarm(aws, "ignoring", **p99, EvaluateLowSampleCountPercentile="ignore")
+    clock = AlarmClock(speedup=1)
+    put_5xx_values(aws, [1.0], NOW - 1)
+    assert clock.tick(NOW) == [("evaluating", "INSUFFICIENT_DATA", "ALARM")]
+    put_5xx_values(aws, [1.0] * 999, NOW + 61)
+    assert clock.tick(NOW + 62) == []  # 999 samples: still too few
+    put_5xx_values(aws, [1.0], NOW + 62)
+    assert clock.tick(NOW + 63) == [("ignoring", "INSUFFICIENT_DATA", "ALARM")]
+
+
 def test_an_alarm_on_fewer_dimensions_sees_their_sum_and_others_see_nothing(aws):
     """Services publish `ApiId` + `Stage`; `ApiId` alone reads every stage (AWS's aggregate)."""
     for name, dimensions in {

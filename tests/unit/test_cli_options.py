@@ -48,3 +48,14 @@ def test_bad_build_output_is_one_line_error(output, tmp_path, monkeypatch, capsy
     assert error.startswith("counterstack build: error: --output")
     assert len(error.splitlines()) == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_build_output_is_one_line_error(capsys):
+    # procfs refuses new files to every user, root included (a chmod'ed folder would not stop
+    # root): the open of the zip fails with FileNotFoundError, which once escaped as a traceback.
+    assert main(["build", "--output", "/proc/counterstack-build.zip"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error == (
+        "counterstack build: error: cannot write /proc/counterstack-build.zip: "
+        "No such file or directory"
+    )

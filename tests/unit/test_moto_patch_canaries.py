@@ -6,6 +6,7 @@ import io
 import json
 import threading
 import zipfile
+from collections.abc import Callable
 
 import boto3
 import moto.apigatewayv2.models
@@ -48,16 +49,12 @@ def unpatched(owner: type, name: str) -> object:
     return getattr(current, "__wrapped__", current)
 
 
-def test_moto_answers_a_dynamodb_write_with_the_live_item(aws, monkeypatch):
-    """AWS answers each UpdateItem with the values it wrote; moto serializes the live item after
-    the write, so a second write landing in between makes both answers report its count.
-
-    The first answer waits until the second write has reached moto's handler, however long a
-    loaded machine takes to get there, and then until that write is done: on today's moto it is
-    done at once; a moto that holds one lock over write and answer never lets it happen.
-    """
-    for name in atomic_dynamodb_writes.WRITE_ACTIONS:
-        monkeypatch.setattr(DynamoHandler, name, unpatched(DynamoHandler, name))
+def interleaved_increments(
+    monkeypatch: pytest.MonkeyPatch, before_first_answer: Callable[[threading.Event], object]
+) -> dict[str, int]:
+    """Two `ADD count 1` UpdateItems on `canary`, threads `first` and `second`: the first's
+    answer waits until the second has reached moto's handler, then runs
+    `before_first_answer(second_written)`; returns the count each answer reported."""
     first_answering, second_entered, second_written = (threading.Event() for _ in range(3))
     handle, write, serialize = DynamoHandler.update_item, DynamoDBBackend.update_item, Item.to_json
 
@@ -79,7 +76,7 @@ def test_moto_answers_a_dynamodb_write_with_the_live_item(aws, monkeypatch):
         if threading.current_thread().name == "first":
             first_answering.set()
             second_entered.wait()
-            second_written.wait(timeout=UPSTREAM_LOCK_SECONDS)  # fixed upstream: never set
+            before_first_answer(second_written)
         return serialize(self, *args, **kwargs)
 
     monkeypatch.setattr(DynamoHandler, "update_item", entering)
@@ -106,7 +103,52 @@ def test_moto_answers_a_dynamodb_write_with_the_live_item(aws, monkeypatch):
     second.start()
     first.join()
     second.join()
+    return counts
+
+
+def test_moto_answers_a_dynamodb_write_with_the_live_item(aws, monkeypatch):
+    """AWS answers each UpdateItem with the values it wrote; moto serializes the live item after
+    the write, so a second write landing in between makes both answers report its count.
+
+    The first answer waits until the second write has reached moto's handler, however long a
+    loaded machine takes to get there, and then until that write is done: on today's moto it is
+    done at once; a moto that holds one lock over write and answer never lets it happen.
+    """
+    for name in atomic_dynamodb_writes.WRITE_ACTIONS:
+        monkeypatch.setattr(DynamoHandler, name, unpatched(DynamoHandler, name))
+    counts = interleaved_increments(
+        monkeypatch, lambda second_written: second_written.wait(timeout=UPSTREAM_LOCK_SECONDS)
+    )
     assert counts == {"first": 2, "second": 2}, UPSTREAM_FIXED.format("atomic_dynamodb_writes")
+
+
+def held_by_another_thread(lock: threading.RLock) -> bool:
+    """A non-blocking acquire from a thread of its own fails: some other thread holds `lock`."""
+    taken: list[bool] = []
+
+    def probe() -> None:
+        got = lock.acquire(blocking=False)
+        if got:
+            lock.release()
+        taken.append(not got)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    prober.join()
+    return taken == [True]
+
+
+def test_with_the_patch_each_write_answers_with_the_values_it_wrote(aws, monkeypatch):
+    """The patch's lock spans write and answer: while the first answer is being serialized the
+    lock is observed held, so the second write cannot land in between (each count is handed
+    out once). Without it held, the first answer waits for the second write, as moto allows."""
+    atomic_dynamodb_writes.install()
+
+    def unless_held(second_written: threading.Event) -> None:
+        if not held_by_another_thread(atomic_dynamodb_writes._LOCK):
+            second_written.wait()  # unguarded: let the second write land before this answer
+
+    assert interleaved_increments(monkeypatch, unless_held) == {"first": 1, "second": 2}
 
 
 def test_moto_appends_a_repeated_lambda_statement_id(aws, monkeypatch):

@@ -6,6 +6,7 @@ the change that would lose the site's count.
 """
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def test_applying_a_plan_that_replaces_the_table_is_refused_in_one_line(saved_pr
         "--out-dir",
         str(saved_prod_plans),
     ]
-    assert main([*args, "--runner", "compose"]) == 2
+    assert main(args) == 2
     errors = capsys.readouterr().err.strip().splitlines()
     assert errors == [
         f"counterstack promote: error: refused: dynamodb: {TABLE} would replace the table (the "
@@ -111,3 +112,64 @@ def test_units_are_discovered_and_ordered_dependencies_first(tmp_path):
         "alarms",
         "board",
     ]
+
+
+STUB = """#!/bin/sh
+# A recording stand-in for terragrunt: one line per call, its folder and argv tab-separated;
+# `show` prints the plan JSON the test prepared.
+printf '%s' "$PWD" >> "$STUB_LOG"
+printf '\\t%s' "$@" >> "$STUB_LOG"
+printf '\\n' >> "$STUB_LOG"
+case " $* " in *" show "*) cat "$STUB_PLAN" ;; esac
+"""
+
+
+def test_promote_hands_terragrunt_on_path_the_same_argv_unit_by_unit(tmp_path, monkeypatch):
+    """With `terragrunt` on PATH, promote runs it (not the project's runner) in each unit's
+    folder, dependencies first: `run -- plan -out=…`, `show -json`, then `apply <saved plan>`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "terragrunt").write_text(STUB)
+    (bin_dir / "terragrunt").chmod(0o755)
+    quiet_plan(tmp_path / "quiet.json")
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    monkeypatch.setenv("STUB_LOG", str(tmp_path / "calls.log"))
+    monkeypatch.setenv("STUB_PLAN", str(tmp_path / "quiet.json"))
+    monkeypatch.setenv("COUNTERSTACK_ENDPOINT", "http://127.0.0.1:9")  # never reached
+    env_dir, out = REPO_ROOT / "live" / "dev", (tmp_path / "plans").resolve()
+    assert main(["promote", "plan", str(env_dir), "--out-dir", str(out)]) == 0
+    assert main(["promote", "apply", str(env_dir), "--out-dir", str(out)]) == 0
+    lines = (tmp_path / "calls.log").read_text().splitlines()
+    calls = [[folder, argv] for folder, *argv in (line.split("\t") for line in lines)]
+    units = ["dynamodb", "lambda", "http-api", "alarms"]
+    planned = [
+        call
+        for unit in units
+        for call in (
+            [
+                str(env_dir / unit),
+                ["run", "--", "plan", "-input=false", "-lock=false", f"-out={out}/{unit}.tfplan"],
+            ],
+            [str(env_dir / unit), ["run", "--", "show", "-json", f"{out}/{unit}.tfplan"]],
+        )
+    ]
+    applied = [
+        [str(env_dir / unit), ["run", "--", "apply", "-input=false", f"{out}/{unit}.tfplan"]]
+        for unit in units
+    ]
+    assert calls == planned + applied
+
+
+def test_without_terragrunt_promote_on_aws_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+    """The project's runner serves the local account only: on AWS, terragrunt must be there."""
+    monkeypatch.setenv("PATH", str(tmp_path))  # no terragrunt
+    monkeypatch.delenv("COUNTERSTACK_ENDPOINT", raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://s3.eu-west-1.amazonaws.com")
+    args = ["promote", "plan", str(REPO_ROOT / "live" / "dev"), "--out-dir", str(tmp_path / "p")]
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "counterstack promote: error: terragrunt is not on PATH (mise install), and the project's "
+        "Terragrunt runner serves the local account only (COUNTERSTACK_ENDPOINT, or "
+        "AWS_ENDPOINT_URL on loopback)"
+    ]
+    assert not (tmp_path / "p").exists() or not any((tmp_path / "p").iterdir())

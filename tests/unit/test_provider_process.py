@@ -135,22 +135,46 @@ def test_a_dead_process_is_restarted_and_commands_run_one_at_a_time(tmp_path, fa
             second = provider.pid
         assert second != first and provider.starts == 2
 
-        order = []
+        order: list[str] = []
+        entered = threading.Event()
 
         def other_command() -> None:
             with provider.attached():
                 order.append("other")
+                entered.set()
 
         with provider.attached():
             thread = threading.Thread(target=other_command)
             thread.start()
-            time.sleep(0.3)  # every chance for the other command to get in, if it could
+            # Observed, not waited for: while this command holds the process, no other thread
+            # can take its lock, so the other command cannot be inside however the threads run.
+            assert not lock_is_free(provider)
+            assert not entered.is_set()
             order.append("first")
-        thread.join(5)
+        assert entered.wait(30), "the other command never got in after the first ended"
+        thread.join(30)
         assert order == ["first", "other"]
+        assert lock_is_free(provider)
     finally:
         provider.stop()
     assert not is_running(second)
+
+
+def lock_is_free(provider: SharedProvider) -> bool:
+    """A non-blocking acquire of the lock `attached()` holds, from a thread of its own (the
+    lock is re-entrant for its owner); given back at once when it was free."""
+    free: list[bool] = []
+
+    def probe() -> None:
+        got = provider._lock.acquire(blocking=False)
+        if got:
+            provider._lock.release()
+        free.append(got)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    prober.join(30)
+    return free == [True]
 
 
 def test_a_binary_without_reattach_line_is_a_clear_error(tmp_path):

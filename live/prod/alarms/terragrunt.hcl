@@ -15,6 +15,7 @@ dependency "lambda" {
 
   mock_outputs = {
     function_name = "mock-visitor-counter"
+    timeout       = 10
   }
   # Mocks for validate only: a prod plan must read the real outputs, never plan against mocks.
   mock_outputs_allowed_terraform_commands = ["validate"]
@@ -33,8 +34,10 @@ dependency "http_api" {
 inputs = {
   name             = include.root.locals.env.api_name
   function_name    = dependency.lambda.outputs.function_name
+  function_timeout = dependency.lambda.outputs.timeout
   api_id           = dependency.http_api.outputs.api_id
   stage_name       = include.root.locals.env.stage_name
   alarm_emails     = include.root.locals.env.alarm_emails
+  allow_no_subscribers = include.root.locals.env.allow_no_subscribers
   create_4xx_alarm = include.root.locals.env.create_4xx_alarm
 }

@@ -42,9 +42,13 @@ inputs = {
   reserved_concurrent_executions = include.root.locals.env.reserved_concurrent_executions
   log_retention_days             = include.root.locals.env.log_retention_days
 
-  environment_variables = {
-    TABLE_NAME = dependency.dynamodb.outputs.name
-  }
+  # Where the handler counts (COUNTER_KEY, COUNTER_ATTRIBUTE; default item id = "visitors",
+  # attribute count) comes from adopted.hcl when `counterstack adopt --write` found the count of an
+  # adopted table elsewhere; TABLE_NAME is always the table's.
+  environment_variables = merge(
+    lookup(include.root.locals.unit_adopted_inputs, "environment_variables", {}),
+    { TABLE_NAME = dependency.dynamodb.outputs.name },
+  )
 
   policy_statements = [
     {

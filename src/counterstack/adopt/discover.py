@@ -9,7 +9,9 @@ Identity values that must match the existing objects come back as unit inputs.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -17,6 +19,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from counterstack.adopt.discover_alarms import find_alarms
+from counterstack.adopt.discover_counter import find_counter
 from counterstack.adopt.environment import Environment, Unit
 
 ClientFactory = Callable[[str], Any]
@@ -80,10 +83,15 @@ class Adoption:
 
 
 def discover(
-    env: Environment, client: ClientFactory, api_id: str | None = None, region: str | None = None
+    env: Environment,
+    client: ClientFactory,
+    api_id: str | None = None,
+    region: str | None = None,
+    counter: tuple[str, str] | None = None,
 ) -> Adoption:
     """What each unit of `env` would create, looked up in the account `client` reaches, in
-    `region` (default: env.hcl's) wherever a region appears, ARNs included."""
+    `region` (default: env.hcl's) wherever a region appears, ARNs included; and where an adopted
+    table keeps its count (`counter`: the item key and attribute the operator chose)."""
     env = replace(env, region=region or env.region)
     adoption = Adoption(env.name)
     finders = {
@@ -98,6 +106,7 @@ def discover(
             adoption.add(unit, "*", "", CONFLICT, f"adopt knows no module {unit.module!r}")
             continue
         finder(adoption, unit, client, env, api_id)
+    find_counter(adoption, env, client, counter)
     return adoption
 
 
@@ -244,8 +253,8 @@ def _http_api(
             for kind in ("integration", "route"):
                 adoption.add(unit, f'aws_apigatewayv2_{kind}.this["{key}"]', "", CREATE, "new API")
         _log_group(adoption, unit, client, "aws_cloudwatch_log_group.access", access_logs)
-        for function in sorted({route["function_name"] for route in routes.values()}):
-            adoption.add(unit, f'aws_lambda_permission.this["{function}"]', "", CREATE, "new API")
+        for key in routes:
+            adoption.add(unit, f'aws_lambda_permission.this["{key}"]', "", CREATE, "new API")
         return
 
     api_id = api["ApiId"]
@@ -295,8 +304,16 @@ def _http_api(
         adoption.add(unit, f"stage {other}", f"{api_id}/{other}", LEFT_ALONE, "not managed")
     _log_group(adoption, unit, client, "aws_cloudwatch_log_group.access", access_logs)
     execution_arn = _execution_arn(api_id, env.region, client)
-    for function in sorted({route["function_name"] for route in routes.values()}):
-        _permission(adoption, unit, client, function, execution_arn)
+    taken: set[tuple[str, str]] = set()  # (function, statement id) adopted by a route
+    seen: dict[tuple[str, str], str | None] = {}  # every statement of the functions: its source
+    for key in sorted(routes):
+        function = routes[key]["function_name"]
+        seen |= _permission(adoption, unit, client, key, function, execution_arn, taken)
+    for (function, sid), source in seen.items():
+        if (function, sid) not in taken:
+            adoption.add(
+                unit, f"permission {sid}", f"{function}/{sid}", LEFT_ALONE, f"source {source}"
+            )
 
 
 def _items(call: Callable[..., Any], **kwargs: Any) -> list[dict[str, Any]]:
@@ -349,20 +366,47 @@ def _execution_arn(api_id: str, region: str, client: ClientFactory) -> str:
     return f"arn:{partition}:execute-api:{region}:{identity['Account']}:{api_id}"
 
 
+def route_statement_id(api_name: str, route_key: str) -> str:
+    """The http-api module's default statement id of a route's permission."""
+    digest = hashlib.sha1(route_key.encode()).hexdigest()[:8]
+    return f"AllowInvokeFromHttpApi-{api_name}"[:91] + f"-{digest}"
+
+
+def route_source_arn(execution_arn: str, stage: str, route_key: str) -> str:
+    """The http-api module's default source ARN of a route's permission: the route only."""
+    if route_key == "$default":
+        return f"{execution_arn}/{stage}/$default"
+    method, path = route_key.split(" ", 1)
+    path = re.sub(r"\{[^}]+\}", "*", path).removeprefix("/")
+    return f"{execution_arn}/{stage}/{'*' if method == 'ANY' else method}/{path}"
+
+
 def _permission(
-    adoption: Adoption, unit: Unit, client: ClientFactory, function: str, execution_arn: str
-) -> None:
-    address = f'aws_lambda_permission.this["{function}"]'
+    adoption: Adoption,
+    unit: Unit,
+    client: ClientFactory,
+    route_key: str,
+    function: str,
+    execution_arn: str,
+    taken: set[tuple[str, str]],
+) -> dict[tuple[str, str], str | None]:
+    """Adopts the statement of `function`'s policy that lets this API invoke it, for one route
+    (one another route took is not taken twice); every statement of the policy, by (function,
+    statement id), with its source ARN."""
+    address = f'aws_lambda_permission.this["{route_key}"]'
     try:
         policy = json.loads(client("lambda").get_policy(FunctionName=function)["Policy"])
     except ClientError as error:
         if not _missing(error):
             raise
         adoption.add(unit, address, "", CREATE, f"{function} has no resource policy")
-        return
-    module_default = f"AllowInvokeFromHttpApi-{unit.inputs['name']}"[:100]
+        return {}
+    module_default = route_statement_id(unit.inputs["name"], route_key)
+    default_source = route_source_arn(
+        execution_arn, unit.inputs.get("stage_name", "prod"), route_key
+    )
     default_id = (
-        (unit.inputs.get("permission_statement_ids") or {}).get(function)
+        (unit.inputs.get("permission_statement_ids") or {}).get(route_key)
         or unit.inputs.get("permission_statement_id")
         or module_default
     )
@@ -373,21 +417,22 @@ def _permission(
             API_GATEWAY in _services(statement.get("Principal"))
             and source is not None
             and source.startswith(f"{execution_arn}/")
+            and (function, statement["Sid"]) not in taken
         )
         (ours if from_api else others).append((statement["Sid"], source))
-    ours.sort(key=lambda sid_source: (sid_source[0] != default_id, sid_source[0]))
+    ours.sort(key=lambda sid_source: (sid_source[0] != default_id, sid_source[1] != default_source))
     if not ours:
         adoption.add(unit, address, "", CREATE, f"no statement lets this API invoke {function}")
     else:
         sid, source = ours[0]
+        taken.add((function, sid))
         adoption.add(unit, address, f"{function}/{sid}", IMPORT, f"source {source}")
-        # Per function: each of the API's functions may hold its own console-made statement.
+        # Per route: each route's permission may be its own console-made statement.
         if sid != module_default:
-            adoption.set_input_entry(unit, "permission_statement_ids", function, sid)
-        if source != f"{execution_arn}/*/*":
-            adoption.set_input_entry(unit, "permission_source_arns", function, source)
-    for sid, source in [*ours[1:], *others]:
-        adoption.add(unit, f"permission {sid}", f"{function}/{sid}", LEFT_ALONE, f"source {source}")
+            adoption.set_input_entry(unit, "permission_statement_ids", route_key, sid)
+        if source != default_source:
+            adoption.set_input_entry(unit, "permission_source_arns", route_key, source)
+    return {(function, sid): source for sid, source in [*ours, *others]}
 
 
 def _services(principal: Any) -> list[str]:

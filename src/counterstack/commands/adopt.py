@@ -1,7 +1,8 @@
 """`counterstack adopt`: take over a running deployment into live/<env> without replacing anything.
 
 Three uses, one verb:
-  counterstack adopt ENV_DIR [--endpoint URL] [--region R] [--api-id ID] [--json] [--write]
+  counterstack adopt ENV_DIR [--endpoint URL] [--region R] [--api-id ID]
+                    [--counter-key ID --counter-attribute NAME] [--plan] [--json] [--write]
   counterstack adopt --removed-from OLD_ROOT_DIR_OR_SHOW_JSON
   counterstack adopt --check-plan PLAN_SHOW_JSON [--check-plan ...]
 """
@@ -9,13 +10,25 @@ Three uses, one verb:
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from counterstack.adopt.account import account_clients
 from counterstack.adopt.discover import Adoption, discover
+from counterstack.adopt.discover_counter import (
+    ATTRIBUTE_VARIABLE,
+    DEFAULT_ATTRIBUTE,
+    DEFAULT_KEY,
+    KEY_ATTRIBUTE,
+    KEY_VARIABLE,
+    MAX_ATTRIBUTE_BYTES,
+    MAX_KEY_BYTES,
+)
 from counterstack.adopt.environment import read_environment
 from counterstack.adopt.plan_gate import gate
+from counterstack.adopt.preview import preview
 from counterstack.adopt.removed import (
     read_show_json,
     removed_addresses,
@@ -44,6 +57,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--region", type=options.region, default=None, help="default: env.hcl's aws_region"
     )
     parser.add_argument("--api-id", default=None, help="the HTTP API to adopt when names repeat")
+    parser.add_argument(
+        "--counter-key",
+        type=counter_name(KEY_VARIABLE, MAX_KEY_BYTES),
+        default=None,
+        metavar="ID",
+        help=f'the id of the item holding the count (default "{DEFAULT_KEY}")',
+    )
+    parser.add_argument(
+        "--counter-attribute",
+        type=counter_name(ATTRIBUTE_VARIABLE, MAX_ATTRIBUTE_BYTES),
+        default=None,
+        metavar="NAME",
+        help=f'the attribute that holds the count (default "{DEFAULT_ATTRIBUTE}")',
+    )
+    parser.add_argument(
+        "--plan",
+        action="store_true",
+        help="also plan the adoption (Terraform, in a scratch copy of the tree; reads only) and "
+        "list the in-place changes the apply will make, with their values",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument(
         "--write",
@@ -95,16 +128,44 @@ def run(args: argparse.Namespace) -> int:
     env = read_environment(args.env_dir)
     region = args.region or env.region
     client = account_clients(region, args.endpoint)
-    adoption = discover(env, client, api_id=args.api_id, region=region)
+    counter = None
+    if args.counter_key is not None or args.counter_attribute is not None:
+        counter = (args.counter_key or DEFAULT_KEY, args.counter_attribute or DEFAULT_ATTRIBUTE)
+    adoption = discover(env, client, api_id=args.api_id, region=region, counter=counter)
+    planned = None
+    if args.plan and not adoption.conflicts:
+        planned = preview(replace(env, region=region), adoption, args.endpoint)
     if args.json:
-        print(json.dumps(adoption.as_json(), indent=2))
+        body = adoption.as_json()
+        if planned is not None:
+            body["plan"] = planned.as_json()
+        print(json.dumps(body, indent=2))
     else:
         print_table(adoption)
+        for line in planned.lines() if planned is not None else []:
+            print(line)
     if adoption.conflicts:
         raise CounterStackError(conflict_message(adoption))
+    if planned is not None and planned.report.problems:
+        problems = "; ".join(planned.report.problems)
+        raise CounterStackError(f"adoption plan refused ({planned.report.summary}): {problems}")
     if args.write:
         report_written(env.dir, adoption)
     return 0
+
+
+def counter_name(variable: str, limit: int) -> Callable[[str], str]:
+    """An argparse type: a value the handler accepts in `variable` (1-`limit` bytes, not blank,
+    and an attribute is not the table's key)."""
+
+    def parse(value: str) -> str:
+        if not value.strip() or len(value.encode("utf-8")) > limit:
+            raise argparse.ArgumentTypeError(f"must be 1-{limit} bytes and not blank")
+        if variable == ATTRIBUTE_VARIABLE and value == KEY_ATTRIBUTE:
+            raise argparse.ArgumentTypeError(f"cannot be the table's key attribute {KEY_ATTRIBUTE}")
+        return value
+
+    return parse
 
 
 def print_table(adoption: Adoption) -> None:

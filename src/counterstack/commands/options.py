@@ -12,6 +12,7 @@ ORIGIN = re.compile(
     r"|http://(localhost|127\.0\.0\.1)(:\d{1,5})?)$"
 )
 DURATION = re.compile(r"^(\d+)([smhd])$")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
 SWEEP_PREFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,}$")
 UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
@@ -50,6 +51,12 @@ def sweep_prefix(value: str) -> str:
             f"{value!r} is too broad or malformed: give at least 3 characters of letters, "
             "digits, '-' or '_' (e.g. ct-)"
         )
+    return value
+
+
+def account_id(value: str) -> str:
+    if not ACCOUNT_ID.match(value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an AWS account id (12 digits)")
     return value
 
 

@@ -8,21 +8,25 @@ disappears with this one; the stack is still destroyed and leak-checked on the w
 would, so `up` doubles as a demonstration of the harness. Its Terraform commands share one aws
 provider process (as a test worker's do), stopped by pid on the way out. The alarms' topic uses
 the account's shared key (`harness/shared_key.py`, made once, kept), as the tests' stacks do.
+
+One SIGINT or SIGTERM, to `up` or to its process group, at any moment, ends it the same way
+(see `harness.interrupts`): a running `terraform init` or `apply` stops as Terraform stops, the
+stack is destroyed and leak-checked, and the last line says what was torn down; exit 130 (143).
 """
 
 import argparse
-import signal
 import tempfile
-import threading
 from contextlib import ExitStack
 from pathlib import Path
+
+import tftest
 
 from counterstack.commands import options
 from counterstack.credentials import DEFAULT_REGION
 from counterstack.errors import CounterStackError
-from counterstack.harness import shared_key
+from counterstack.harness import interrupts, shared_key
 from counterstack.harness.provider_process import shared_provider
-from counterstack.harness.stack import Stack, ephemeral_stack
+from counterstack.harness.stack import LeakError, Stack, diagnostics, ephemeral_stack
 from counterstack.harness.target import Target, aws_target, local_target
 from counterstack.local.awslambda.execution_environment import interpreter
 from counterstack.local.client import DEFAULT_PORT, HEALTH_PATH
@@ -32,7 +36,6 @@ from counterstack.preflight import check_terraform, warn_lambda_python
 from counterstack.seed import SEED_ORIGINS
 
 DEFAULT_PAGE_PORT = 8080
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -69,7 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=options.origin,
         action="append",
         dest="origins",
-        help="an allowed CORS origin; repeat for more (default: the seed's two)",
+        help="an allowed CORS origin; repeat for more (default: the website's own, "
+        f"{' and '.join(SEED_ORIGINS)})",
     )
     parser.add_argument(
         "--page-port",
@@ -82,9 +86,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    def say(message: str) -> None:
-        print(f"==> {message}", flush=True)
-
+    say = Progress()
     if args.target == "local" and args.page_port and args.page_port == args.port:
         raise CounterStackError(
             f"--page-port and --port are both {args.port}: give the page another port"
@@ -92,6 +94,44 @@ def run(args: argparse.Namespace) -> int:
     check_terraform()  # before anything starts: one line that says what to install
     if args.target == "local":
         warn_lambda_python(interpreter)
+    # Installed first: a signal from here on is handled (never lost, nor ignored because `up`
+    # started as a background job with SIGINT ignored), and ends in the one line below.
+    with interrupts.handled() as signals:
+        try:
+            deploy_and_serve(args, say, signals)
+        except interrupts.Interrupted as interrupted:
+            say(f"interrupted by {interrupted.signal_name}: {say.torn_down(args.name_prefix)}")
+            return interrupted.exit_code
+        except LeakError as error:
+            raise CounterStackError(str(error)) from error
+        except tftest.TerraformTestError as error:
+            raise CounterStackError(f"terraform failed: {first_error(error)}") from error
+    raise AssertionError("unreachable: serving ends only with a stop signal")
+
+
+class Progress:
+    """`up`'s progress lines; it remembers what the stack's teardown did, for the last one."""
+
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def __call__(self, message: str) -> None:
+        self.said.append(message)
+        print(f"==> {message}", flush=True)
+
+    def torn_down(self, prefix: str) -> str:
+        """What was torn down, once the leak check passed (else LeakError was raised instead)."""
+        if "terraform destroy" in self.said:
+            return f"stack {prefix} destroyed, no resources left"
+        if "leak check" in self.said:
+            return f"stack {prefix} stopped before its apply, no resources left"
+        return "stopped before the stack was deployed"
+
+
+def deploy_and_serve(
+    args: argparse.Namespace, say: Progress, signals: interrupts.StopSignals
+) -> None:
+    """Deploy, print the URL and serve until a stop signal, which arrives as Interrupted."""
     with ExitStack() as resources:
         page = resources.enter_context(PageServer(args.page_port))
         say(f"serving the counter page (web/) at {page.url()}")
@@ -109,28 +149,35 @@ def run(args: argparse.Namespace) -> int:
             shared_provider(target.name, workdir / "logs", target.terraform_env())
         )
         say(f"building the Lambda zip and a working copy of examples/complete in {workdir}")
-        stack = resources.enter_context(
-            ephemeral_stack(
-                EXAMPLE_COMPLETE,
-                target=target,
-                workdir=workdir,
-                prefix=args.name_prefix,
-                progress=say,
-                provider=provider,
-                cors_allow_origins=origins,
+        # Deferred: a signal while the stack is entered or its URL prints waits for the block's
+        # end, so the stack is always in `resources` (destroyed on the way out) and none is lost.
+        with signals.deferred():
+            stack = resources.enter_context(
+                ephemeral_stack(
+                    EXAMPLE_COMPLETE,
+                    target=target,
+                    workdir=workdir,
+                    prefix=args.name_prefix,
+                    progress=say,
+                    provider=provider,
+                    cors_allow_origins=origins,
+                )
             )
-        )
-        if provider is not None and provider.pid is not None:
-            say(f"aws provider shared by every terraform command: pid {provider.pid}")
-        url = stack.url()
-        print(f"\nGET /visitors: {url}\n  curl -s {url}", flush=True)
-        print(f"Counter page:  {page.url(url)}", flush=True)
-        print("\n".join(alarm_lines(stack, target)) + "\n", flush=True)
-        say("serving; press Ctrl-C to destroy the stack and stop")
-        wait_for_interrupt()
-        say("stopping")
-    say("stack destroyed, no resources left")
-    return 0
+            if provider is not None and provider.pid is not None:
+                say(f"aws provider shared by every terraform command: pid {provider.pid}")
+            url = stack.url()
+            print(f"\nGET /visitors: {url}\n  curl -s {url}", flush=True)
+            print(f"Counter page:  {page.url(url)}", flush=True)
+            print("\n".join(alarm_lines(stack, target)) + "\n", flush=True)
+            say("serving; press Ctrl-C to destroy the stack and stop")
+        signals.wait()
+
+
+def first_error(error: tftest.TerraformTestError) -> str:
+    """Terraform's first `Error:` line (its diagnostics run over many lines)."""
+    lines = [line.strip() for line in diagnostics(error).splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("Error:")]
+    return (errors or lines or ["no output"])[0]
 
 
 def alarm_lines(stack: Stack, target: Target) -> list[str]:
@@ -159,21 +206,3 @@ def alarm_lines(stack: Stack, target: Target) -> list[str]:
 def allowed_origins(origins: list[str], page_origin: str) -> list[str]:
     """The requested origins plus the page's, once each (the module rejects duplicates)."""
     return list(dict.fromkeys([*origins, page_origin]))
-
-
-def wait_for_interrupt() -> None:
-    """Block until Ctrl-C or SIGTERM (both end in the same clean teardown).
-
-    SIGINT gets its own handler rather than relying on KeyboardInterrupt: a process started as
-    a background job inherits SIGINT ignored, and Python then never raises KeyboardInterrupt.
-    """
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in STOP_SIGNALS}
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:  # arrived before the handler was in place
-        pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -28,6 +28,7 @@ class Resource:
     name: str
     id: str
     created: datetime | None
+    arn: str = ""  # what the tag calls take (see `mark`); "" where the name or id does
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name}" + (f" ({self.id})" if self.id != self.name else "")
@@ -48,7 +49,8 @@ def _alarms(client: ClientFactory, prefix: str) -> Iterator[Resource]:
     for page in pages:
         for alarm in page["MetricAlarms"] + page.get("CompositeAlarms", []):
             updated = alarm.get("AlarmConfigurationUpdatedTimestamp")
-            yield Resource("cloudwatch alarm", alarm["AlarmName"], alarm["AlarmName"], updated)
+            name, arn = alarm["AlarmName"], alarm["AlarmArn"]
+            yield Resource("cloudwatch alarm", name, name, updated, arn)
 
 
 def _topics(client: ClientFactory, prefix: str) -> Iterator[Resource]:
@@ -75,11 +77,14 @@ def _key_aliases(client: ClientFactory, prefix: str) -> Iterator[Resource]:
 
 def _apis(client: ClientFactory, prefix: str) -> Iterator[Resource]:
     apigw, token = client("apigatewayv2"), None
+    region = apigw.meta.region_name
     while True:
         page = apigw.get_apis(**({"NextToken": token} if token else {}))
         for api in page.get("Items", []):
             if api["Name"].startswith(prefix):
-                yield Resource("http api", api["Name"], api["ApiId"], api.get("CreatedDate"))
+                arn = f"arn:{_partition(region)}:apigateway:{region}::/apis/{api['ApiId']}"
+                created = api.get("CreatedDate")
+                yield Resource("http api", api["Name"], api["ApiId"], created, arn)
         token = page.get("NextToken")
         if not token:
             return
@@ -90,8 +95,8 @@ def _functions(client: ClientFactory, prefix: str) -> Iterator[Resource]:
         for function in page["Functions"]:
             if function["FunctionName"].startswith(prefix):
                 created = _parse_lambda_time(function.get("LastModified"))
-                name = function["FunctionName"]
-                yield Resource("lambda function", name, name, created)
+                name, arn = function["FunctionName"], function["FunctionArn"]
+                yield Resource("lambda function", name, name, created, arn)
 
 
 def _log_groups(client: ClientFactory, prefix: str) -> Iterator[Resource]:
@@ -100,14 +105,16 @@ def _log_groups(client: ClientFactory, prefix: str) -> Iterator[Resource]:
             name = group["logGroupName"]
             if any(segment.startswith(prefix) for segment in name.split("/")):
                 created = datetime.fromtimestamp(group["creationTime"] / 1000, UTC)
-                yield Resource("log group", name, name, created)
+                arn = group.get("logGroupArn") or group["arn"].removesuffix(":*")
+                yield Resource("log group", name, name, created, arn)
 
 
 def _roles(client: ClientFactory, prefix: str) -> Iterator[Resource]:
     for page in client("iam").get_paginator("list_roles").paginate():
         for role in page["Roles"]:
             if role["RoleName"].startswith(prefix):
-                yield Resource("iam role", role["RoleName"], role["RoleName"], role["CreateDate"])
+                name, created = role["RoleName"], role["CreateDate"]
+                yield Resource("iam role", name, name, created, role["Arn"])
 
 
 def _tables(client: ClientFactory, prefix: str) -> Iterator[Resource]:
@@ -115,8 +122,13 @@ def _tables(client: ClientFactory, prefix: str) -> Iterator[Resource]:
     for page in dynamodb.get_paginator("list_tables").paginate():
         for name in page["TableNames"]:
             if name.startswith(prefix):
-                created = dynamodb.describe_table(TableName=name)["Table"]["CreationDateTime"]
-                yield Resource("dynamodb table", name, name, created)
+                table = dynamodb.describe_table(TableName=name)["Table"]
+                created, arn = table["CreationDateTime"], table["TableArn"]
+                yield Resource("dynamodb table", name, name, created, arn)
+
+
+def _partition(region: str) -> str:
+    return "aws-cn" if region.startswith("cn-") else "aws-us-gov" if "-gov-" in region else "aws"
 
 
 LAMBDA_TIME = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)$")

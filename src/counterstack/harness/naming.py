@@ -1,8 +1,10 @@
 """Unique, AWS-safe name prefixes for ephemeral stacks.
 
-Every resource of an ephemeral stack is named `<prefix>-...`, so the leak check and the sweeper
-find a run's resources by name alone. A prefix carries the run id (shared by all xdist workers of
-one pytest run) and the worker id, so parallel workers and parallel runs never collide.
+Every resource of an ephemeral stack is named `<prefix>-...`, so the leak check finds a run's
+resources by name alone; the sweeper also asks for the run's mark (`mark.py`), since a name
+alone cannot tell a run's stack from one made by hand. A prefix carries the run id (shared by all
+xdist workers of one pytest run) and the worker id, so parallel workers and parallel runs never
+collide.
 """
 
 import itertools

@@ -18,19 +18,23 @@ from typing import Any
 import tftest
 
 from counterstack.build import build_package
-from counterstack.harness.inventory import Resource, list_resources
+from counterstack.harness import interrupts
+from counterstack.harness.inventory import ClientFactory, Resource, list_resources
+from counterstack.harness.mark import EPHEMERAL_TAG
 from counterstack.harness.naming import validate_prefix
 from counterstack.harness.provider_process import SharedProvider
 from counterstack.harness.retry import is_transient, retry
 from counterstack.harness.shared_key import shared_key_input
+from counterstack.harness.sweep import sweep
 from counterstack.harness.target import Target
 from counterstack.paths import MODULES_DIR, REPO_ROOT
 from counterstack.terraform_cli import terraform_env
 
 TFVARS_FILE = "ephemeral.auto.tfvars.json"
 OVERRIDE_FILE = "ephemeral_override.tf"
-EPHEMERAL_TAG = "counterstack:ephemeral"
 COPY_IGNORE = shutil.ignore_patterns(".terraform", "*.tfstate*", "*_override.tf", "*.tfplan")
+# A teardown's destroy is never sent an interrupt: it is what leaves the account clean.
+UNINTERRUPTED_COMMANDS = frozenset({"destroy"})
 
 Progress = Callable[[str], None]
 
@@ -120,7 +124,11 @@ def _clear_code(copy: Path) -> None:
 
 
 class Terraform(tftest.TerraformTest):
-    """tftest's runner; with a SharedProvider each command reattaches to it, one at a time."""
+    """tftest's runner; with a SharedProvider each command reattaches to it, one at a time.
+
+    Commands run under the stop signals (`interrupts.run`): an interrupt stops one the way
+    Terraform stops, lock released, and a teardown's destroy is left to finish.
+    """
 
     def __init__(self, tfdir: Path, target: Target, provider: SharedProvider | None = None) -> None:
         env = {**terraform_env(), **target.terraform_env()}
@@ -130,13 +138,26 @@ class Terraform(tftest.TerraformTest):
     def execute_command(self, cmd: str, *cmd_args: str) -> tftest.TerraformCommandOutput:
         # Without a mirror the binary exists only after a normal init (in .terraform/providers).
         if self.provider is None or (cmd == "init" and not self.provider.can_start()):
-            return super().execute_command(cmd, *cmd_args)
+            return self._run(cmd, cmd_args, self.env)
         with self.provider.attached(Path(self.tfdir)) as reattach:
-            own_env, self.env = self.env, {**self.env, **reattach}
-            try:
-                return super().execute_command(cmd, *cmd_args)
-            finally:
-                self.env = own_env
+            return self._run(cmd, cmd_args, {**self.env, **reattach})
+
+    def _run(
+        self, cmd: str, cmd_args: tuple[str, ...], env: dict[str, str]
+    ) -> tftest.TerraformCommandOutput:
+        """As tftest runs a command (exit 1 or 11 raises), under the stop signals."""
+        result = interrupts.run(
+            [self.binary, cmd, *cmd_args],
+            cwd=self.tfdir,
+            env=env,
+            interruptible=cmd not in UNINTERRUPTED_COMMANDS,
+        )
+        if result.returncode in (1, 11):
+            message = (
+                f"Error running command {cmd}: {result.returncode} {result.stdout} {result.stderr}"
+            )
+            raise tftest.TerraformTestError(message, result.stderr)
+        return tftest.TerraformCommandOutput(result.returncode, result.stdout, result.stderr)
 
 
 def terraform(tfdir: Path, target: Target, provider: SharedProvider | None = None) -> Terraform:
@@ -192,9 +213,10 @@ def assert_no_leaks(target: Target, prefix: str) -> None:
     left = list_resources(target.client, f"{prefix}-")
     if left:
         names = ", ".join(str(resource) for resource in left)
+        where = f"--endpoint {target.endpoint}" if target.endpoint else "--account-id <its id>"
         raise LeakError(
             f"{len(left)} resource(s) of stack {prefix} survived destroy: {names}; "
-            f"remove them with `counterstack sweep --prefix {prefix}-`"
+            f"remove them with `counterstack sweep --prefix {prefix}- {where} --delete`"
         )
 
 
@@ -216,27 +238,79 @@ def ephemeral_stack(
     With `provider`, every command reattaches to that shared aws provider process. With `keep`
     the stack stays applied (see `kept_stacks`); `on_destroyed` runs once the leak check passed.
     Applied over a workdir that already holds the stack's copy, this updates that stack.
+    A stop signal (SIGINT, SIGTERM) during init or apply stops that command the way Terraform
+    stops, then the stack is destroyed and `interrupts.Interrupted` raised (see `interrupts`).
     """
     say = progress or (lambda _message: None)
-    tfdir = prepare_stack(root_dir, target, workdir, prefix, **variables)
-    tf = terraform(tfdir, target, provider)
-    initialized = False
-    stack = None
-    try:
-        say("terraform init")
-        tf.init(upgrade=False)
-        initialized = True
-        say("terraform apply")
-        tf.apply(auto_approve=True)
-        stack = Stack(tfdir, prefix, target, tf, dict(tf.output()))
-        yield stack
-    finally:
-        if keep:
-            say(f"kept stack {prefix} in {tfdir}: --reuse-stack takes it up")
-        else:
-            _destroy_and_check(tf, target, prefix, stack, initialized, say, progress)
-            if on_destroyed:
-                on_destroyed()
+    with interrupts.handled() as signals:
+        tfdir = prepare_stack(root_dir, target, workdir, prefix, **variables)
+        tf = terraform(tfdir, target, provider)
+        initialized = False
+        stack = None
+        stopped = False  # init or apply was stopped by a signal
+        try:
+            with signals.deferred():  # a signal stops the running command, or the next one
+                try:
+                    say("terraform init")
+                    tf.init(upgrade=False)
+                    initialized = True
+                    say("terraform apply")
+                    tf.apply(auto_approve=True)
+                    stack = Stack(tfdir, prefix, target, tf, dict(tf.output()))
+                except interrupts.Interrupted as interrupted:
+                    stopped = True
+                    if line := interrupted.stopped_line():
+                        say(line)
+                    raise
+            yield stack
+        finally:
+            with signals.deferred():  # the teardown runs whole: a signal is delivered after it
+                if keep:
+                    say(f"kept stack {prefix} in {tfdir}: --reuse-stack takes it up")
+                else:
+                    _destroy_and_check(tf, target, prefix, stack, initialized, stopped, progress)
+                    if on_destroyed:
+                        on_destroyed()
+
+
+def sweep_unrecorded(target: Target, prefix: str, say: Progress) -> None:
+    """Delete what a stopped apply created but never recorded in its state.
+
+    Terraform's graceful stop cancels the provider's in-flight creates: a table or a key whose
+    create call the account had already carried out is then missing from the state, and
+    `destroy` cannot see it (measured: a SIGINT mid-apply left the table, or the KMS key, so).
+    The stack's prefix names the table; the key has no name until its alias exists, so it is
+    found by the stack's tag.
+    """
+    left = list_resources(target.client, f"{prefix}-")
+    keys = stack_keys(target.client, prefix)
+    if not left and not keys:
+        return
+    names = [str(resource) for resource in left] + [f"kms key {key}" for key in keys]
+    say(
+        f"sweeping {len(names)} resource(s) the stopped apply created but Terraform had not "
+        f"recorded: {', '.join(names)}"
+    )
+    for result in sweep(target.client, f"{prefix}-"):
+        if result.outcome != "deleted":
+            say(f"could not sweep {result.resource}: {result.outcome}")
+    for key in keys:  # KMS deletes a key after a waiting period of at least 7 days
+        target.client("kms").schedule_key_deletion(KeyId=key, PendingWindowInDays=7)
+
+
+def stack_keys(client: ClientFactory, prefix: str) -> list[str]:
+    """Ids of the customer KMS keys tagged as the stack's and not scheduled for deletion."""
+    kms = client("kms")
+    found = []
+    for page in kms.get_paginator("list_keys").paginate():
+        for key in page["Keys"]:
+            metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+            if metadata["KeyManager"] != "CUSTOMER" or metadata["KeyState"] == "PendingDeletion":
+                continue
+            tags = kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags", [])
+            if {"TagKey": EPHEMERAL_TAG, "TagValue": prefix} in tags:
+                found.append(key["KeyId"])
+    return found
 
 
 def _destroy_and_check(
@@ -245,15 +319,18 @@ def _destroy_and_check(
     prefix: str,
     stack: Stack | None,
     initialized: bool,
-    say: Progress,
+    stopped: bool,
     progress: Progress | None,
 ) -> None:
+    say = progress or (lambda _message: None)
     try:
         if initialized:  # a failed init created nothing, and destroy could not run
             say("terraform destroy")
-            # A failed apply leaves a state to check against the account: refresh then.
+            # A failed or stopped apply leaves a state to check against the account: refresh then.
             applied = stack is not None and not stack.changed_outside_terraform
             destroy(tf, progress, refresh=not applied)
     finally:
+        if stopped:
+            sweep_unrecorded(target, prefix, say)
         say("leak check")
         assert_no_leaks(target, prefix)

@@ -1,7 +1,8 @@
-"""The environment being promoted: its units in dependency order and the account it must be.
+"""The environment being promoted: its units in the runner's waves and the account it must be.
 
 Units are discovered (a folder of `live/<env>/` with a terragrunt.hcl), never listed, so a new unit
-is promoted with the rest; `dependency` blocks order them as Terragrunt would apply them.
+is promoted with the rest; the runner's queue orders them as Terragrunt would apply them, and
+env.hcl is read by the one reader (`terragrunt.unit`).
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from counterstack.errors import CounterStackError
+from counterstack.terragrunt.config import Run
 from counterstack.terragrunt.contract_environment import PROTECTED_ENVIRONMENTS
-from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
-from counterstack.terragrunt.tree import ENV_CONFIG, ROOT_CONFIG, environment_units, relative
+from counterstack.terragrunt.expressions import EvaluationError, plain
+from counterstack.terragrunt.run.run_all import unit_waves
+from counterstack.terragrunt.tree import ENV_CONFIG, environment_units, relative
+from counterstack.terragrunt.unit import read_config
 
 ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 
@@ -25,7 +29,12 @@ class Environment:
     name: str
     region: str
     account_id: str  # env.hcl's pin; "" when none
-    units: tuple[Path, ...]  # dependencies first
+    waves: tuple[tuple[Path, ...], ...]  # each wave depends only on the waves before it
+
+    @property
+    def units(self) -> tuple[Path, ...]:
+        """Every unit, dependencies first."""
+        return tuple(unit for wave in self.waves for unit in wave)
 
     @property
     def env_file(self) -> str:
@@ -33,18 +42,22 @@ class Environment:
 
 
 def read_environment(env_dir: Path | str) -> Environment:
-    """`live/<env>` of a checkout: its env.hcl and its units, dependencies first."""
+    """`live/<env>` of a checkout: its env.hcl and its units in waves."""
     env_dir, root, units = environment_units(env_dir)
-    env = block(load_hcl(env_dir / ENV_CONFIG), "locals")
     if not units:
         raise CounterStackError(f"{relative(env_dir, root)} has no units")
+    try:
+        env = plain(read_config(env_dir / ENV_CONFIG, units[0], Run(env={}))["locals"])
+        waves = unit_waves(units)
+    except EvaluationError as error:
+        raise CounterStackError(f"{relative(env_dir, root)}: {error}") from None
     return Environment(
         dir=env_dir,
         root=root,
-        name=str(literal(env.get("environment")) or env_dir.name),
-        region=str(literal(env.get("aws_region"))),
-        account_id=str(literal(env.get("aws_account_id")) or ""),
-        units=tuple(_dependencies_first(units, root)),
+        name=str(env.get("environment") or env_dir.name),
+        region=str(env.get("aws_region")),
+        account_id=str(env.get("aws_account_id") or ""),
+        waves=tuple(tuple(wave) for wave in waves),
     )
 
 
@@ -59,22 +72,3 @@ def require_account(env: Environment) -> None:
             f"{env.env_file}: aws_account_id is empty: set the {env.name} account id "
             f"(12 digits) before planning {env.name}"
         )
-
-
-def _dependencies_first(units: list[Path], root: Path) -> list[Path]:
-    needs = {
-        unit: {
-            (unit / str(literal(body.get("config_path")))).resolve()
-            for body in blocks(load_hcl(unit / ROOT_CONFIG), "dependency").values()
-        }
-        & set(units)  # one outside the environment is applied by its own promotion
-        for unit in units
-    }
-    ordered: list[Path] = []
-    while len(ordered) < len(units):
-        ready = sorted(u for u in units if u not in ordered and needs[u] <= set(ordered))
-        if not ready:
-            stuck = ", ".join(relative(u, root) for u in units if u not in ordered)
-            raise CounterStackError(f"dependency cycle between units: {stuck}")
-        ordered += ready
-    return ordered

@@ -1,9 +1,10 @@
-"""Saved plans with Terragrunt, unit by unit in dependency order, and the apply of exactly those.
+"""Saved plans unit by unit, and the apply of exactly those, through Terragrunt's command line.
 
-Each unit is planned into `<out_dir>/<unit>.tfplan` and shown as `<unit>.json`; the apply hands
-Terraform those files, never a fresh plan, and Terraform refuses a plan whose state has moved on
-since (a stale plan). A unit's dependencies are read from their state at plan time, as
-`terragrunt run --all plan` does.
+One code path whichever program carries a unit's command: `terragrunt` when it is on PATH (the
+workflow), else the project's runner (`counterstack.terragrunt.run`, the local account only). Both
+get the same argv, `run -- <terraform command>`, in the unit's folder. Each unit is planned into
+`<out_dir>/<unit>.tfplan` and shown as `<unit>.json`; the apply hands Terraform those files, never a
+fresh plan, and Terraform refuses a plan whose state has moved on since (a stale plan).
 """
 
 from __future__ import annotations
@@ -11,44 +12,66 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from counterstack.errors import CounterStackError
-from counterstack.promote.environment import Environment
+from counterstack.terragrunt.run.guard import ENDPOINT_SWITCH, ENDPOINT_URL, local_endpoint
+from counterstack.terragrunt.run.main import terragrunt
 
 # Terraform's stdout as is (no Terragrunt log prefixes), so `show -json` writes plain JSON.
 TERRAGRUNT_ENV = {"TG_NON_INTERACTIVE": "true", "TG_TF_FORWARD_STDOUT": "true"}
 
 
-def _terragrunt(args: list[str], unit: Path, *, stdout=None) -> None:
-    if shutil.which("terragrunt") is None:
-        raise CounterStackError("terragrunt is not on PATH (mise install; or --runner compose)")
-    result = subprocess.run(
-        ["terragrunt", "run", "--", *args],
-        cwd=unit,
-        env={**os.environ, **TERRAGRUNT_ENV},
-        stdout=stdout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise CounterStackError(f"terragrunt {args[0]} failed in {unit} (exit {result.returncode})")
+def program() -> str:
+    """Which program runs a unit's command: `terragrunt` on PATH, else this project's runner."""
+    return "terragrunt" if shutil.which("terragrunt") else "counterstack.terragrunt.run"
 
 
-def plan(env: Environment, out_dir: Path) -> dict[str, Path]:
-    """Plan every unit into `out_dir`; {unit: its plan JSON}."""
+def require_program() -> str:
+    """The program, refusing in one line when only the runner is there and the endpoint is AWS."""
+    chosen = program()
+    if chosen != "terragrunt" and local_endpoint(os.environ) is None:
+        raise CounterStackError(
+            "terragrunt is not on PATH (mise install), and the project's Terragrunt runner serves "
+            f"the local account only ({ENDPOINT_SWITCH}, or {ENDPOINT_URL} on loopback)"
+        )
+    return chosen
+
+
+def run_unit(args: list[str], unit: Path, *, stdout: TextIO | None = None) -> None:
+    """`terragrunt run -- ARGS` in the unit; CounterStackError naming the unit when it fails."""
+    argv = ["run", "--", *args]
+    env = {**os.environ, **TERRAGRUNT_ENV}
+    if require_program() == "terragrunt":
+        code = subprocess.run(
+            ["terragrunt", *argv], cwd=unit, env=env, stdout=stdout, check=False
+        ).returncode
+    else:
+        code = terragrunt(argv, unit, env, stdout or sys.stdout, sys.stderr)
+    if code != 0:
+        raise CounterStackError(f"terragrunt {args[0]} failed in {unit} (exit {code})")
+
+
+def plan(units: Sequence[Path], out_dir: Path) -> dict[str, Path]:
+    """Plan each unit into `out_dir`, in the order given; {unit: its plan JSON}."""
+    require_program()
     shown: dict[str, Path] = {}
-    for unit in env.units:
+    for unit in units:
         plan_file = out_dir / f"{unit.name}.tfplan"
         # -lock=false: the plan role only reads state; the apply locks, and Terraform refuses a
         # saved plan whose state changed since it was made.
-        _terragrunt(["plan", "-input=false", "-lock=false", f"-out={plan_file}"], unit)
+        run_unit(["plan", "-input=false", "-lock=false", f"-out={plan_file}"], unit)
         with (out_dir / f"{unit.name}.json").open("w") as json_file:
-            _terragrunt(["show", "-json", str(plan_file)], unit, stdout=json_file)
+            run_unit(["show", "-json", str(plan_file)], unit, stdout=json_file)
         shown[unit.name] = out_dir / f"{unit.name}.json"
     return shown
 
 
-def apply(env: Environment, out_dir: Path) -> None:
-    """Apply each unit's saved plan, dependencies first."""
-    for unit in env.units:
-        _terragrunt(["apply", "-input=false", str(out_dir / f"{unit.name}.tfplan")], unit)
+def apply(units: Sequence[Path], out_dir: Path) -> None:
+    """Apply each unit's saved plan, in the order given."""
+    require_program()
+    for unit in units:
+        run_unit(["apply", "-input=false", str(out_dir / f"{unit.name}.tfplan")], unit)

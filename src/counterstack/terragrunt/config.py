@@ -53,6 +53,7 @@ class Run:
     repo_root: Path | None = None
     stand_ins: Mapping[Path, dict[str, Any]] = field(default_factory=dict)
     aws_account_id: Callable[[], str] | None = None
+    features: Mapping[str, str] = field(default_factory=dict)  # --feature name=value
 
 
 @dataclass(frozen=True)

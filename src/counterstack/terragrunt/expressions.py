@@ -533,7 +533,12 @@ def _attribute(target: Any, name: str, where: str) -> Any:
         if name in target:
             return target[name]
         missing = getattr(target, "missing", None)
-        raise EvaluationError(missing(name) if missing else f"{where}: no attribute {name!r}")
+        raise EvaluationError(
+            missing(name)
+            if missing
+            else f"{where}: no attribute {name!r} (This object does not have an attribute named "
+            f'"{name}")'
+        )
     raise EvaluationError(f"{where}: {_kind(target)} has no attributes")
 
 

@@ -96,6 +96,18 @@ def relative(path: Path, root: Path) -> str:
         return str(path)
 
 
+def with_alarm_subscriber(tree: Path, address: str) -> Path:
+    """`tree` with prod's alarms telling `address`: a real prod refuses to plan with nobody to tell
+    (alarm_emails = [] without allow_no_subscribers), so rehearsals and tests name someone."""
+    env_file = tree / "live" / "prod" / ENV_CONFIG
+    text = env_file.read_text()
+    named = re.sub(r"(?m)^(\s*alarm_emails\s*=\s*)\[\s*\]", rf'\g<1>["{address}"]', text, count=1)
+    if named == text and "alarm_emails" not in text:
+        raise ValueError(f"{env_file}: no alarm_emails to name a subscriber in")
+    env_file.write_text(named)
+    return tree
+
+
 def copy_tree(source: Path, target: Path) -> Path:
     """A copy of the Terragrunt tree at `source` (no caches or state) at `target`: a checkout."""
     ignore = shutil.ignore_patterns(*SKIP_DIRS, "*.tfstate*", "__pycache__")

@@ -37,6 +37,7 @@ from counterstack.terragrunt.hcl import block
 
 UNIT_CONFIG = "terragrunt.hcl"
 MERGE_STRATEGIES = ("no_merge", "shallow", "deep")
+MOCK_MERGE_STRATEGIES = ("no_merge", "shallow", "deep_map_only")
 IF_EXISTS = ("error", "skip", "overwrite", "overwrite_terragrunt")
 IF_DISABLED = ("skip", "remove", "remove_terragrunt")
 # A generate block's fields with Terragrunt's defaults (read_terragrunt_config shows them all).
@@ -103,7 +104,7 @@ def labelled(doc: Mapping[str, Any], kind: str) -> list[tuple[str, dict[str, Any
     return found
 
 
-def _flag(value: Any, what: str) -> Any:
+def as_flag(value: Any, what: str) -> Any:
     """A bool given as a bool or as "true"/"false" (ternaries unify bools to strings)."""
     if isinstance(value, str) and value in ("true", "false"):
         return value == "true"
@@ -122,7 +123,7 @@ def generate_block(name: str, body: Mapping[str, Any]) -> dict[str, Any]:
                 "required"
             )
     for key in _GENERATE_BOOLS:
-        found[key] = _flag(found[key], f'generate "{name}" {key}')
+        found[key] = as_flag(found[key], f'generate "{name}" {key}')
     if found["if_exists"] not in IF_EXISTS:
         raise UnknownGenerateIfExistsVal(
             f'generate block "{name}": {found["if_exists"]} is not a valid value for generate '
@@ -152,8 +153,20 @@ def remote_state_block(body: Mapping[str, Any]) -> dict[str, Any]:
     }
     found.update({k: v for k, v in body.items() if k != "__is_block__"})
     for key in _REMOTE_STATE_BOOLS:
-        found[key] = _flag(found[key], f"remote_state {key}")
+        found[key] = as_flag(found[key], f"remote_state {key}")
     return found
+
+
+def feature_value(given: str, default: Any) -> Any:
+    """A `--feature name=value` as the type of the flag's default (bool, number, else text)."""
+    if isinstance(default, bool):
+        return given.strip().lower() == "true"
+    if isinstance(default, int | float):
+        try:
+            return type(default)(given)
+        except ValueError:
+            raise EvaluationError(f"feature value {given!r} is not a number") from None
+    return given
 
 
 def _deep_merge(base: Any, override: Any) -> Any:
@@ -215,10 +228,11 @@ class FileConfig(_Cached):
         dependencies: Mapping[str, Any],
         include: Mapping[str, Any] | None = None,
         locals_values: Mapping[str, Any] | None = None,
+        features: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.path, self.doc, self.context = path, doc, context
-        variables: dict[str, Any] = {"dependency": dependencies}
+        variables: dict[str, Any] = {"dependency": dependencies, "feature": features or {}}
         if include is not None:
             variables["include"] = include
         base = Scope(variables, context.functions(_reader(context)))
@@ -230,7 +244,7 @@ class FileConfig(_Cached):
         return f"{self.path.name} has no {name!r}"
 
     def _keys(self) -> list[str]:
-        return [key for key in self.doc if key not in ("include", "__is_block__")]
+        return [key for key in self.doc if key not in ("include", "feature", "__is_block__")]
 
     def _compute(self, key: str) -> Any:
         raw = self.doc[key]
@@ -286,6 +300,8 @@ class Dependency(_Cached):
         "skip": "skip_outputs",
         "mock_outputs": "mock_outputs",
         "mock_outputs_allowed_terraform_commands": "mock_outputs_allowed_terraform_commands",
+        "mock_outputs_merge_with_state": "mock_outputs_merge_with_state",
+        "mock_outputs_merge_strategy_with_state": "mock_outputs_merge_strategy_with_state",
     }
 
     def __init__(self, name: str, body: Mapping[str, Any], declared_in: FileConfig) -> None:
@@ -320,19 +336,50 @@ class Dependency(_Cached):
         mocks = self._field("mock_outputs")
         allowed = self._field("mock_outputs_allowed_terraform_commands")
         mocks_allowed = mocks is not None and (allowed is None or command in allowed)
-        if _flag(self._field("skip_outputs"), "skip_outputs"):
+        if as_flag(self._field("skip_outputs"), "skip_outputs"):
             return mocks if mocks_allowed else {}
         unit_dir = self.unit_dir()
         outputs = context.run.outputs(unit_dir)
         if outputs is not None and not (type(outputs) is dict and not outputs):
+            strategy = self._merge_strategy()
+            if mocks_allowed and strategy != "no_merge":
+                return merge_mocks(mocks, outputs, strategy)
             return outputs
         if mocks_allowed:
             return mocks
         raise DependencyNotAppliedError(
-            f"{unit_dir} is a dependency of {context.original_dir} but detected no outputs. "
-            "Either the target module has not been applied yet, or the module has no outputs. "
+            f'resolving dependency "{self.name}" outputs: {unit_dir} is a dependency of '
+            f"{context.original_dir} but detected no outputs. Either the target module has not "
+            "been applied yet, or the module has no outputs. "
             f"Mock outputs are not allowed for {command!r} (dependency {self.name!r})"
         )
+
+    def _merge_strategy(self) -> str:
+        """How mocks join an applied dependency's outputs: `mock_outputs_merge_strategy_with_state`
+        (no_merge, shallow, deep_map_only), else the older `mock_outputs_merge_with_state` bool."""
+        strategy = self._field("mock_outputs_merge_strategy_with_state")
+        if strategy is None:
+            merge = as_flag(self._field("mock_outputs_merge_with_state"), "merge_with_state")
+            return "shallow" if merge else "no_merge"
+        if strategy in ("true", "false"):
+            return "shallow" if strategy == "true" else "no_merge"
+        if strategy not in MOCK_MERGE_STRATEGIES:
+            raise EvaluationError(f"dependency {self.name!r}: unknown merge strategy {strategy!r}")
+        return strategy
+
+
+def merge_mocks(mocks: Any, outputs: Any, strategy: str) -> Any:
+    """Mocks under the applied outputs: top-level keys (shallow), or maps key by key
+    (deep_map_only, never lists); the state's value wins wherever both have one."""
+    if not isinstance(mocks, Mapping) or not isinstance(outputs, Mapping):
+        return outputs
+    merged = dict(mocks)
+    for key, value in outputs.items():
+        if strategy == "deep_map_only" and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_mocks(merged[key], value, strategy)
+        else:
+            merged[key] = value
+    return merged
 
 
 class _Includes(Mapping[str, Any]):
@@ -379,6 +426,15 @@ class Config(_Cached):
             )
             includes.append((label, target, settings))
         context = context.including({label: target for label, target, _ in includes})
+        self.features = Declared("feature", {})
+        for file_doc in [*(context.load(target) for _, target, _ in includes), doc]:
+            for name, body in labelled(file_doc, "feature"):
+                default = (
+                    evaluate(body["default"], Scope({}, functions)) if "default" in body else None
+                )
+                given = context.run.features.get(name)
+                value = default if given is None else feature_value(given, default)
+                self.features[name] = {"value": value}
         self.includes: list[tuple[FileConfig, str]] = []
         exposed: dict[str, FileConfig] = {}
         for label, target, settings in includes:
@@ -386,14 +442,18 @@ class Config(_Cached):
             if strategy not in MERGE_STRATEGIES:
                 raise EvaluationError(f'include "{label}": unknown merge_strategy {strategy!r}')
             included = FileConfig(
-                target, context.load(target), context.included(target), self.dependencies
+                target,
+                context.load(target),
+                context.included(target),
+                self.dependencies,
+                features=self.features,
             )
-            if _flag(settings.get("expose", False), "expose"):
+            if as_flag(settings.get("expose", False), "expose"):
                 exposed[label] = included
             if strategy != "no_merge":
                 self.includes.append((included, strategy))
         self.own = FileConfig(
-            path, doc, context, self.dependencies, _Includes(exposed), locals_values
+            path, doc, context, self.dependencies, _Includes(exposed), locals_values, self.features
         )
         self.locals = self.own.locals
         for file in [*(included for included, _ in self.includes), self.own]:

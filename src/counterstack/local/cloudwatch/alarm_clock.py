@@ -4,8 +4,10 @@ CloudWatch evaluates a metric alarm once a period over its last N periods. The l
 evaluates every `TICK_SECONDS` over the last N periods ending now, each period `SPEEDUP` times
 shorter than configured (default 20: a 60 s period lasts 3 s), so a test sees an alarm fire and
 recover in seconds. `COUNTERSTACK_ALARM_SPEEDUP=1` gives CloudWatch's own periods. A new alarm
-starts in INSUFFICIENT_DATA, as on AWS (moto creates it OK). Composite alarms and alarms on
-metric math are stored but not evaluated.
+starts in INSUFFICIENT_DATA, as on AWS (moto creates it OK). A percentile alarm with
+`EvaluateLowSampleCountPercentile=ignore` keeps its state while its newest period holds some,
+but too few, values for the percentile (statistics.low_sample_count). Composite alarms and alarms
+on metric math are stored but not evaluated.
 """
 
 from __future__ import annotations
@@ -115,6 +117,9 @@ class AlarmClock:
             index = int((now - at) // period)
             if 0 <= index < count:
                 buckets[index].append(value)
+        newest = len(buckets[0])
+        if _ignores_low_samples(alarm) and statistics.low_sample_count(statistic, newest):
+            return None  # some requests, too few for the percentile to mean anything: no change
         datapoints = [statistics.compute(bucket, statistic) for bucket in buckets]
         outcome = evaluate(
             datapoints,
@@ -137,3 +142,7 @@ class AlarmClock:
         alarm.update_state(outcome.reason, json.dumps(reason_data), outcome.state)
         alarm_message.notify(alarm, account_id, old)
         return alarm.name, old, outcome.state
+
+
+def _ignores_low_samples(alarm: Any) -> bool:
+    return bool(alarm.extended_statistic) and alarm.evaluate_low_sample_count_percentile == "ignore"
