@@ -256,10 +256,24 @@ def test_the_modules_own_key_delivers_a_notification(own_key_stack, target):
     topic = target.client("sns").get_topic_attributes(TopicArn=stack.output("alarm_topic_arn"))
     assert topic["Attributes"]["KmsMasterKeyId"] == key_arn == own["Arn"]
     alarm_name = stack.output("alarm_names")["lambda-errors"]
+    cloudwatch = target.client("cloudwatch")
+    evaluated_once(cloudwatch, alarm_name, DEADLINE[target.name])
     with subscribed_inbox(stack, target) as inbox:
-        target.client("cloudwatch").set_alarm_state(
+        cloudwatch.set_alarm_state(
             AlarmName=alarm_name, StateValue="ALARM", StateReason="counterstack e2e: forced"
         )
         recovered, waited = inbox.wait_for(alarm_name, "OK", after="ALARM")
     assert recovered["_subject"].startswith(f'OK: "{alarm_name}" in ')
     print(f"{target.name}: OK through the module's own key {waited:.1f}s after SetAlarmState")
+
+
+def evaluated_once(cloudwatch, alarm_name: str, deadline: float) -> None:
+    """Wait for the alarm's first evaluation ("Threshold Crossed"): a state forced before it
+    would be overwritten by it, without a notification from ALARM."""
+    started = time.monotonic()
+    while time.monotonic() - started < deadline:
+        (alarm,) = cloudwatch.describe_alarms(AlarmNames=[alarm_name])["MetricAlarms"]
+        if alarm["StateReason"].startswith("Threshold Crossed"):
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"{alarm_name} was not evaluated in {deadline}s: {alarm['StateReason']}")
