@@ -20,6 +20,13 @@ from counterstack.harness.interrupts import Interrupted
 
 pytestmark = pytest.mark.unit
 
+
+@pytest.fixture(autouse=True)
+def fresh_signals(monkeypatch):
+    """Each test gets the module's state new: a session fixture of the same worker (the shared
+    stack of the default run) may hold `handled()` open, and its first signal would stay."""
+    monkeypatch.setattr(interrupts, "SIGNALS", interrupts.StopSignals())
+
 # Terraform's stand-in: it names each stop signal it gets and who sent it (its parent, the
 # driver, or someone else), so a group signal that reached it directly shows, even though a
 # second SIGINT pending at the same time would merge into the first. Like Terraform, it takes a
