@@ -116,7 +116,11 @@ def side_by_side(seed_account: Target, seed_tf, package, tmp_path) -> Iterator[T
     try:
         build_by_hand(client, package)
         put_count(client, 41)
-        tfdir = prepare_stack(EXAMPLE_COMPLETE, seed_account, tmp_path, RUN)
+        # The run's stack makes its own alarms key (not the account's shared one), so the
+        # sweep must reach a KMS alias through its key's mark.
+        tfdir = prepare_stack(
+            EXAMPLE_COMPLETE, seed_account, tmp_path, RUN, alarms_kms_master_key_id=None
+        )
         seed_tf.ok(tfdir, "init", "-input=false")
         seed_tf.ok(tfdir, "apply", "-auto-approve", "-input=false")  # then the run "crashed"
         assert unmarked(seed_tf, tfdir) == []
