@@ -27,6 +27,7 @@ def fresh_signals(monkeypatch):
     stack of the default run) may hold `handled()` open, and its first signal would stay."""
     monkeypatch.setattr(interrupts, "SIGNALS", interrupts.StopSignals())
 
+
 # Terraform's stand-in: it names each stop signal it gets and who sent it (its parent, the
 # driver, or someone else), so a group signal that reached it directly shows, even though a
 # second SIGINT pending at the same time would merge into the first. Like Terraform, it takes a
