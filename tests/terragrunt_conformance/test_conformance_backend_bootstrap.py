@@ -32,7 +32,7 @@ from bootstrap_rows import (
     resolve,
     terragrunt_argv,
 )
-from conformance_data import require_data, table_rows
+from conformance_data import require_data, skip_module_without_data, table_rows
 
 from counterstack.harness.target import local_target
 from counterstack.terragrunt.run.bootstrap import (
@@ -45,6 +45,7 @@ from counterstack.terragrunt.run.guard import ENDPOINT_SWITCH
 from counterstack.terragrunt.run.main import terragrunt
 
 pytestmark = pytest.mark.live
+skip_module_without_data()
 
 ROWS = table_rows("backend_bootstrap")
 BY_ID = {row["id"]: row for row in ROWS}

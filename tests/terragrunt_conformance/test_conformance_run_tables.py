@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conformance_data import require_data, table_rows
+from conformance_data import require_data, skip_module_without_data, table_rows
 
 from counterstack.terragrunt.run.queue import DependencyCycleError, Queue
 from counterstack.terragrunt.run.tf_vars import tf_var_env
 
 pytestmark = pytest.mark.live
+skip_module_without_data()
 
 
 def _queue(row: dict[str, Any], **options: Any) -> Queue:

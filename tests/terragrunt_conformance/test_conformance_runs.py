@@ -8,12 +8,13 @@ import io
 from pathlib import Path
 
 import pytest
-from conformance_data import require_data
+from conformance_data import require_data, skip_module_without_data
 from run_cases import clean_env, lay_out_run, load_run, mismatches, placeholders, remove, run_ids
 
 from counterstack.terragrunt.run.main import terragrunt
 
 pytestmark = pytest.mark.live
+skip_module_without_data()
 
 # Cases that never reach Terraform: refused or skipped before any command runs.
 NO_TERRAFORM = {
