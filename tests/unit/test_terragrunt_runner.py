@@ -4,6 +4,8 @@ not know, and a dependency cycle is refused for a single unit too.
 """
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,19 @@ def test_a_cycle_is_refused_before_anything_runs(tmp_path):
     assert code == 1
     assert f"Found a dependency cycle between modules: {tmp_path}/a -> {tmp_path}/b -> " in err
     assert not (tmp_path / "a" / ".terragrunt-cache").exists()
+
+
+def test_the_runner_runs_as_a_program_for_a_terragrunt_shim(tmp_path):
+    """`python -m counterstack.terragrunt.run` is what a shim named `terragrunt` execs (the deploy
+    rehearsal, the staged recipes): it takes Terragrunt's argv in the working folder."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "counterstack.terragrunt.run", "run", "--bogus", "--", "plan"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (shown.returncode, shown.stderr.strip()) == (
+        1,
+        "ERROR terragrunt: flag --bogus is not one this runner knows",
+    )
