@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any, TextIO
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from counterstack.errors import CounterStackError
 from counterstack.terragrunt.unit import as_flag
@@ -204,55 +204,42 @@ def bootstrap(
     """Make the state bucket ready; True when it was created. S3's refusals come back as one
     CounterStackError naming the bucket."""
     try:
-        return _bootstrap(
-            config,
-            endpoint,
-            err,
-            update_existing=update_existing,
-            fail_on_creation=fail_on_creation,
-        )
-    except ClientError as error:
+        validate(config)
+        s3 = s3_client(config, endpoint)
+        bucket, region = config["bucket"], config["region"]
+        created = False
+        if not _exists(s3, bucket):
+            if fail_on_creation:
+                raise CounterStackError(
+                    f"S3 bucket {bucket} does not exist and creating it is refused"
+                )
+            print(f"Creating S3 bucket {bucket}", file=err)
+            _create(s3, bucket, region, config.get("s3_bucket_tags"))
+            created = True
+        elif not update_existing or as_flag(
+            config.get("disable_bucket_update"), "disable_bucket_update"
+        ):
+            return False
+        account_id = lru_cache(maxsize=1)(lambda: _account_id(config, endpoint))
+        _configure(s3, bucket, config, err, existed=not created, account_id=account_id)
+        logs = config.get("accesslogging_bucket_name")
+        if logs and not _skip(config, "accesslogging"):
+            logs_existed = _exists(s3, logs)
+            if not logs_existed:
+                _create(s3, logs, region, config.get("accesslogging_bucket_tags"))
+            if not _skip(config, "acl", "skip_accesslogging_bucket_"):
+                s3.put_bucket_acl(Bucket=logs, ACL="log-delivery-write")
+            # Logging first: the local account's S3 (moto) cannot read a `"Principal": "*"` policy
+            # on the target bucket when it checks log delivery.
+            s3.put_bucket_logging(**logging_input(config))
+            _configure(
+                s3, logs, config, err, existed=logs_existed, account_id=account_id, logs=True
+            )
+        return created
+    except (BotoCoreError, ClientError) as error:
         raise CounterStackError(
             f"bootstrapping S3 bucket {config.get('bucket')}: {error}"
         ) from None
-
-
-def _bootstrap(
-    config: Mapping[str, Any],
-    endpoint: str,
-    err: TextIO,
-    *,
-    update_existing: bool = True,
-    fail_on_creation: bool = False,
-) -> bool:
-    validate(config)
-    s3 = s3_client(config, endpoint)
-    bucket, region = config["bucket"], config["region"]
-    created = False
-    if not _exists(s3, bucket):
-        if fail_on_creation:
-            raise CounterStackError(f"S3 bucket {bucket} does not exist and creating it is refused")
-        print(f"Creating S3 bucket {bucket}", file=err)
-        _create(s3, bucket, region, config.get("s3_bucket_tags"))
-        created = True
-    elif not update_existing or as_flag(
-        config.get("disable_bucket_update"), "disable_bucket_update"
-    ):
-        return False
-    account_id = lru_cache(maxsize=1)(lambda: _account_id(config, endpoint))
-    _configure(s3, bucket, config, err, existed=not created, account_id=account_id)
-    logs = config.get("accesslogging_bucket_name")
-    if logs and not _skip(config, "accesslogging"):
-        logs_existed = _exists(s3, logs)
-        if not logs_existed:
-            _create(s3, logs, region, config.get("accesslogging_bucket_tags"))
-        if not _skip(config, "acl", "skip_accesslogging_bucket_"):
-            s3.put_bucket_acl(Bucket=logs, ACL="log-delivery-write")
-        # Logging first: the local account's S3 (moto) cannot read a `"Principal": "*"` policy
-        # on the target bucket when it checks log delivery.
-        s3.put_bucket_logging(**logging_input(config))
-        _configure(s3, logs, config, err, existed=logs_existed, account_id=account_id, logs=True)
-    return created
 
 
 def bucket_exists(config: Mapping[str, Any], endpoint: str) -> bool:
