@@ -76,16 +76,29 @@ def dag_tree(units: dict[str, set[str]], *, destroy: bool) -> str:
     return "\n".join(lines)
 
 
-def unit_waves(units: Sequence[Path], env: Mapping[str, str] | None = None) -> list[list[Path]]:
-    """`units` in the queue's waves, dependencies first: each unit's dependencies among them sit
-    in an earlier wave (a dependency outside them is another run's to apply). A cycle is refused."""
+def unit_dependencies(
+    units: Sequence[Path], env: Mapping[str, str] | None = None
+) -> dict[Path, dict[str, Path]]:
+    """Each of `units` with the units it depends on among them, by dependency block name (a
+    `dependencies.paths` entry by its path): {unit: {name: dependency unit}}."""
     environment = dict(os.environ if env is None else env)
     reader = UnitRunner(Request(command="plan"), environment, io.StringIO(), io.StringIO())
-    chosen = {Path(u).resolve(): str(Path(u).resolve()) for u in units}
-    graph = {
-        name: {chosen[d] for d in reader.dependency_dirs(reader.read(unit)) if d in chosen}
-        for unit, name in chosen.items()
-    }
+    chosen = dict.fromkeys(Path(u).resolve() for u in units)
+    found: dict[Path, dict[str, Path]] = {}
+    for unit in chosen:
+        config = reader.read(unit)
+        names = {block.unit_dir(): name for name, block in config.dependencies.items()}
+        found[unit] = {
+            names.get(d, str(d)): d for d in reader.dependency_dirs(config) if d in chosen
+        }
+    return found
+
+
+def dependency_waves(dependencies: Mapping[Path, Mapping[str, Path]]) -> list[list[Path]]:
+    """Units (from `unit_dependencies`) in the queue's waves, dependencies first: each unit's
+    dependencies among them sit in an earlier wave (one outside them is another run's to apply).
+    A cycle is refused."""
+    graph = {str(unit): {str(d) for d in deps.values()} for unit, deps in dependencies.items()}
     return [[Path(name) for name in wave] for wave in waves(graph)]
 
 
