@@ -30,6 +30,37 @@ def quiet_plan(path: Path) -> None:
     path.write_text(json.dumps({**plan, "resource_changes": []}))
 
 
+def plan_json(resources: dict[str, list[str]], outputs: dict[str, list[str]]) -> dict:
+    """A saved plan's JSON as `terraform show -json` prints it, trimmed to what promote reads."""
+    return {
+        "format_version": "1.2",
+        "terraform_version": "1.11.4",
+        "resource_changes": [
+            {
+                "address": address,
+                "mode": "managed",
+                "type": address.split(".")[-2],
+                "change": {"actions": actions, "before": {}, "after": {}},
+            }
+            for address, actions in resources.items()
+        ],
+        "output_changes": {name: {"actions": actions} for name, actions in outputs.items()},
+    }
+
+
+NEW = ["create"]
+SAME = ["no-op"]
+FRESH = {  # an empty account: every unit creates its resources and outputs
+    "dynamodb": plan_json({"aws_dynamodb_table.this": NEW}, {"name": NEW, "arn": NEW}),
+    "lambda": plan_json(
+        {"aws_lambda_function.this": NEW},
+        {"function_name": NEW, "invoke_arn": NEW, "timeout": NEW, "version": NEW},
+    ),
+    "http-api": plan_json({"aws_apigatewayv2_api.this": NEW}, {"api_id": NEW}),
+    "alarms": plan_json({"aws_cloudwatch_metric_alarm.errors": NEW}, {}),
+}
+
+
 @pytest.fixture
 def saved_prod_plans(tmp_path: Path, monkeypatch) -> Path:
     """Saved prod plans in which the table would be replaced; the local switch set."""
@@ -37,9 +68,10 @@ def saved_prod_plans(tmp_path: Path, monkeypatch) -> Path:
     out_dir = tmp_path / "plans"
     out_dir.mkdir()
     shutil.copy(REPLACED, out_dir / "dynamodb.json")
-    for unit in read_environment(REPO_ROOT / "live" / "prod").units:
-        if unit.name != "dynamodb":
-            quiet_plan(out_dir / f"{unit.name}.json")
+    units = [unit.name for unit in read_environment(REPO_ROOT / "live" / "prod").units]
+    for unit in units[1:]:
+        quiet_plan(out_dir / f"{unit}.json")
+    (out_dir / "round.json").write_text(json.dumps({"planned": units}))
     return out_dir
 
 
@@ -120,27 +152,46 @@ STUB = """#!/bin/sh
 printf '%s' "$PWD" >> "$STUB_LOG"
 printf '\\t%s' "$@" >> "$STUB_LOG"
 printf '\\n' >> "$STUB_LOG"
-case " $* " in *" show "*) cat "$STUB_PLAN" ;; esac
+case " $* " in *" show "*) cat "$STUB_PLANS/$(basename "$PWD").json" ;; esac
 """
 
 
-def test_promote_hands_terragrunt_on_path_the_same_argv_unit_by_unit(tmp_path, monkeypatch):
-    """With `terragrunt` on PATH, promote runs it (not the project's runner) in each unit's
-    folder, dependencies first: `run -- plan -out=…`, `show -json`, then `apply <saved plan>`."""
-    bin_dir = tmp_path / "bin"
+@pytest.fixture
+def terragrunt_stub(tmp_path, monkeypatch):
+    """A recording `terragrunt` first on PATH; returns (write the plan each unit shows, calls)."""
+    bin_dir, plans = tmp_path / "bin", tmp_path / "stub-plans"
     bin_dir.mkdir()
+    plans.mkdir()
     (bin_dir / "terragrunt").write_text(STUB)
     (bin_dir / "terragrunt").chmod(0o755)
-    quiet_plan(tmp_path / "quiet.json")
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     monkeypatch.setenv("STUB_LOG", str(tmp_path / "calls.log"))
-    monkeypatch.setenv("STUB_PLAN", str(tmp_path / "quiet.json"))
+    monkeypatch.setenv("STUB_PLANS", str(plans))
     monkeypatch.setenv("COUNTERSTACK_ENDPOINT", "http://127.0.0.1:9")  # never reached
+
+    def shows(unit_plans: dict[str, dict]) -> None:
+        for unit, plan in unit_plans.items():
+            (plans / f"{unit}.json").write_text(json.dumps(plan))
+
+    def calls() -> list[list]:
+        lines = (tmp_path / "calls.log").read_text().splitlines()
+        return [[folder, argv] for folder, *argv in (line.split("\t") for line in lines)]
+
+    return shows, calls
+
+
+def test_promote_hands_terragrunt_on_path_the_same_argv_unit_by_unit(tmp_path, terragrunt_stub):
+    """With `terragrunt` on PATH, promote runs it (not the project's runner) in each unit's
+    folder, dependencies first: `run -- plan -out=…`, `show -json`, then `apply <saved plan>`
+    (a unit whose plan changes nothing is not applied)."""
+    shows, recorded = terragrunt_stub
+    update = plan_json({"aws_x.this": ["update"]}, {"name": SAME})
+    shows({unit: update for unit in ("dynamodb", "lambda", "http-api")})
+    shows({"alarms": plan_json({}, {})})
     env_dir, out = REPO_ROOT / "live" / "dev", (tmp_path / "plans").resolve()
     assert main(["promote", "plan", str(env_dir), "--out-dir", str(out)]) == 0
     assert main(["promote", "apply", str(env_dir), "--out-dir", str(out)]) == 0
-    lines = (tmp_path / "calls.log").read_text().splitlines()
-    calls = [[folder, argv] for folder, *argv in (line.split("\t") for line in lines)]
+    calls = recorded()
     units = ["dynamodb", "lambda", "http-api", "alarms"]
     planned = [
         call
@@ -155,7 +206,7 @@ def test_promote_hands_terragrunt_on_path_the_same_argv_unit_by_unit(tmp_path, m
     ]
     applied = [
         [str(env_dir / unit), ["run", "--", "apply", "-input=false", f"{out}/{unit}.tfplan"]]
-        for unit in units
+        for unit in units[:3]
     ]
     assert calls == planned + applied
 
@@ -173,3 +224,100 @@ def test_without_terragrunt_promote_on_aws_is_refused_in_one_line(tmp_path, monk
         "AWS_ENDPOINT_URL on loopback)"
     ]
     assert not (tmp_path / "p").exists() or not any((tmp_path / "p").iterdir())
+
+
+def test_an_empty_account_is_promoted_round_by_round_never_against_mocks(
+    tmp_path, terragrunt_stub, capsys
+):
+    """A unit is planned only once the outputs it reads are applied: on an empty account the
+    table first, then the function, the API and the alarms, one round each."""
+    shows, recorded = terragrunt_stub
+    shows(FRESH)
+    env_dir, out = REPO_ROOT / "live" / "dev", tmp_path / "plans"
+    assert main(["promote", "plan", str(env_dir), "--out-dir", str(out)]) == 0
+    assert [argv[2] for _, argv in recorded()] == ["plan", "show"]  # dynamodb alone
+    review = (out / "summary.md").read_text()
+    assert "- lambda: dynamodb's arn, name are not applied yet" in review
+    assert "- http-api: lambda waits" in review and "- alarms: lambda waits" in review
+    assert main(["promote", "apply", str(env_dir), "--out-dir", str(out)]) == 0
+    assert recorded()[-1][0] == str(env_dir / "dynamodb")
+    assert "next round: lambda, http-api, alarms" in capsys.readouterr().out
+
+
+def test_a_code_change_is_one_round_its_unread_outputs_do_not_hold_anyone_back(
+    tmp_path, terragrunt_stub
+):
+    shows, recorded = terragrunt_stub
+    quiet = plan_json({}, {"name": SAME})
+    shows({"dynamodb": quiet, "http-api": quiet, "alarms": quiet})
+    shows(
+        {
+            "lambda": plan_json(
+                {"aws_lambda_function.this": ["update"]},
+                {"function_name": SAME, "invoke_arn": SAME, "version": ["update"]},
+            )
+        }
+    )
+    out = tmp_path / "plans"
+    assert main(["promote", "plan", str(REPO_ROOT / "live" / "dev"), "--out-dir", str(out)]) == 0
+    planned = [Path(folder).name for folder, argv in recorded() if argv[2] == "plan"]
+    assert planned == ["dynamodb", "lambda", "http-api", "alarms"]
+    assert "next round" not in (out / "summary.md").read_text()
+
+
+def test_renaming_the_function_is_refused_before_anything_is_applied(
+    tmp_path, terragrunt_stub, capsys
+):
+    """The function replaced while the API still invokes it would break the site between the
+    rounds: refused in one line naming the unit, the outputs and the staged recipe."""
+    shows, recorded = terragrunt_stub
+    renamed = plan_json(
+        {"aws_lambda_function.this": ["delete", "create"]},
+        {"function_name": ["update"], "invoke_arn": ["update"], "timeout": SAME},
+    )
+    shows({"dynamodb": plan_json({}, {"name": SAME, "arn": SAME}), "lambda": renamed})
+    out = tmp_path / "plans"
+    assert main(["promote", "plan", str(REPO_ROOT / "live" / "dev"), "--out-dir", str(out)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "counterstack promote: error: refused: lambda destroys or replaces "
+        "aws_lambda_function.this while http-api reads its function_name, invoke_arn: http-api "
+        "would point at what is gone until the next round (stage it: "
+        "docs/terragrunt.md#changing-what-another-unit-reads); lambda destroys or replaces "
+        "aws_lambda_function.this while alarms reads its function_name: alarms would point at "
+        "what is gone until the next round (stage it: "
+        "docs/terragrunt.md#changing-what-another-unit-reads) (if intended, promote with "
+        "--allow-replace)"
+    ]
+    assert all(argv[2] != "apply" for _, argv in recorded())
+    # The same plans, applied anyway, are refused by the same check.
+    assert main(["promote", "apply", str(REPO_ROOT / "live" / "dev"), "--out-dir", str(out)]) == 2
+    assert all(argv[2] != "apply" for _, argv in recorded())
+
+
+def test_an_expired_artifact_is_said_in_one_line_and_nothing_is_applied(tmp_path, capsys):
+    os.environ.setdefault("COUNTERSTACK_ENDPOINT", "http://127.0.0.1:9")
+    out = tmp_path / "downloaded-nothing"
+    args = ["promote", "apply", str(REPO_ROOT / "live" / "dev"), "--out-dir", str(out)]
+    assert main(args) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"counterstack promote: error: no saved round in {out} (run promote plan; an expired "
+        "artifact is planned again)"
+    ]
+
+
+def test_plans_made_against_outputs_that_change_in_the_same_round_are_not_applied(
+    tmp_path, terragrunt_stub, capsys
+):
+    """A round whose files say the API was planned beside a new function (by hand, or an older
+    promote) is refused: its saved plan would carry the function's mock or stale values."""
+    del terragrunt_stub  # on PATH; nothing may run
+    out = tmp_path / "plans"
+    out.mkdir()
+    for unit, plan in FRESH.items():
+        (out / f"{unit}.json").write_text(json.dumps(plan))
+    (out / "round.json").write_text(json.dumps({"planned": list(FRESH)}))
+    assert main(["promote", "apply", str(REPO_ROOT / "live" / "dev"), "--out-dir", str(out)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"counterstack promote: error: {out}: lambda was planned while dynamodb's arn, name are "
+        "not applied yet: plan the round again"
+    ]

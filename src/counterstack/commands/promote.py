@@ -1,48 +1,43 @@
-"""`counterstack promote plan|apply|rehearse`: prod changes only through a reviewed, saved plan.
+"""`counterstack promote plan|apply|run`: changes only through reviewed, saved plans.
 
-`plan` writes each unit's saved plan and its JSON into --out-dir, prints the review (and appends
-it to the GitHub job summary), and fails when a protected resource would be destroyed or replaced
-unless --allow-replace says so. `apply` applies exactly those saved plans, after the same check.
-`rehearse` runs both for dev and then prod against a local account, wave by wave (a unit is planned
-once what it depends on is applied), through the project's Terragrunt runner where `terragrunt` is
-not installed: the flow .ci/run exercises on every change. It rehearses a copy of the tree whose
-prod alarms tell REHEARSAL_SUBSCRIBER: the real prod refuses to plan while nobody is to be told.
+A promotion goes in rounds (`promote.rounds`): a unit is planned only once what it reads of its
+dependencies is applied, so no saved plan holds a mock or a stale output. `plan` saves the round's
+plans and their JSON into --out-dir, prints the review (and appends it to the GitHub job summary,
+with `changes` and `remaining` as step outputs), and fails when a protected resource would be
+destroyed or replaced, or a waiting unit left pointing at what its dependency destroys, unless
+--allow-replace says so. `apply` applies exactly that round's saved plans, after the same check.
+`run` makes rounds until no unit waits, asking before each apply (--auto-approve where the plans
+are reviewed elsewhere). tests/live/test_promotion_proofs.py runs them on a local account in
+.ci/run: an empty account to dev and prod, again with no change, and a staged rename.
 """
 
 import argparse
 import os
-import subprocess
 import sys
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
 
-from counterstack.credentials import DEFAULT_REGION
 from counterstack.errors import CounterStackError
-from counterstack.harness.target import local_target
-from counterstack.paths import REPO_ROOT
-from counterstack.plan_json import load_plan
 from counterstack.promote import terragrunt_runner
 from counterstack.promote.environment import Environment, read_environment, require_account
 from counterstack.promote.review import refuse_unless_allowed, review_unit, summary_markdown
-from counterstack.terragrunt.run.guard import ENDPOINT_SWITCH
-from counterstack.terragrunt.tree import copy_tree, with_alarm_subscriber
+from counterstack.promote.rounds import Round, plan_changes, plan_round, saved_round
+from counterstack.terragrunt.run.guard import local_endpoint
 
-REHEARSAL_SUBSCRIBER = "rehearsal@example.com"  # the local account delivers no mail
 SUMMARY_FILE = "summary.md"
-# The rehearsal creates the local account's state buckets as Terragrunt's --backend-bootstrap does.
-BOOTSTRAP_ENV = "TG_BACKEND_BOOTSTRAP"
+Approval = Callable[[Round], bool]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "promote",
-        help="plan an environment into saved plans, review them, apply exactly those plans",
+        help="plan an environment into saved plans round by round, review them, apply those",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     for action, help_text in (
-        ("plan", "save every unit's plan in --out-dir and print the review (exit 2 if refused)"),
-        ("apply", "apply the saved plans in --out-dir, never a fresh plan"),
+        ("plan", "save the next round's plans in --out-dir, print the review (exit 2 if refused)"),
+        ("apply", "apply the round's saved plans in --out-dir, never a fresh plan"),
+        ("run", "plan, review, approve and apply round after round until no unit waits"),
     ):
         sub = actions.add_parser(action, help=help_text)
         sub.add_argument("env_dir", type=Path, metavar="ENV_DIR", help="live/<env> of a checkout")
@@ -50,71 +45,89 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         sub.add_argument(
             "--allow-replace",
             action="store_true",
-            help="the plan may destroy or replace the table, the API or its stage (intended)",
+            help="the plans may destroy or replace the table, the API or its stage, or leave a "
+            "unit pointing at what its dependency destroys until the next round (intended)",
         )
-        sub.set_defaults(func=run_plan if action == "plan" else run_apply)
-    rehearse = actions.add_parser(
-        "rehearse", help="plan, review and apply dev then prod on a local account, wave by wave"
-    )
-    rehearse.add_argument("--out-dir", type=Path, help="keep the plans here (default: a temp dir)")
-    rehearse.set_defaults(func=run_rehearse)
+        if action == "run":
+            sub.add_argument(
+                "--auto-approve",
+                action="store_true",
+                help="apply each round without asking (its review is printed, and in CI goes to "
+                "the job summary)",
+            )
+        sub.set_defaults(func={"plan": run_plan, "apply": run_apply, "run": run_run}[action])
 
 
 def _environment(env_dir: Path) -> Environment:
     env = read_environment(env_dir)
-    if not os.environ.get(ENDPOINT_SWITCH):  # AWS: only the account env.hcl names
+    if local_endpoint(os.environ) is None:  # AWS: only the account env.hcl names
         require_account(env)
     return env
 
 
-def _review(env: Environment, plans: dict[str, Path], allow_replace: bool, out_dir: Path) -> str:
-    """Write, print and add to the GitHub job summary the review; raise if it is refused."""
-    reviews = [review_unit(u, load_plan(p, judging="the promotion")) for u, p in plans.items()]
-    markdown = summary_markdown(env.dir.relative_to(env.root).as_posix(), reviews, allow_replace)
+def _review(env: Environment, done: Round, allow_replace: bool, out_dir: Path) -> str:
+    """Write, print and add to the GitHub job summary the round's review; raise if refused."""
+    reviews = [review_unit(unit, plan) for unit, plan in done.plans.items()]
+    markdown = summary_markdown(
+        env.dir.relative_to(env.root).as_posix(),
+        reviews,
+        allow_replace,
+        waiting=done.waiting,
+        stranding=done.stranding,
+    )
     (out_dir / SUMMARY_FILE).write_text(markdown)
     print(markdown, flush=True)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         with open(os.environ["GITHUB_STEP_SUMMARY"], "a", encoding="utf-8") as summary:
             summary.write(markdown)
     if os.environ.get("GITHUB_OUTPUT"):  # lets the workflow skip an approval with nothing in it
-        changes = any(r.add or r.change or r.destroy for r in reviews)
         with open(os.environ["GITHUB_OUTPUT"], "a", encoding="utf-8") as output:
-            output.write(f"changes={str(changes).lower()}\n")
-    refuse_unless_allowed(reviews, allow_replace)
+            output.write(f"changes={str(done.changes).lower()}\n")
+            output.write(f"remaining={str(bool(done.waiting)).lower()}\n")
+    refuse_unless_allowed(reviews, allow_replace, done.stranding)
     return markdown
 
 
-def plan(
-    env: Environment, out_dir: Path, allow_replace: bool, units: Sequence[Path] | None = None
-) -> str:
-    """Save the plans of `units` (default: every unit) and review them."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    plans = terragrunt_runner.plan(units or env.units, out_dir.resolve())
-    return _review(env, plans, allow_replace, out_dir)
+def plan(env: Environment, out_dir: Path, allow_replace: bool) -> Round:
+    """Save the plans of the round's units and review them."""
+    done = plan_round(env, out_dir)
+    _review(env, done, allow_replace, out_dir)
+    return done
 
 
-def apply(
-    env: Environment, out_dir: Path, allow_replace: bool, units: Sequence[Path] | None = None
-) -> None:
-    """Apply the saved plans of `units` (default: every unit), after the plan-time check."""
-    units = units or env.units
-    plans = {unit.name: out_dir / f"{unit.name}.json" for unit in units}
-    missing = [str(path) for path in plans.values() if not path.is_file()]
-    if missing:
-        raise CounterStackError(f"no saved plan to apply: {', '.join(missing)} (run promote plan)")
-    _review(env, plans, allow_replace, out_dir)  # the same check as at plan time, on the same plans
-    terragrunt_runner.apply(units, out_dir.resolve())
-    print(f"==> applied the saved plans of {env.dir.relative_to(env.root).as_posix()}", flush=True)
+def apply(env: Environment, out_dir: Path, allow_replace: bool) -> Round:
+    """Apply the round's saved plans (those that change anything), after the plan-time check."""
+    done = saved_round(env, out_dir)
+    _review(env, done, allow_replace, out_dir)  # the same check as at plan time, on the same plans
+    changing = [unit for unit in env.units if plan_changes(done.plans.get(unit.name, {}))]
+    terragrunt_runner.apply(changing, out_dir.resolve())
+    where = env.dir.relative_to(env.root).as_posix()
+    left = f"; next round: {', '.join(done.waiting)}" if done.waiting else ""
+    print(f"==> applied the saved plans of {where} ({len(changing)} units){left}", flush=True)
+    return done
 
 
-def promote_in_waves(env: Environment, out_dir: Path, allow_replace: bool) -> None:
-    """Plan, review and apply one wave at a time: a unit is planned only once every unit it
-    depends on is applied, so no plan holds a mock or a stale output."""
-    for number, wave in enumerate(env.waves, 1):
-        names = ", ".join(unit.name for unit in wave)
-        print(f"==> {env.name} wave {number}/{len(env.waves)}: {names}", flush=True)
-        plan(env, out_dir, allow_replace, wave)
-        apply(env, out_dir, allow_replace, wave)
+def promote(env: Environment, out_dir: Path, allow_replace: bool, *, approve: Approval) -> int:
+    """Round after round until no unit waits: plan, review, approve, apply. The rounds made."""
+    for number in range(1, len(env.waves) + 1):
+        round_dir = out_dir / f"round-{number}"
+        print(f"==> {env.name} round {number}: saved plans in {round_dir}", flush=True)
+        done = plan(env, round_dir, allow_replace)
+        if not done.plans:
+            raise CounterStackError(f"{env.name} round {number} planned no unit")
+        if done.changes and not approve(done):
+            raise CounterStackError(f"not applied: the plans of round {number} are in {round_dir}")
+        apply(env, round_dir, allow_replace)
+        if not done.waiting:
+            return number
+    raise CounterStackError(f"{env.name}: units still wait after {len(env.waves)} rounds")
+
+
+def ask(done: Round) -> bool:
+    """The person at the terminal approves the plans printed above."""
+    if not sys.stdin.isatty():
+        raise CounterStackError("no terminal to approve the plans on: give --auto-approve")
+    return input("apply these plans? [y/N] ").strip().lower() in ("y", "yes")
 
 
 def run_plan(args: argparse.Namespace) -> int:
@@ -127,42 +140,7 @@ def run_apply(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_rehearse(args: argparse.Namespace) -> int:
-    with tempfile.TemporaryDirectory(prefix="cs-promote-") as temp:
-        out_dir = args.out_dir or Path(temp)
-        tree = with_alarm_subscriber(
-            copy_tree(REPO_ROOT, Path(temp) / "tree"), REHEARSAL_SUBSCRIBER
-        )
-        # A repository of its own, so get_repo_root() is the copy (for Terragrunt and the runner).
-        subprocess.run(["git", "init", "-q", str(tree)], check=True)
-        with local_target(region=DEFAULT_REGION) as target:
-            rehearsal = {
-                ENDPOINT_SWITCH: str(target.endpoint),
-                BOOTSTRAP_ENV: "true",
-                # The lambda unit's before_hook runs `counterstack build`: this installation's.
-                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            }
-            saved = {key: os.environ.get(key) for key in rehearsal}
-            os.environ.update(rehearsal)
-            try:
-                rehearse(out_dir, tree)
-            finally:
-                for key, value in saved.items():
-                    if value is None:
-                        os.environ.pop(key, None)
-                    else:
-                        os.environ[key] = value
+def run_run(args: argparse.Namespace) -> int:
+    approve: Approval = (lambda _round: True) if args.auto_approve else ask
+    promote(_environment(args.env_dir), args.out_dir, args.allow_replace, approve=approve)
     return 0
-
-
-def rehearse(out_dir: Path, tree: Path) -> None:
-    """Dev then prod of `tree` promoted wave by wave; prod planned again must show no change."""
-    for name in ("dev", "prod"):
-        env = _environment(tree / "live" / name)
-        print(f"==> {name}: saved plans in {out_dir / name}", flush=True)
-        promote_in_waves(env, out_dir / name, allow_replace=False)
-    env = _environment(tree / "live" / "prod")
-    print("==> prod again: the applied plans left nothing to do", flush=True)
-    again = plan(env, out_dir / "prod-again", allow_replace=False)
-    if "0 to add, 0 to change, 0 to destroy" not in again.splitlines()[0]:
-        raise CounterStackError("prod still plans changes after applying its plans")

@@ -9,6 +9,7 @@ it is intended (`--allow-replace`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,18 +75,28 @@ def review_unit(unit: str, plan: dict[str, Any]) -> UnitReview:
     return review
 
 
-def summary_markdown(environment: str, reviews: list[UnitReview], allow_replace: bool) -> str:
-    """The job summary: refusals and every replace/destroy first, then counts, then the rest."""
+def summary_markdown(
+    environment: str,
+    reviews: list[UnitReview],
+    allow_replace: bool,
+    waiting: Mapping[str, str] | None = None,
+    stranding: Sequence[str] = (),
+) -> str:
+    """The job summary: refusals and every replace/destroy first, then counts, then the rest, then
+    the units left for the next round."""
     total = UnitReview("all")
     for review in reviews:
         total.add, total.change = total.add + review.add, total.change + review.change
         total.destroy += review.destroy
     lines = [f"## Plan of {environment}: {total.counts}", ""]
+    state = "allowed by --allow-replace" if allow_replace else "refused"
     refusals = [refusal for review in reviews for refusal in review.refusals]
     if refusals:
-        state = "allowed by --allow-replace" if allow_replace else "refused"
         lines += [f"**Protected resources destroyed or replaced ({state}):**", ""]
         lines += [f"- {refusal}" for refusal in refusals] + [""]
+    if stranding:
+        lines += [f"**Units left pointing at what is destroyed ({state}):**", ""]
+        lines += [f"- {refusal}" for refusal in stranding] + [""]
     removals = [f"{r.unit}: `{line}`" for r in reviews for line in r.removals]
     if removals:
         lines += ["**Replaced or destroyed:**", ""] + [f"- {line}" for line in removals] + [""]
@@ -95,12 +106,18 @@ def summary_markdown(environment: str, reviews: list[UnitReview], allow_replace:
     changes += [f"{r.unit}: `{address}` (create)" for r in reviews for address in r.creates]
     if changes:
         lines += ["", "Other changes:", ""] + [f"- {line}" for line in changes]
+    if waiting:
+        lines += ["", "Planned in the next round, once this one is applied:", ""]
+        lines += [f"- {unit}: {why}" for unit, why in waiting.items()]
     return "\n".join(lines) + "\n"
 
 
-def refuse_unless_allowed(reviews: list[UnitReview], allow_replace: bool) -> None:
-    """Raise PromotionRefused naming every protected destroy/replace, unless it is intended."""
-    refusals = [refusal for review in reviews for refusal in review.refusals]
+def refuse_unless_allowed(
+    reviews: list[UnitReview], allow_replace: bool, stranding: Sequence[str] = ()
+) -> None:
+    """Raise PromotionRefused naming every protected destroy/replace and every waiting unit left
+    pointing at what its dependency destroys, unless it is intended."""
+    refusals = [refusal for review in reviews for refusal in review.refusals] + list(stranding)
     if refusals and not allow_replace:
         raise PromotionRefused(
             "refused: " + "; ".join(refusals) + " (if intended, promote with --allow-replace)"

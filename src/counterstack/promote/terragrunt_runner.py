@@ -41,18 +41,29 @@ def require_program() -> str:
     return chosen
 
 
-def run_unit(args: list[str], unit: Path, *, stdout: TextIO | None = None) -> None:
-    """`terragrunt run -- ARGS` in the unit; CounterStackError naming the unit when it fails."""
-    argv = ["run", "--", *args]
+def terragrunt_command(argv: list[str], folder: Path, *, stdout: TextIO | None = None) -> int:
+    """`terragrunt ARGV` in `folder` by whichever program carries it; its exit code."""
     env = {**os.environ, **TERRAGRUNT_ENV}
     if require_program() == "terragrunt":
-        code = subprocess.run(
-            ["terragrunt", *argv], cwd=unit, env=env, stdout=stdout, check=False
+        return subprocess.run(
+            ["terragrunt", *argv], cwd=folder, env=env, stdout=stdout, check=False
         ).returncode
-    else:
-        code = terragrunt(argv, unit, env, stdout or sys.stdout, sys.stderr)
+    return terragrunt(argv, folder, env, stdout or sys.stdout, sys.stderr)
+
+
+def run_unit(args: list[str], unit: Path, *, stdout: TextIO | None = None) -> None:
+    """`terragrunt run -- ARGS` in the unit; CounterStackError naming the unit when it fails."""
+    code = terragrunt_command(["run", "--", *args], unit, stdout=stdout)
     if code != 0:
         raise CounterStackError(f"terragrunt {args[0]} failed in {unit} (exit {code})")
+
+
+def bootstrap(env_dir: Path) -> None:
+    """`terragrunt backend bootstrap --all`: the environment's state bucket made ready, by the
+    deploy role, in a step of its own (plans never bootstrap)."""
+    code = terragrunt_command(["backend", "bootstrap", "--all"], env_dir)
+    if code != 0:
+        raise CounterStackError(f"terragrunt backend bootstrap failed in {env_dir} (exit {code})")
 
 
 def plan(units: Sequence[Path], out_dir: Path) -> dict[str, Path]:
