@@ -61,6 +61,10 @@ resource "aws_apigatewayv2_integration" "this" {
   integration_method     = "POST"
   integration_uri        = each.value.invoke_arn
   payload_format_version = "2.0"
+
+  # A new function is allowed in before the route is pointed at it, and the old permission (create
+  # before destroy) goes only after: a moved route never invokes a function that refuses it.
+  depends_on = [aws_lambda_permission.this]
 }
 
 resource "aws_apigatewayv2_route" "this" {
