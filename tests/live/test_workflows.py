@@ -1,5 +1,6 @@
 """The GitHub workflows validate offline against the schema check-jsonschema ships with."""
 
+import itertools
 import os
 import re
 import shutil
@@ -48,7 +49,7 @@ def test_workflows_pin_actions_limit_permissions_and_serialise(path: Path):
     assert workflow["permissions"] == {"contents": "read"}
     assert "group" in workflow["concurrency"]
     for job in workflow["jobs"].values():
-        for step in job["steps"]:
+        for step in job.get("steps", []):
             if "uses" in step:
                 assert "@" in step["uses"], f"{path.name}: unpinned action {step['uses']}"
 
@@ -58,40 +59,87 @@ PINNED = re.compile(r"^\s*(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
 def test_actions_are_pinned_by_commit_with_the_version_beside_it(path: Path):
-    """A tag can be moved to other code; a commit cannot (the jobs hold AWS roles)."""
+    """A tag can be moved to other code; a commit cannot (the jobs hold AWS roles). A workflow of
+    this repository (`$/…`) is the same commit as the caller."""
     uses = [
         line
         for line in path.read_text().splitlines()
-        if line.strip().startswith(("uses:", "- uses:"))
+        if line.strip().startswith(("uses:", "- uses:")) and "uses: $/" not in line
     ]
     assert uses, f"{path.name} uses no action"
     assert [line for line in uses if not PINNED.match(line)] == []
+
+
+ROUNDS = [f"prod-round-{n}" for n in range(1, 5)]
+GATE_SHA = "${{ needs.gate.outputs.sha }}"
 
 
 def test_promotion_order_and_gate():
     jobs = load("promote.yml")["jobs"]
     assert jobs["apply-dev"]["needs"] == "gate"
     assert jobs["smoke-dev"]["needs"] == ["gate", "apply-dev"]
-    assert jobs["plan-prod"]["needs"] == ["gate", "smoke-dev"]
-    assert jobs["apply-prod"]["needs"] == ["gate", "plan-prod"]
-    assert jobs["smoke-prod"]["needs"] == ["gate", "apply-prod"]
-    assert jobs["apply-prod"]["environment"]["name"] == "prod"
-    assert jobs["plan-prod"]["environment"] != "prod"  # the plan needs no approval, nor write
-    assert "counterstack promote plan live/dev" in steps_text(jobs["apply-dev"])
+    assert jobs["bootstrap-prod"]["needs"] == ["gate", "smoke-dev"]
+    assert jobs["prod-round-1"]["needs"] == ["gate", "smoke-dev", "bootstrap-prod"]
+    for before, after in itertools.pairwise(ROUNDS):
+        assert jobs[after]["needs"] == ["gate", before]
+        assert jobs[after]["if"] == f"needs.{before}.outputs.remaining == 'true'"
+    assert jobs["smoke-prod"]["needs"] == ["gate", *ROUNDS]
+    for name in ROUNDS:
+        assert jobs[name]["uses"] == "$/.github/workflows/promote-round.yml"
+        assert jobs[name]["with"]["sha"] == "${{ needs.gate.outputs.sha }}"
+    assert "counterstack promote run live/dev" in steps_text(jobs["apply-dev"])
     assert 'pytest tests/e2e -m smoke --smoke-url "$URL"' in steps_text(jobs["smoke-prod"])
-    for name in ("apply-dev", "plan-prod", "apply-prod"):
-        assert jobs[name]["permissions"] == {"contents": "read", "id-token": "write"}
+    for name in ("apply-dev", "bootstrap-prod", *ROUNDS):
+        assert jobs[name]["permissions"]["id-token"] == "write"
 
 
-def test_prod_applies_exactly_the_reviewed_saved_plans():
-    text = (REPO_ROOT / ".github" / "workflows" / "promote.yml").read_text()
+def test_each_prod_round_applies_exactly_the_plans_its_reviewers_approved():
+    text = (REPO_ROOT / ".github" / "workflows" / "promote-round.yml").read_text()
     assert "-auto-approve" not in text and "run --all -- apply" not in text
+    jobs = load("promote-round.yml")["jobs"]
+    plan, apply = jobs["plan"], jobs["apply"]
+    assert plan["environment"] == "prod-plan"  # read-only role, no reviewers
+    assert apply["environment"]["name"] == "prod"  # required reviewers approve this round
+    assert apply["needs"] == "plan" and apply["if"] == "needs.plan.outputs.changes == 'true'"
+    assert "counterstack promote plan live/prod --out-dir" in steps_text(plan)
+    assert "actions/upload-artifact" in steps_text(plan)
+    assert "counterstack promote apply live/prod --out-dir" in steps_text(apply)
+    assert "promote plan" not in steps_text(apply)  # never a fresh plan after the approval
+    uploaded = next(s for s in plan["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert uploaded["with"]["retention-days"] == 30  # as long as an approval may wait
+
+
+def test_an_expired_artifact_is_planned_again_never_a_failed_apply():
+    steps = load("promote-round.yml")["jobs"]["apply"]["steps"]
+    download = next(s for s in steps if "download-artifact" in s.get("uses", ""))
+    assert download["continue-on-error"] is True
+    after = steps[steps.index(download) + 1 :]
+    for step in after:  # nothing touches AWS without the plans...
+        if "expired" not in step.get("id", ""):
+            assert step["if"] == "steps.download.outcome == 'success'", step.get("name")
+    expired = next(s for s in after if s.get("id") == "expired")  # ...and the next round replans
+    assert expired["if"] == "steps.download.outcome != 'success'"
+    assert 'echo "remaining=true" >> "$GITHUB_OUTPUT"' in expired["run"]
+    outputs = load("promote-round.yml")["jobs"]["apply"]["outputs"]
+    assert outputs["remaining"].startswith("${{ steps.expired.outputs.remaining ||")
+
+
+def test_the_plan_role_never_bootstraps_and_the_deploy_roles_do_it_in_a_step_of_their_own():
+    for name in ("promote.yml", "promote-round.yml"):
+        workflow = load(name)
+        assert "TG_BACKEND_BOOTSTRAP" not in workflow.get("env", {}), name
+        for job_name, job in workflow["jobs"].items():
+            assert "TG_BACKEND_BOOTSTRAP" not in job.get("env", {}), job_name
+            for step in job.get("steps", []):
+                assert "TG_BACKEND_BOOTSTRAP" not in step.get("env", {}), step.get("name")
+                assert "--backend-bootstrap" not in str(step.get("run", "")), step.get("name")
     jobs = load("promote.yml")["jobs"]
-    plan, apply = steps_text(jobs["plan-prod"]), steps_text(jobs["apply-prod"])
-    assert "counterstack promote plan live/prod --out-dir" in plan
-    assert "actions/upload-artifact" in plan and "actions/download-artifact" in apply
-    assert "counterstack promote apply live/prod --out-dir" in apply
-    assert "promote plan" not in apply  # never a fresh plan after the approval
+    prod = jobs["bootstrap-prod"]
+    assert prod["environment"] == "prod" and prod["if"] == "inputs.bootstrap"
+    assert steps_text(prod).strip().endswith("terragrunt backend bootstrap --all")
+    dev = [str(step.get("run", "")) for step in jobs["apply-dev"]["steps"]]
+    bootstrap = dev.index("terragrunt backend bootstrap --all")
+    assert bootstrap < next(i for i, run in enumerate(dev) if "promote run" in run)
 
 
 def test_promotion_runs_for_main_commits_whose_ci_passed_and_never_queues_dev_behind_prod():
@@ -104,12 +152,18 @@ def test_promotion_runs_for_main_commits_whose_ci_passed_and_never_queues_dev_be
     assert "workflow_run.conclusion == 'success'" in gate["if"]
     assert "refs/heads/main" in steps_text(gate) and "--status success" in steps_text(gate)
     jobs = workflow["jobs"]
-    assert jobs["apply-dev"]["concurrency"]["group"] != jobs["apply-prod"]["concurrency"]["group"]
+    prod_apply = load("promote-round.yml")["jobs"]["apply"]
+    assert jobs["apply-dev"]["concurrency"]["group"] != prod_apply["concurrency"]["group"]
     assert "sha" in workflow["concurrency"]["group"]  # per commit, not one queue for everything
-    for name, job in jobs.items():
-        for step in job["steps"]:
+    for name, job in [*jobs.items(), *load("promote-round.yml")["jobs"].items()]:
+        for step in job.get("steps", []):
             if step.get("uses", "").startswith("actions/checkout") and name != "gate":
-                assert step["with"]["ref"] == "${{ needs.gate.outputs.sha }}", name
+                ref = (
+                    "${{ inputs.sha }}"
+                    if name in ("plan", "apply")
+                    else "${{ needs.gate.outputs.sha }}"
+                )
+                assert step["with"]["ref"] == ref, name
 
 
 def test_ci_runs_ci_run_itself():
