@@ -22,6 +22,7 @@ SHARED_STACK_MODULES = ("tests/e2e/test_stack_faults.py", "tests/e2e/test_visito
 # the load and fault tests; `up` (a cycle, its own account); three inner pytest sessions; a
 # cycle; half an apply. Other e2e groups follow, then everything else.
 LONGEST_FIRST = (
+    "tests/live/test_promotion_proofs.py",  # dev and prod promoted, again, and renamed: ~6 min
     "tests/e2e/test_up_interrupts.py",  # eight interrupted runs of `up` or pytest: ~170 s
     "tests/e2e/test_adopt_flat_root.py",
     "tests/e2e/test_adopt_console.py",

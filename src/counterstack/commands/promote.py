@@ -14,7 +14,7 @@ are reviewed elsewhere). tests/live/test_promotion_proofs.py runs them on a loca
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from counterstack.errors import CounterStackError
@@ -88,9 +88,12 @@ def _review(env: Environment, done: Round, allow_replace: bool, out_dir: Path) -
     return markdown
 
 
-def plan(env: Environment, out_dir: Path, allow_replace: bool) -> Round:
-    """Save the plans of the round's units and review them."""
-    done = plan_round(env, out_dir)
+def plan(
+    env: Environment, out_dir: Path, allow_replace: bool, settled: Sequence[str] = ()
+) -> Round:
+    """Save the plans of the round's units (less those `settled` earlier in this promotion) and
+    review them."""
+    done = plan_round(env, out_dir, settled)
     _review(env, done, allow_replace, out_dir)
     return done
 
@@ -109,10 +112,11 @@ def apply(env: Environment, out_dir: Path, allow_replace: bool) -> Round:
 
 def promote(env: Environment, out_dir: Path, allow_replace: bool, *, approve: Approval) -> int:
     """Round after round until no unit waits: plan, review, approve, apply. The rounds made."""
+    settled: list[str] = []
     for number in range(1, len(env.waves) + 1):
         round_dir = out_dir / f"round-{number}"
         print(f"==> {env.name} round {number}: saved plans in {round_dir}", flush=True)
-        done = plan(env, round_dir, allow_replace)
+        done = plan(env, round_dir, allow_replace, settled)
         if not done.plans:
             raise CounterStackError(f"{env.name} round {number} planned no unit")
         if done.changes and not approve(done):
@@ -120,6 +124,7 @@ def promote(env: Environment, out_dir: Path, allow_replace: bool, *, approve: Ap
         apply(env, round_dir, allow_replace)
         if not done.waiting:
             return number
+        settled += done.plans
     raise CounterStackError(f"{env.name}: units still wait after {len(env.waves)} rounds")
 
 

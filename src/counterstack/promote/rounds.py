@@ -14,6 +14,7 @@ the output and the staged recipe, unless the promotion says the break is intende
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,7 @@ class Round:
 
     plans: dict[str, dict[str, Any]] = field(default_factory=dict)
     waiting: dict[str, str] = field(default_factory=dict)  # unit name: why
+    settled: list[str] = field(default_factory=list)  # applied earlier in this promotion
     stranding: list[str] = field(default_factory=list)  # refusals, unless --allow-replace
 
     @property
@@ -72,6 +74,8 @@ def why_waiting(env: Environment, unit: Path, done: Round) -> tuple[str | None, 
     for dependency, names in env.reads(unit).items():
         if dependency.name in done.waiting:
             return f"{dependency.name} waits", None
+        if dependency.name in done.settled:
+            continue
         plan = done.plans.get(dependency.name)
         changed = changed_outputs(plan, names) if plan is not None else []
         if not changed:
@@ -90,11 +94,15 @@ def why_waiting(env: Environment, unit: Path, done: Round) -> tuple[str | None, 
     return None, None
 
 
-def plan_round(env: Environment, out_dir: Path) -> Round:
-    """Plan the round's units into `out_dir` (saved plans, their JSON, and round.json)."""
+def plan_round(env: Environment, out_dir: Path, settled: Sequence[str] = ()) -> Round:
+    """Plan the round's units into `out_dir` (saved plans, their JSON, and round.json). Units
+    `settled` by an earlier round of the same promotion (same checkout, applied since) are not
+    planned again."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    done = Round()
+    done = Round(settled=[unit.name for unit in env.units if unit.name in settled])
     for unit in env.units:
+        if unit.name in done.settled:
+            continue
         reason, refusal = why_waiting(env, unit, done)
         if reason:
             done.waiting[unit.name] = reason
@@ -102,7 +110,8 @@ def plan_round(env: Environment, out_dir: Path) -> Round:
             continue
         shown = terragrunt_runner.plan([unit], out_dir.resolve())[unit.name]
         done.plans[unit.name] = load_plan(shown, judging="the promotion")
-    (out_dir / ROUND_FILE).write_text(json.dumps({"planned": list(done.plans)}, indent=2) + "\n")
+    saved = {"planned": list(done.plans), "settled": done.settled}
+    (out_dir / ROUND_FILE).write_text(json.dumps(saved, indent=2) + "\n")
     return done
 
 
@@ -110,13 +119,16 @@ def saved_round(env: Environment, out_dir: Path) -> Round:
     """The round `plan_round` saved in `out_dir`, its waiting units worked out again from its
     plans; CounterStackError when the files are not all there (an expired artifact)."""
     try:
-        planned = json.loads((out_dir / ROUND_FILE).read_text(encoding="utf-8"))["planned"]
-    except (OSError, ValueError, KeyError):
+        saved = json.loads((out_dir / ROUND_FILE).read_text(encoding="utf-8"))
+        planned, settled = saved["planned"], saved.get("settled", [])
+    except (OSError, ValueError, KeyError, TypeError):
         raise CounterStackError(
             f"no saved round in {out_dir} (run promote plan; an expired artifact is planned again)"
         ) from None
-    done = Round()
+    done = Round(settled=[unit.name for unit in env.units if unit.name in settled])
     for unit in env.units:
+        if unit.name in done.settled:
+            continue
         reason, refusal = why_waiting(env, unit, done)
         if unit.name in planned:
             if reason:

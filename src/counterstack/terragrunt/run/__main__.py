@@ -1,7 +1,7 @@
-"""`python -m counterstack.terragrunt.run ARGS`: the runner as a `terragrunt` program (local account).
+"""`python -m counterstack.terragrunt.run ARGS`: the runner as a `terragrunt` program.
 
-What a shim named `terragrunt` on PATH execs, so commands written for Terragrunt (docs, scripts)
-run unchanged against the local account where the binary is not installed.
+What a shim named `terragrunt` on PATH execs, so commands written for Terragrunt (docs, staged
+recipes) run unchanged against the local account where the binary is not installed.
 """
 
 import os
