@@ -44,6 +44,10 @@ locals {
     ])
   )
 
+  # The environment's state bucket, in its account; the account units (accounts/<account>/identities)
+  # keep their state there too, under their own key, and hand the name to the roles they make.
+  state_bucket = "counterstack-tfstate-${local.account_id}-${local.env.environment}"
+
   # Every environment names its account in env.hcl: without it, credentials of another account
   # could apply it, and its state bucket name would follow them. A non-protected one (dev) may
   # instead say `allow_any_account = true`: the credentials' account, whichever it is; prod never.
@@ -128,7 +132,7 @@ remote_state {
 
   config = merge(
     {
-      bucket       = "counterstack-tfstate-${local.account_id}-${local.env.environment}"
+      bucket       = local.state_bucket
       key          = "${path_relative_to_include()}/terraform.tfstate"
       region       = local.env.aws_region
       encrypt      = true

@@ -278,6 +278,7 @@ INVALID = {  # case: (inputs, the variable its error must name)
     "environment-ref": ({**PROD, "roles": {"ref:refs/heads/main": {"kind": "apply"}}}, "roles"),
     "no-roles": ({**PROD, "roles": {}}, "roles"),
     "unknown-kind": ({**PROD, "roles": {"prod": {"kind": "admin"}}}, "roles"),
+    "repository-empty": ({**PROD, "repository": ""}, "repository"),  # accounts/github.hcl's
     "repository-wildcard": ({**PROD, "repository": "octo-org/*"}, "repository"),
     "repository-owner-only": ({**PROD, "repository": "octo-org"}, "repository"),
     "repository-url": ({**PROD, "repository": f"https://github.com/{REPOSITORY}"}, "repository"),
