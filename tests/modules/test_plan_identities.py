@@ -6,43 +6,24 @@ import json
 import re
 
 import pytest
+from identities_inputs import (
+    ACCOUNT,
+    BUCKET,
+    DEV,
+    IDENTITIES,
+    ISSUER,
+    PROD,
+    PROD_STACK,
+    PROVIDER_ARN,
+    REGION,
+    REPOSITORY,
+)
 
 from counterstack.harness.plan import plan_error, validation_messages
 from counterstack.harness.plan_batch import Variant
-from counterstack.paths import MODULES_DIR
 
 pytestmark = pytest.mark.modules
 
-IDENTITIES = MODULES_DIR / "identities"
-ACCOUNT = "123456789012"  # moto's account
-REGION = "eu-west-1"
-REPOSITORY = "octo-org/visitor-counter"
-ISSUER = "token.actions.githubusercontent.com"
-PROVIDER_ARN = f"arn:aws:iam::{ACCOUNT}:oidc-provider/{ISSUER}"
-BUCKET = f"counterstack-tfstate-{ACCOUNT}-prod"
-PROD_STACK = {
-    "environment": "prod",
-    "table_name": "visitor-counter",
-    "function_name": "visitorCounter",
-    "api_name": "visitor-counter",
-}
-PROD = {
-    "repository": REPOSITORY,
-    "state_bucket": BUCKET,
-    "stack": PROD_STACK,
-    "roles": {
-        "prod-plan": {"kind": "plan"},
-        "prod": {"kind": "apply"},
-        "prod-drift": {"kind": "drift"},
-    },
-}
-DEV = {
-    "repository": REPOSITORY,
-    "oidc_provider_arn": PROVIDER_ARN,  # the account already has one: reused
-    "state_bucket": f"counterstack-tfstate-{ACCOUNT}-dev",
-    "stack": {**PROD_STACK, "environment": "dev", "table_name": "visitor-counter-dev"},
-    "roles": {"dev": {"kind": "deploy"}, "nightly": {"kind": "nightly", "name": "nightly-e2e"}},
-}
 BOUNDARY_ARN = f"arn:aws:iam::{ACCOUNT}:policy/counterstack-github-prod-boundary"
 # The verbs of actions that only read (API Gateway names its actions after HTTP methods).
 READ_VERBS = ("Get", "List", "Describe", "GET")
