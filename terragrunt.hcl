@@ -3,6 +3,8 @@
 # This file is *included* by units (include "root" { path = find_in_parent_folders("terragrunt.hcl") });
 # it is never a unit itself: it has no terraform.source, and `terragrunt run --all` is always run from
 # an environment folder (live/dev, live/prod), so discovery never reaches this folder.
+# The account units (accounts/<account>/identities) include it too, run from their own folder: their
+# env.hcl reads live/<env>/env.hcl, so they get that environment's account guard and state bucket.
 # Current Terragrunt docs call this file root.hcl; this project's layout keeps terragrunt.hcl
 # (see docs/terragrunt.md, "Why the root file is `terragrunt.hcl`").
 #
