@@ -114,8 +114,20 @@ def test_the_stacks_names_come_from_the_environments_env_hcl(unit):
         "api_name": env["api_name"],
         "lambda_role_name": None,  # modules/lambda's default: the function's name
         "lambda_role_path": "/",
-        "project": "visitor-counter",  # the root's default_tags
     }
+
+
+def test_the_modules_default_project_tag_is_the_roots():
+    """The alarms' key is reached through the `project` tag the root's default_tags put on it;
+    the units leave the module's default, which must be the root's project."""
+    stack_type = next(
+        body["type"]
+        for entry in hcl2.load((IDENTITIES / "variables.tf").open())["variable"]
+        for name, body in entry.items()
+        if name.strip('"') == "stack"
+    )
+    root_project = literal(block(load_hcl(REPO_ROOT / "terragrunt.hcl"), "locals")["project"])
+    assert f'project=optional(string,"{root_project}")' in "".join(stack_type.split())
 
 
 @pytest.mark.parametrize("unit", UNITS, ids=environment_of)
@@ -128,8 +140,8 @@ def test_every_input_is_a_variable_of_the_module_and_every_required_one_is_set(u
     inputs = rendered(unit, LOCAL)["inputs"]
     assert set(inputs) <= set(variables)
     assert {name for name, body in variables.items() if "default" not in body} <= set(inputs)
-    source = block(load_hcl(unit / "terragrunt.hcl"), "terraform")["source"]
-    assert source.endswith('/modules/identities"')
+    source = rendered(unit, LOCAL)["terraform"]["source"]
+    assert Path(source) == IDENTITIES
 
 
 def test_promotion_and_the_live_tree_never_reach_an_account_unit():

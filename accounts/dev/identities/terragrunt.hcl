@@ -1,6 +1,7 @@
 # The roles GitHub Actions assumes in the dev account, and the OIDC provider they trust
-# (modules/identities). Wiring only: names come from live/dev/env.hcl (through accounts/dev/env.hcl)
-# and the root include, the repository from accounts/github.hcl.
+# (modules/identities). Wiring only: the module and the stack's names (from live/dev/env.hcl, read
+# by accounts/dev/env.hcl) come from accounts/identities.hcl, which both accounts share; the state
+# bucket from the root include; the roles are this account's.
 #
 # Not a unit of live/dev, on purpose: promotion runs every unit there with the deploy role, and a
 # role must never apply its own identity. A person with administrator rights applies this unit, once
@@ -13,34 +14,12 @@ include "root" {
   expose = true
 }
 
-locals {
-  env    = include.root.locals.env.live
-  github = read_terragrunt_config(find_in_parent_folders("github.hcl")).locals
-
-  # An adopted deployment may keep its function's role under another name or path
-  # (live/dev/adopted.hcl, written by counterstack adopt): the roles must reach that one.
-  adopted_file   = "${get_repo_root()}/live/dev/adopted.hcl"
-  adopted_lambda = merge({}, [for path in [local.adopted_file] : try(read_terragrunt_config(path).locals.inputs.lambda, {}) if fileexists(path)]...)
-}
-
-terraform {
-  source = "${get_repo_root()}/modules/identities"
+include "identities" {
+  path = find_in_parent_folders("identities.hcl")
 }
 
 inputs = {
-  repository       = local.github.repository
-  state_bucket     = include.root.locals.state_bucket
-  state_key_prefix = "live/${local.env.environment}/"
-
-  stack = {
-    environment      = local.env.environment
-    table_name       = local.env.table_name
-    function_name    = local.env.function_name
-    api_name         = local.env.api_name
-    lambda_role_name = lookup(local.adopted_lambda, "role_name", null)
-    lambda_role_path = lookup(local.adopted_lambda, "role_path", "/")
-    project          = include.root.locals.project
-  }
+  state_bucket = include.root.locals.state_bucket
 
   # One role per GitHub environment the workflows name (.github/workflows/*.yml); each
   # environment's AWS_ROLE_ARN is this unit's output role_arns[<environment>].
