@@ -56,15 +56,33 @@ def environment_of(unit_dir: Path) -> str:
     return unit_dir.parent.name  # accounts/<environment whose account it is>/identities
 
 
-def workflow_environments() -> set[str]:
-    """Every `environment:` a job of the workflows declares (a name, or {name: ...})."""
-    names = set()
+def workflow_sessions() -> dict[str, int]:
+    """Every `environment:` a job of the workflows declares (a name, or {name: ...}), with the
+    longest session its jobs ask configure-aws-credentials for (AWS's default: an hour)."""
+    sessions: dict[str, int] = {}
     for path in sorted(WORKFLOWS.glob("*.yml")):
         for job in (yaml.safe_load(path.read_text()).get("jobs") or {}).values():
             environment = job.get("environment")
-            if environment is not None:
-                names.add(environment["name"] if isinstance(environment, dict) else environment)
-    return names
+            if environment is None:
+                continue
+            name = environment["name"] if isinstance(environment, dict) else environment
+            asked = [
+                int(step.get("with", {}).get("role-duration-seconds", 3600))
+                for step in job.get("steps", [])
+                if "configure-aws-credentials" in step.get("uses", "")
+            ]
+            sessions[name] = max([sessions.get(name, 0), *asked])
+    return sessions
+
+
+def unit_roles() -> dict[str, dict]:
+    """Every role of every account unit, by environment; an environment in two units fails."""
+    roles: dict[str, dict] = {}
+    for unit in UNITS:
+        for environment, role in rendered(unit, LOCAL)["inputs"]["roles"].items():
+            assert environment not in roles, f"{environment} has a role in two units"
+            roles[environment] = role
+    return roles
 
 
 def test_there_is_one_identities_unit_per_account():
@@ -75,13 +93,16 @@ def test_there_is_one_identities_unit_per_account():
 
 
 def test_every_environment_a_workflow_names_has_exactly_one_role_of_its_kind():
-    roles = {}
-    for unit in UNITS:
-        for environment, role in rendered(unit, LOCAL)["inputs"]["roles"].items():
-            assert environment not in roles, f"{environment} has a role in two units"
-            roles[environment] = role["kind"]
-    assert set(roles) == workflow_environments()
-    assert roles == KINDS
+    roles = unit_roles()
+    assert set(roles) == set(workflow_sessions())
+    assert {environment: role["kind"] for environment, role in roles.items()} == KINDS
+
+
+def test_every_role_allows_the_session_its_jobs_ask_for():
+    roles = unit_roles()
+    for environment, asked in workflow_sessions().items():
+        allowed = roles[environment].get("max_session_duration", 3600)  # the module's default
+        assert asked <= allowed, f"{environment}: jobs ask {asked} s, the role allows {allowed} s"
 
 
 @pytest.mark.parametrize("local", [True, False], ids=["local", "aws"])

@@ -27,7 +27,8 @@ inputs = {
     # promote.yml, apply-dev: plans and applies dev.
     dev = { kind = "deploy" }
     # nightly.yml, e2e-aws and account-aws: ephemeral ct- stacks and the sweep (the test account
-    # is the dev account here; a test account of its own gets a unit like this one).
-    nightly = { kind = "nightly" }
+    # is the dev account here; a test account of its own gets a unit like this one). e2e-aws asks
+    # for a two-hour session (role-duration-seconds: the suite plus the sweep).
+    nightly = { kind = "nightly", max_session_duration = 7200 }
   }
 }
