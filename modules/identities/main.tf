@@ -126,10 +126,10 @@ locals {
         writes    = ["logs:AssociateKmsKey", "logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:DeleteRetentionPolicy", "logs:DisassociateKmsKey", "logs:PutRetentionPolicy", "logs:TagLogGroup", "logs:TagResource", "logs:UntagLogGroup", "logs:UntagResource"]
         condition = {}
       }
-      # DescribeLogGroups lists: AWS checks it against the region's log groups, not one.
+      # DescribeLogGroups lists the region's log groups: it takes no resource.
       list_log_groups = {
         sid       = "ListLogGroups"
-        resources = ["${local.arn}:logs:${local.region}:${local.account_id}:log-group:*"]
+        resources = ["*"]
         reads     = ["logs:DescribeLogGroups"]
         writes    = []
         condition = {}
@@ -153,9 +153,17 @@ locals {
       }
       topic = {
         sid       = "AlarmsTopic"
-        resources = ["${local.arn}:sns:${local.region}:${local.account_id}:${names.topic}", "${local.arn}:sns:${local.region}:${local.account_id}:${names.topic}:*"]
-        reads     = ["sns:GetSubscriptionAttributes", "sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"]
-        writes    = ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetSubscriptionAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:Unsubscribe", "sns:UntagResource"]
+        resources = ["${local.arn}:sns:${local.region}:${local.account_id}:${names.topic}"]
+        reads     = ["sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource"]
+        writes    = ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:Subscribe", "sns:TagResource", "sns:UntagResource"]
+        condition = {}
+      }
+      # A subscription's own actions take no resource in SNS (only Subscribe names the topic).
+      subscriptions = {
+        sid       = "AlarmsSubscriptions"
+        resources = ["*"]
+        reads     = ["sns:GetSubscriptionAttributes"]
+        writes    = ["sns:SetSubscriptionAttributes", "sns:Unsubscribe"]
         condition = {}
       }
       alarms = {

@@ -41,6 +41,8 @@ UNSCOPED = {
     "StageAccessLogDelivery": "vended log delivery actions take no resource",
     "CreateAlarmsKey": "a key has no ARN before CreateKey; the request's tags are the condition",
     "ListKeyAliases": "kms:ListAliases lists the account",
+    "ListLogGroups": "logs:DescribeLogGroups lists the region's log groups",
+    "AlarmsSubscriptions": "SNS's subscription actions take no resource",
     "BoundariesStayAsTheyAre": "a Deny",
 }
 
