@@ -1,7 +1,8 @@
 # What the account units of modules/identities share (accounts/<account>/identities include it as
-# "identities", beside the root): the module, and its inputs from the account's env.hcl, which
-# reads live/<env>/env.hcl, and from accounts/github.hcl. Each unit adds its state bucket (the
-# root's) and its roles. Wiring only; evaluated for the including unit, as Terragrunt does.
+# "identities" beside the root, and name the module themselves): the inputs from the account's
+# env.hcl, which reads live/<env>/env.hcl, and from accounts/github.hcl. Each unit adds its state
+# bucket (the root's) and its roles. Wiring only; evaluated for the including unit, as Terragrunt
+# does.
 locals {
   env    = read_terragrunt_config(find_in_parent_folders("env.hcl")).locals.live
   github = read_terragrunt_config(find_in_parent_folders("github.hcl")).locals
@@ -10,10 +11,6 @@ locals {
   # (live/<env>/adopted.hcl, written by counterstack adopt): the roles must reach that one.
   adopted_file   = "${get_repo_root()}/live/${local.env.environment}/adopted.hcl"
   adopted_lambda = merge({}, [for path in [local.adopted_file] : try(read_terragrunt_config(path).locals.inputs.lambda, {}) if fileexists(path)]...)
-}
-
-terraform {
-  source = "${get_repo_root()}/modules/identities"
 }
 
 inputs = {

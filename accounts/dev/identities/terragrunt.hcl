@@ -1,6 +1,6 @@
 # The roles GitHub Actions assumes in the dev account, and the OIDC provider they trust
-# (modules/identities). Wiring only: the module and the stack's names (from live/dev/env.hcl, read
-# by accounts/dev/env.hcl) come from accounts/identities.hcl, which both accounts share; the state
+# (modules/identities). Wiring only: the stack's names (from live/dev/env.hcl, read by
+# accounts/dev/env.hcl) come from accounts/identities.hcl, which both accounts share; the state
 # bucket from the root include; the roles are this account's.
 #
 # Not a unit of live/dev, on purpose: promotion runs every unit there with the deploy role, and a
@@ -16,6 +16,10 @@ include "root" {
 
 include "identities" {
   path = find_in_parent_folders("identities.hcl")
+}
+
+terraform {
+  source = "${get_repo_root()}/modules/identities"
 }
 
 inputs = {
