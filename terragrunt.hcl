@@ -3,6 +3,8 @@
 # This file is *included* by units (include "root" { path = find_in_parent_folders("terragrunt.hcl") });
 # it is never a unit itself: it has no terraform.source, and `terragrunt run --all` is always run from
 # an environment folder (live/dev, live/prod), so discovery never reaches this folder.
+# The account units (accounts/<account>/identities) include it too, run from their own folder: their
+# env.hcl reads live/<env>/env.hcl, so they get that environment's account guard and state bucket.
 # Current Terragrunt docs call this file root.hcl; this project's layout keeps terragrunt.hcl
 # (see docs/terragrunt.md, "Why the root file is `terragrunt.hcl`").
 #
@@ -43,6 +45,10 @@ locals {
       if !local.is_local && local.env.aws_account_id == "" && length(local.account_guard) == 0
     ])
   )
+
+  # The environment's state bucket, in its account; the account units (accounts/<account>/identities)
+  # keep their state there too, under their own key, and hand the name to the roles they make.
+  state_bucket = "counterstack-tfstate-${local.account_id}-${local.env.environment}"
 
   # Every environment names its account in env.hcl: without it, credentials of another account
   # could apply it, and its state bucket name would follow them. A non-protected one (dev) may
@@ -128,7 +134,7 @@ remote_state {
 
   config = merge(
     {
-      bucket       = "counterstack-tfstate-${local.account_id}-${local.env.environment}"
+      bucket       = local.state_bucket
       key          = "${path_relative_to_include()}/terraform.tfstate"
       region       = local.env.aws_region
       encrypt      = true

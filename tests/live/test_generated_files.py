@@ -16,7 +16,7 @@ import pytest
 
 from counterstack.terragrunt.codegen import SIGNATURE, prepare
 from counterstack.terragrunt.config import Run
-from counterstack.terragrunt.tree import discover_units, relative, with_account_ids
+from counterstack.terragrunt.tree import account_units, discover_units, relative, with_account_ids
 from counterstack.terragrunt.unit import render
 
 pytestmark = pytest.mark.live
@@ -40,8 +40,8 @@ def generated(tree: Path, unit_dir: Path, env: dict[str, str]) -> Path:
 def test_every_unit_gets_its_own_signed_backend_without_terragrunt_only_keys(tree: Path, local):
     env = {"COUNTERSTACK_ENDPOINT": ENDPOINT} if local else {}
     units = discover_units(tree)
-    assert units
-    for unit_dir in units:
+    assert units and account_units(tree)
+    for unit_dir in units + account_units(tree):
         unit = relative(unit_dir, tree)
         workdir = generated(tree, unit_dir, env)
         assert workdir.is_relative_to(unit_dir / ".terragrunt-cache")  # the module's copy

@@ -1,4 +1,5 @@
-"""Every live unit runs the root's exact aws provider, locked, and the lock holds what is installed.
+"""Every live unit and account unit runs the root's exact aws provider, locked, and the lock
+holds what is installed.
 
 The lock files come from scripts/lock-providers (the provider-locks workflow refreshes them for
 linux and macOS where the registry is reachable); here each unit's lock is checked offline:
@@ -17,12 +18,12 @@ import pytest
 from counterstack.paths import REPO_ROOT
 from counterstack.terraform_cli import terraform_env
 from counterstack.terragrunt.hcl import block, blocks, literal, load_hcl
-from counterstack.terragrunt.tree import discover_units, render_path
+from counterstack.terragrunt.tree import account_units, discover_units, render_path
 
 pytestmark = [pytest.mark.live, pytest.mark.slow]  # terraform init per unit
 
 ROOT = REPO_ROOT / "terragrunt.hcl"
-UNITS = discover_units(REPO_ROOT)
+UNITS = discover_units(REPO_ROOT) + account_units(REPO_ROOT)
 LOCK = ".terraform.lock.hcl"
 PROVIDER = 'provider "registry.terraform.io/hashicorp/aws"'
 

@@ -228,7 +228,7 @@ def security_row(label: str) -> str:
 
 def test_security_counts_every_rejected_terraform_input():
     counts = rejected_inputs_by_module()
-    order = ["dynamodb", "lambda", "http-api", "alarms", "examples"]
+    order = ["dynamodb", "lambda", "http-api", "alarms", "identities", "examples"]
     assert sorted(counts) == sorted(order), counts
     parts = ", ".join(
         f"{m} {counts[m]}" if m != "examples" else f"examples' `name_prefix` {counts[m]}"

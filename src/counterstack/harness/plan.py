@@ -266,7 +266,9 @@ def default_endpoint() -> str:
 
 
 _VALIDATION_ERROR = re.compile(
-    r"│ var\.(?P<name>\w+) is .*?\n\n(?P<message>.*?)\n\nThis was checked by the validation rule",
+    # var.<name> is ..., or var.<name>.<attribute> is ... for a rule on an object's attributes
+    r"│ var\.(?P<name>\w+)(?:\.\w+)* is .*?\n\n(?P<message>.*?)\n\n"
+    r"This was checked by the validation rule",
     re.DOTALL,
 )
 
