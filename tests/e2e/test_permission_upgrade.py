@@ -9,12 +9,11 @@ a matching permission shows as a failed request.
 """
 
 import json
-import threading
 import time
-from dataclasses import dataclass, field
 
 import pytest
 import requests
+from poller import Poller
 
 from counterstack.harness.stack import assert_no_leaks, destroy, prepare_stack, terraform
 from counterstack.paths import EXAMPLE_COMPLETE, MODULES_DIR
@@ -28,7 +27,6 @@ pytestmark = [
     ),
 ]
 
-POLL_SECONDS = 0.2
 PERMISSION = 'resource "aws_lambda_permission" "this" {'
 # The permission as http-api made it before it was scoped to routes.
 PER_FUNCTION_PERMISSION = """resource "aws_lambda_permission" "this" {
@@ -41,38 +39,6 @@ PER_FUNCTION_PERMISSION = """resource "aws_lambda_permission" "this" {
   source_arn    = "${aws_apigatewayv2_api.this.execution_arn}/*/*"
 }
 """
-
-
-@dataclass
-class Poller:
-    """GETs `url` every POLL_SECONDS in a thread; keeps every answer that is not a 200."""
-
-    url: str
-    answered: int = 0
-    failures: list[str] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-
-    def __post_init__(self) -> None:
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(POLL_SECONDS):
-            try:
-                response = requests.get(self.url, timeout=10)
-            except requests.RequestException as error:
-                self.failures.append(f"{type(error).__name__}: {error}")
-                continue
-            self.answered += 1
-            if response.status_code != 200:
-                self.failures.append(f"{response.status_code} {response.text[:200]}")
-
-    def __enter__(self) -> "Poller":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=15)
 
 
 def policy(target, function_name: str) -> list[dict]:

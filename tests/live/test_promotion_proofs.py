@@ -21,12 +21,12 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 import requests
+from poller import Poller
 
 from counterstack.harness.target import Target, local_target
 from counterstack.paths import REPO_ROOT
@@ -177,25 +177,6 @@ def test_b_promoted_again_every_unit_plans_no_change(promoted):
         assert "next round" not in again.stdout
 
 
-class Poller(threading.Thread):
-    """GET the URL every 0.2 s until stopped; every answer that is not a 200 is kept."""
-
-    def __init__(self, url: str) -> None:
-        super().__init__(daemon=True)
-        self.url, self.answers, self.failures = url, 0, []
-        self.stopped = threading.Event()
-
-    def run(self) -> None:
-        while not self.stopped.wait(0.2):
-            try:
-                status = requests.get(self.url, timeout=5).status_code
-            except requests.RequestException as error:
-                status = type(error).__name__
-            self.answers += 1
-            if status != 200:
-                self.failures.append(status)
-
-
 def recipe_blocks() -> list[str]:
     """The ```bash blocks of the staged recipe in docs/terragrunt.md, in order."""
     text = (REPO_ROOT / "docs" / "terragrunt.md").read_text()
@@ -207,9 +188,7 @@ def test_c_a_renamed_function_is_refused_then_staged_without_a_failed_answer(pro
     assert STAGED_RECIPE.endswith("#" + RECIPE[3:].lower().replace(" ", "-"))
     lam = promoted.client("lambda")
     env_hcl = promoted.tree / "live" / "prod" / "env.hcl"
-    poller = Poller(promoted.url("prod"))
-    poller.start()
-    try:
+    with Poller(promoted.url("prod")) as poller:
         env_hcl.write_text(env_hcl.read_text().replace('"visitorCounter"', f'"{RENAMED}"', 1))
         refused = promoted.run("counterstack promote plan live/prod --out-dir plans/rename")
         assert refused.returncode == 2
@@ -225,13 +204,10 @@ def test_c_a_renamed_function_is_refused_then_staged_without_a_failed_answer(pro
             done = promoted.run(block + " 2>&1")
             assert done.returncode == 0, (block, done.stdout[-4000:])
             assert IGNORED_VARIABLE not in done.stdout
-    finally:
-        poller.stopped.set()
-        poller.join()
-    print(f"poller: {poller.answers} answers, {len(poller.failures)} not 200: {poller.failures}")
-    assert poller.answers > 50
+    print(f"poller: {poller.answered} answers, {len(poller.failures)} not 200: {poller.failures}")
+    assert poller.answered > 50
     assert poller.failures == []
     names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
     assert RENAMED in names and "visitorCounter" not in names
     count = requests.get(promoted.url("prod"), timeout=10).json()["count"]
-    assert count > poller.answers  # the same table: the count went on
+    assert count > poller.answered  # the same table: the count went on
