@@ -28,9 +28,10 @@ inputs = {
   # One role per GitHub environment the workflows name (.github/workflows/*.yml); each
   # environment's AWS_ROLE_ARN is this unit's output role_arns[<environment>].
   roles = {
-    # promote.yml, plan-prod: saved plans (-lock=false), no reviewers.
+    # promote-round.yml, plan (each prod round): saved plans (-lock=false), no reviewers.
     "prod-plan" = { kind = "plan" }
-    # promote.yml, apply-prod: the reviewed plans, after the required reviewers of "prod".
+    # promote-round.yml, apply: the reviewed plans, after the required reviewers of "prod"; and
+    # promote.yml, bootstrap-prod: the state bucket, the first time.
     prod = { kind = "apply" }
     # nightly.yml, drift-prod: plan -lock=false of every prod unit.
     "prod-drift" = { kind = "drift" }
